@@ -1,0 +1,211 @@
+// An HTTP reverse proxy that injects faults: 429, 503 (with Google's JSON error bodies)
+// or connection resets, for an explicit sequence of requests or a seeded, reproducible
+// fraction of them. Everything else is streamed to the upstream unchanged, except that
+// `Location` headers pointing at the upstream are rewritten to point at the proxy, so
+// resumable-upload session URLs keep going through it.
+//
+// Control API (never faulted, never forwarded):
+//   GET    /_testbed/health
+//   POST   /_testbed/faults   {"sequence":[503,"reset",429]}       the next requests, in order
+//                             {"rate":0.2,"kinds":[503,429,"reset"],"seed":1,"max":10}
+//                             optional "match": substring of "METHOD /path?query" to restrict
+//                             which requests may be faulted
+//   DELETE /_testbed/faults   no more faults, counters reset
+//   GET    /_testbed/faults   -> FaultStats
+import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
+import { isMain, type Listening, listen, readJson, runAsProcess, sendJson } from './http-util.ts';
+
+export type FaultKind = 429 | 503 | 500 | 'reset';
+
+export interface FaultProxyConfig {
+  port: number;
+  /** e.g. http://127.0.0.1:4443 */
+  upstream: string;
+}
+
+export interface FaultPlan {
+  sequence?: FaultKind[];
+  rate?: number;
+  kinds?: FaultKind[];
+  seed?: number;
+  /** At most this many faults from `rate`. */
+  max?: number;
+  /** Only requests whose "METHOD /path?query" contains this string can be faulted. */
+  match?: string;
+  /** Retry-After seconds sent with 429 and 503 (default: none). */
+  retryAfter?: number;
+}
+
+export interface FaultStats {
+  /** Requests seen (control requests excluded). */
+  requests: number;
+  forwarded: number;
+  injected: { total: number; '429': number; '500': number; '503': number; reset: number };
+  /** The faulted requests, in order. */
+  log: { seq: number; request: string; fault: FaultKind }[];
+  plan: FaultPlan | null;
+}
+
+/** mulberry32: a tiny seeded PRNG, so a given seed faults the same requests every run. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const KINDS = new Set<unknown>([429, 503, 500, 'reset']);
+
+function validatePlan(body: unknown): FaultPlan {
+  if (typeof body !== 'object' || body === null) throw new Error('plan must be a JSON object');
+  const plan = body as FaultPlan;
+  for (const k of [...(plan.sequence ?? []), ...(plan.kinds ?? [])]) {
+    if (!KINDS.has(k)) throw new Error(`unknown fault ${JSON.stringify(k)} (use 429, 500, 503 or "reset")`);
+  }
+  if (plan.rate !== undefined && !(plan.rate >= 0 && plan.rate <= 1))
+    throw new Error('rate must be in [0,1]');
+  if (plan.sequence === undefined && plan.rate === undefined) throw new Error('give "sequence" or "rate"');
+  return plan;
+}
+
+const googleError = (code: number) => {
+  const status = code === 429 ? 'RESOURCE_EXHAUSTED' : code === 503 ? 'UNAVAILABLE' : 'INTERNAL';
+  const message =
+    code === 429
+      ? 'The rate of change requests to the object is too high (injected by the testbed fault proxy).'
+      : code === 503
+        ? 'Backend Error (injected by the testbed fault proxy)'
+        : 'Internal Error (injected by the testbed fault proxy)';
+  return {
+    error: { code, message, errors: [{ message, domain: 'global', reason: 'backendError' }], status },
+  };
+};
+
+export async function startFaultProxy(config: FaultProxyConfig): Promise<Listening> {
+  const upstream = new URL(config.upstream);
+  let plan: FaultPlan | null = null;
+  let sequence: FaultKind[] = [];
+  let random: () => number = Math.random;
+  let fromRate = 0;
+  let stats: FaultStats;
+  const resetStats = () => {
+    stats = {
+      requests: 0,
+      forwarded: 0,
+      injected: { total: 0, '429': 0, '500': 0, '503': 0, reset: 0 },
+      log: [],
+      plan: null,
+    };
+  };
+  resetStats();
+
+  const pickFault = (line: string): FaultKind | null => {
+    if (!plan) return null;
+    if (plan.match !== undefined && !line.includes(plan.match)) return null;
+    if (sequence.length > 0) return sequence.shift()!;
+    if (plan.rate !== undefined && plan.rate > 0 && (plan.max === undefined || fromRate < plan.max)) {
+      const kinds = plan.kinds && plan.kinds.length > 0 ? plan.kinds : (['reset', 503, 429] as FaultKind[]);
+      if (random() < plan.rate) {
+        fromRate += 1;
+        return kinds[Math.floor(random() * kinds.length)]!;
+      }
+    }
+    return null;
+  };
+
+  const control = async (req: IncomingMessage, res: ServerResponse, path: string) => {
+    if (path === '/_testbed/health') return sendJson(res, 200, { ok: true, name: 'fault-proxy' });
+    if (path === '/_testbed/faults') {
+      if (req.method === 'GET') return sendJson(res, 200, { ...stats, plan });
+      if (req.method === 'DELETE') {
+        plan = null;
+        sequence = [];
+        resetStats();
+        return sendJson(res, 200, { ok: true });
+      }
+      if (req.method === 'POST') {
+        try {
+          plan = validatePlan(await readJson(req));
+        } catch (err) {
+          return sendJson(res, 400, { error: err instanceof Error ? err.message : String(err) });
+        }
+        sequence = [...(plan.sequence ?? [])];
+        random = prng(plan.seed ?? 1);
+        fromRate = 0;
+        return sendJson(res, 200, { ok: true, plan });
+      }
+    }
+    return sendJson(res, 404, { error: `no control endpoint ${req.method} ${path}` });
+  };
+
+  const inject = (req: IncomingMessage, res: ServerResponse, fault: FaultKind) => {
+    if (fault === 'reset') {
+      // A TCP RST while the client is still sending or waiting: what a dropped connection looks like.
+      req.socket.resetAndDestroy();
+      return;
+    }
+    const headers: Record<string, string> = { connection: 'close' };
+    if (plan?.retryAfter !== undefined) headers['retry-after'] = String(plan.retryAfter);
+    // Drain the request body so the client sees the answer rather than a broken pipe.
+    req.resume();
+    sendJson(res, fault, googleError(fault), headers);
+  };
+
+  const forward = (req: IncomingMessage, res: ServerResponse) => {
+    const headers = { ...req.headers, host: upstream.host };
+    const up = request(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers,
+      },
+      (upRes) => {
+        const out = { ...upRes.headers };
+        const proxyBase = `http://${req.headers.host ?? `127.0.0.1:${listening.port}`}`;
+        if (typeof out.location === 'string' && out.location.startsWith(upstream.origin)) {
+          out.location = proxyBase + out.location.slice(upstream.origin.length);
+        }
+        res.writeHead(upRes.statusCode ?? 502, out);
+        upRes.pipe(res);
+      },
+    );
+    up.on('error', (err) => {
+      if (!res.headersSent) sendJson(res, 502, { error: { code: 502, message: `upstream: ${err.message}` } });
+      else res.destroy();
+    });
+    req.pipe(up);
+  };
+
+  const server = createServer((req, res) => {
+    const url = req.url ?? '/';
+    const path = url.split('?')[0]!;
+    if (path.startsWith('/_testbed/')) {
+      control(req, res, path).catch((err: unknown) => sendJson(res, 500, { error: String(err) }));
+      return;
+    }
+    stats.requests += 1;
+    const line = `${req.method} ${url}`;
+    const fault = pickFault(line);
+    if (fault === null) {
+      stats.forwarded += 1;
+      forward(req, res);
+      return;
+    }
+    stats.injected.total += 1;
+    stats.injected[String(fault) as '429' | '500' | '503' | 'reset'] += 1;
+    stats.log.push({ seq: stats.requests, request: line, fault });
+    inject(req, res, fault);
+  });
+  const listening = await listen(server, config.port, 'http');
+  return listening;
+}
+
+if (isMain(import.meta.url)) {
+  runAsProcess<FaultProxyConfig>('fault-proxy', startFaultProxy);
+}
