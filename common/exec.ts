@@ -1,0 +1,108 @@
+// Child processes (kubectl and friends): argument arrays, never a secret on the command
+// line, output streamed through the masker, timeouts, and errors that show the command,
+// the exit code and the masked tail of stderr.
+import { execa } from 'execa';
+import { ExecError, PluginError, TimeoutError } from './errors.ts';
+import type { Logger } from './log.ts';
+
+export interface ExecRequest {
+  command: string;
+  args: readonly string[];
+  env?: Readonly<Record<string, string | undefined>>;
+  cwd?: string;
+  /** Written to the child's stdin (the way secret manifests reach kubectl). */
+  input?: string;
+  timeoutMs?: number;
+  /** Print each output line (masked) as it arrives, prefixed with `prefix`. */
+  stream?: boolean;
+  prefix?: string;
+  /** Never print this command's output, even masked (used for rendered secret manifests). */
+  silent?: boolean;
+}
+
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+export type Exec = (req: ExecRequest) => Promise<ExecResult>;
+
+const TAIL_LINES = 15;
+
+function tail(text: string, lines: number): string {
+  const all = text.trimEnd().split('\n');
+  return all.slice(-lines).join('\n');
+}
+
+/** A line splitter that calls `onLine` for each complete line and flushes the rest at the end. */
+function lineSplitter(onLine: (line: string) => void): { push(chunk: Buffer | string): void; flush(): void } {
+  let rest = '';
+  return {
+    push(chunk) {
+      rest += chunk.toString();
+      const parts = rest.split('\n');
+      rest = parts.pop() ?? '';
+      for (const p of parts) onLine(p.replace(/\r$/, ''));
+    },
+    flush() {
+      if (rest !== '') onLine(rest);
+      rest = '';
+    },
+  };
+}
+
+/** How a command is shown in logs and errors: masked, arguments with spaces quoted. */
+export function showCommand(command: string, args: readonly string[], mask: (s: string) => string): string {
+  return mask([command, ...args].map((a) => (/[\s"']/.test(a) ? JSON.stringify(a) : a)).join(' '));
+}
+
+export function createExec(log: Logger): Exec {
+  const { masker } = log;
+  return async (req) => {
+    if (req.args.some((a) => masker.contains(a)) || masker.contains(req.command)) {
+      // A programming error, not a user one: secrets go through files or env, never argv.
+      throw new PluginError(`refusing to run ${req.command}: a secret would appear on its command line`);
+    }
+    const shown = showCommand(req.command, req.args, (s) => masker.mask(s));
+    const streamLine = (line: string) => {
+      if (req.stream && !req.silent) log.info(`${req.prefix ?? ''}${line}`);
+    };
+    const outLines = lineSplitter(streamLine);
+    const errLines = lineSplitter(streamLine);
+    const child = execa(req.command, [...req.args], {
+      env: req.env as Record<string, string>,
+      extendEnv: req.env === undefined,
+      cwd: req.cwd,
+      input: req.input,
+      timeout: req.timeoutMs,
+      reject: false,
+      stripFinalNewline: false,
+      encoding: 'utf8',
+    });
+    child.stdout?.on('data', (c: Buffer) => outLines.push(c));
+    child.stderr?.on('data', (c: Buffer) => errLines.push(c));
+    const r = await child;
+    outLines.flush();
+    errLines.flush();
+    const stdout = String(r.stdout ?? '');
+    const stderr = String(r.stderr ?? '');
+    const stderrTail = req.silent ? '(output hidden)' : masker.mask(tail(stderr || stdout, TAIL_LINES));
+    if (r.timedOut) {
+      throw new TimeoutError(
+        `${shown} did not finish within ${Math.round((req.timeoutMs ?? 0) / 1000)} s\n${stderrTail}`,
+      );
+    }
+    if (r.failed) {
+      if (r.exitCode === undefined && r.signal === undefined) {
+        const missing = (r.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+        const why = missing
+          ? `${req.command} was not found: is it installed and on PATH?`
+          : `could not start ${shown}`;
+        throw new PluginError(why, { cause: r.cause });
+      }
+      throw new ExecError({ command: shown, exitCode: r.exitCode, signal: r.signal, stderrTail });
+    }
+    return { stdout, stderr, exitCode: r.exitCode ?? 0 };
+  };
+}

@@ -1,0 +1,43 @@
+// What every plugin run gets: a logger with its masker, an exec runner, a place for secret
+// files, and a clock. Plugins extend this with their own clients; tests replace any of it.
+
+import type { SettingIssue } from './errors.ts';
+import { createExec, type Exec } from './exec.ts';
+import { createLogger, type Logger, type LogSink } from './log.ts';
+import type { PluginSchema } from './schema.ts';
+import { createSecretFiles, type SecretFiles } from './secret-file.ts';
+import { type Env, loadSettings } from './settings.ts';
+
+export interface BaseDeps {
+  log: Logger;
+  exec: Exec;
+  secretFiles: SecretFiles;
+  now: () => number;
+}
+
+export function createBaseDeps(opts: { sink?: LogSink; log?: Logger } = {}): BaseDeps {
+  const log = opts.log ?? createLogger(opts.sink ? { sink: opts.sink } : {});
+  return { log, exec: createExec(log), secretFiles: createSecretFiles(), now: Date.now };
+}
+
+/** Fills in what a caller (a test, or the entry) did not give; exec always masks with the given logger. */
+export function withBaseDeps<D extends BaseDeps>(partial: Partial<D>): BaseDeps & Partial<D> {
+  const base = createBaseDeps(partial.log ? { log: partial.log } : {});
+  return { ...base, ...partial } as BaseDeps & Partial<D>;
+}
+
+/**
+ * Settings, read once: loaded and validated (secrets registered with the logger's masker on
+ * the way), then the loader's warnings printed. Throws SettingsError with every problem.
+ */
+export function readSettings<T>(
+  schema: PluginSchema,
+  env: Env,
+  log: Logger,
+  check?: (settings: T, source: (setting: string) => string) => SettingIssue[],
+): T {
+  const loaded = loadSettings<T>(schema, env, check ? { masker: log.masker, check } : { masker: log.masker });
+  for (const w of loaded.warnings) log.warn(w);
+  if ((loaded.settings as { debug?: boolean }).debug === true) log.setDebug(true);
+  return loaded.settings;
+}

@@ -1,0 +1,234 @@
+// PLUGIN_* environment -> typed, validated settings. In this order: read the environment,
+// register secrets with the masker, decode Drone's encodings, apply defaults and validate
+// with ajv, run the plugin's own cross-setting checks. All problems are reported at once.
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { decodeSetting, showValue } from './decode.ts';
+import { type SettingIssue, SettingsError } from './errors.ts';
+import type { Masker } from './mask.ts';
+import { type JsonSchema, type PluginSchema, pluginVariable, type SettingSpec } from './schema.ts';
+import { closest } from './suggest.ts';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export interface LoadOptions<T> {
+  masker: Masker;
+  /** Checks across settings (e.g. "set zone or region, not both"), run after the schema passes. */
+  check?: (settings: T, source: (setting: string) => string) => SettingIssue[];
+}
+
+export interface LoadedSettings<T> {
+  settings: T;
+  /** Which variable each given setting was read from (PLUGIN_X, an alias, or an unprefixed env). */
+  sources: Readonly<Record<string, string>>;
+  /** Warnings to print (unknown PLUGIN_* keys, aliases overridden); already free of secrets. */
+  warnings: string[];
+}
+
+const OUR_KEYWORDS = ['secret', 'env', 'aliases', 'example', 'expected'] as const;
+
+const DURATION = /^(\d+(\.\d+)?(ms|s|m|h|d))+$|^\d+$/;
+
+function createAjv(): Ajv {
+  // allErrors to report everything at once; never `verbose`, which copies values (secrets) into errors.
+  const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, allowUnionTypes: true });
+  for (const keyword of OUR_KEYWORDS) ajv.addKeyword({ keyword });
+  ajv.addFormat('duration', DURATION);
+  ajv.addFormat('uri', (s: string) => {
+    try {
+      return Boolean(new URL(s).protocol);
+    } catch {
+      return false;
+    }
+  });
+  return ajv;
+}
+
+const compiled = new WeakMap<PluginSchema, ValidateFunction>();
+
+function validatorFor(schema: PluginSchema): ValidateFunction {
+  let v = compiled.get(schema);
+  if (!v) {
+    v = createAjv().compile({
+      type: 'object',
+      properties: schema.properties,
+      required: [...(schema.required ?? [])],
+      additionalProperties: false,
+    });
+    compiled.set(schema, v);
+  }
+  return v;
+}
+
+/** Validates a schema's own shape (used by tests and the docs generator). */
+export function compileSchema(schema: PluginSchema): void {
+  validatorFor(schema);
+}
+
+interface RawSetting {
+  variable: string;
+  raw: string;
+}
+
+/** Every variable a setting may be read from, in order of precedence. */
+export function variablesOf(key: string, spec: SettingSpec): string[] {
+  return [pluginVariable(key), ...(spec.aliases ?? []).map(pluginVariable), ...(spec.env ?? [])];
+}
+
+function readRaw(schema: PluginSchema, env: Env, warnings: string[]): Map<string, RawSetting> {
+  const out = new Map<string, RawSetting>();
+  for (const [key, spec] of Object.entries(schema.properties)) {
+    const given = variablesOf(key, spec).filter((v) => env[v] !== undefined && env[v] !== '');
+    const first = given[0];
+    if (first === undefined) continue;
+    out.set(key, { variable: first, raw: env[first] as string });
+    const ignored = given.slice(1).filter((v) => env[v] !== env[first]);
+    if (ignored.length > 0)
+      warnings.push(`setting "${key}": ${first} is used, ${ignored.join(' and ')} ignored`);
+  }
+  return out;
+}
+
+function unknownSettingWarnings(schema: PluginSchema, env: Env): string[] {
+  const known = new Map<string, string>();
+  for (const [key, spec] of Object.entries(schema.properties)) {
+    known.set(pluginVariable(key), key);
+    for (const alias of spec.aliases ?? []) known.set(pluginVariable(alias), alias);
+  }
+  const names = [...known.values()];
+  const warnings: string[] = [];
+  for (const variable of Object.keys(env).sort()) {
+    if (!variable.startsWith('PLUGIN_') || known.has(variable)) continue;
+    const setting = variable.slice('PLUGIN_'.length).toLowerCase();
+    const guess = closest(setting, names);
+    const hint = guess ? `; did you mean "${guess}" (${pluginVariable(guess)})?` : '';
+    warnings.push(`unknown setting "${setting}" (${variable}) is ignored${hint}`);
+  }
+  return warnings;
+}
+
+function topKey(path: string): { key: string; rest: string } {
+  const parts = path.split('/').slice(1);
+  const key = (parts[0] ?? '').replace(/~1/g, '/').replace(/~0/g, '~');
+  const rest = parts
+    .slice(1)
+    .map((p) => (/^\d+$/.test(p) ? `item ${Number(p) + 1}` : p))
+    .join(', ');
+  return { key, rest };
+}
+
+function describeError(e: ErrorObject, spec: JsonSchema | undefined): string {
+  const p = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'type':
+      return `expected ${String(p.type).replace(/,/g, ' or ')}`;
+    case 'enum':
+      return `expected one of: ${(p.allowedValues as unknown[]).map(String).join(', ')}`;
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum':
+      return `must be ${p.comparison} ${p.limit}`;
+    case 'pattern':
+    case 'format':
+      return spec?.expected
+        ? `expected ${spec.expected}`
+        : `must match format "${String(p.format ?? p.pattern)}"`;
+    case 'additionalProperties':
+      return `unknown key "${String(p.additionalProperty)}"`;
+    case 'required':
+      return `missing key "${String(p.missingProperty)}"`;
+    case 'anyOf':
+    case 'oneOf':
+      return spec?.expected ? `expected ${spec.expected}` : (e.message ?? 'is not valid');
+    default:
+      return e.message ?? 'is not valid';
+  }
+}
+
+/** The schema node at an instance path below a setting (for `expected` hints on nested values). */
+function specAt(spec: SettingSpec | undefined, path: string): JsonSchema | undefined {
+  let node: JsonSchema | undefined = spec;
+  for (const part of path.split('/').slice(2)) {
+    if (!node) return undefined;
+    node = /^\d+$/.test(part) ? node.items : node.properties?.[part];
+  }
+  return node;
+}
+
+function toIssues(
+  errors: readonly ErrorObject[],
+  schema: PluginSchema,
+  raw: Map<string, RawSetting>,
+): SettingIssue[] {
+  // For anyOf/oneOf keep only the summary error, not one error per failed branch.
+  const unions = errors
+    .filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf')
+    .map((e) => e.instancePath);
+  const kept = errors.filter(
+    (e) =>
+      e.keyword === 'anyOf' || e.keyword === 'oneOf' || !unions.some((u) => e.instancePath.startsWith(u)),
+  );
+  const issues: SettingIssue[] = [];
+  const seen = new Set<string>();
+  for (const e of kept) {
+    if (e.keyword === 'required' && e.instancePath === '') {
+      const key = String((e.params as { missingProperty: string }).missingProperty);
+      const spec = schema.properties[key];
+      const vars = spec ? variablesOf(key, spec).join(' or ') : pluginVariable(key);
+      issues.push({
+        setting: key,
+        variable: vars,
+        problem: `is required: ${spec?.description ?? ''}`.trim(),
+      });
+      continue;
+    }
+    const { key, rest } = topKey(e.instancePath);
+    const spec = schema.properties[key];
+    const r = raw.get(key);
+    let problem = describeError(e, specAt(spec, e.instancePath));
+    if (rest) problem = `${rest}: ${problem}`;
+    if (r && !rest && ['type', 'enum', 'pattern', 'format', 'minimum', 'maximum'].includes(e.keyword)) {
+      problem += `, got ${showValue(r.raw, spec?.secret === true)}`;
+    }
+    const id = `${key}\n${problem}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    issues.push({ setting: key, variable: r?.variable ?? pluginVariable(key), problem });
+  }
+  return issues;
+}
+
+/** Reads, decodes and validates a plugin's settings from the environment. */
+export function loadSettings<T>(schema: PluginSchema, env: Env, opts: LoadOptions<T>): LoadedSettings<T> {
+  const warnings: string[] = [];
+  const raw = readRaw(schema, env, warnings);
+  // Secrets are registered before anything can fail or be printed.
+  for (const [key, r] of raw) if (schema.properties[key]?.secret) opts.masker.add(r.raw);
+
+  const issues: SettingIssue[] = [];
+  const values: Record<string, unknown> = {};
+  for (const [key, r] of raw) {
+    const spec = schema.properties[key] as SettingSpec;
+    const decoded = decodeSetting(r.raw, spec, spec.secret === true);
+    if (decoded.ok) values[key] = decoded.value;
+    else issues.push({ setting: key, variable: r.variable, problem: decoded.problem });
+  }
+
+  const validate = validatorFor(schema);
+  if (!validate(values)) {
+    const failed = new Set(issues.map((i) => i.setting));
+    for (const issue of toIssues(validate.errors ?? [], schema, raw)) {
+      if (!failed.has(issue.setting)) issues.push(issue);
+    }
+  }
+  const sources: Record<string, string> = {};
+  for (const [key, r] of raw) sources[key] = r.variable;
+  if (issues.length === 0 && opts.check) {
+    const source = (setting: string) => sources[setting] ?? pluginVariable(setting);
+    issues.push(...opts.check(values as T, source));
+  }
+  warnings.push(...unknownSettingWarnings(schema, env));
+  // A misspelt name often explains a "required" error: show the hints with the errors.
+  if (issues.length > 0) throw new SettingsError(issues, warnings);
+  return { settings: values as T, sources, warnings };
+}

@@ -1,0 +1,127 @@
+// gcs-static-sync's settings. Names follow plugins/gcs (drone-gcs) where it has one.
+import { credentialSettings, endpointSettings } from '../../common/gcp/credentials-schema.ts';
+import type { PluginSchema } from '../../common/schema.ts';
+
+export const schema = {
+  plugin: 'gcs-static-sync',
+  description:
+    'Sync a folder of static assets to a Cloud Storage bucket: only what changed, the right content types and cache headers, safe deletes, Cloud CDN invalidation.',
+  properties: {
+    ...credentialSettings,
+    token: { ...credentialSettings.token, aliases: ['json_key'] },
+    source: {
+      type: 'string',
+      minLength: 1,
+      description: 'Local folder to sync (relative to the workspace).',
+    },
+    target: {
+      type: 'string',
+      pattern: '^(gs://)?[a-z0-9][a-z0-9._-]{1,220}[a-z0-9](/.*)?$',
+      expected: 'bucket/prefix, such as my-assets/static (gs:// optional)',
+      description: 'Destination: bucket, optionally followed by /prefix.',
+    },
+    ignore: {
+      type: 'array',
+      items: { type: 'string', minLength: 1 },
+      default: [],
+      description: 'Glob patterns of local files to leave out (e.g. **/*.map).',
+    },
+    gzip: {
+      type: 'array',
+      items: { type: 'string', pattern: '^\\.?[A-Za-z0-9]+$' },
+      default: [],
+      expected: 'file extensions such as js, css, html',
+      description: 'Extensions of files to store gzip-compressed with Content-Encoding: gzip.',
+    },
+    cache_control: {
+      type: ['string', 'object'],
+      additionalProperties: { type: 'string' },
+      description:
+        'Cache-Control for uploaded objects: one value, or a map glob -> value where the first matching glob (in written order) wins.',
+    },
+    metadata: {
+      type: 'object',
+      additionalProperties: { type: 'string' },
+      default: {},
+      description: 'Custom metadata set on every uploaded object (JSON object of strings).',
+    },
+    content_type: {
+      type: 'object',
+      additionalProperties: { type: 'string', pattern: '^[\\w.+-]+/[\\w.+-]+' },
+      default: {},
+      description:
+        'Extension -> Content-Type overrides, over a full MIME table (e.g. {"wasm": "application/wasm"}).',
+    },
+    predefined_acl: {
+      type: 'string',
+      enum: [
+        'authenticatedRead',
+        'bucketOwnerFullControl',
+        'bucketOwnerRead',
+        'private',
+        'projectPrivate',
+        'publicRead',
+      ] as const,
+      description:
+        'A predefined ACL for uploaded objects. None by default: buckets with uniform access reject ACLs.',
+    },
+    delete: {
+      type: 'boolean',
+      default: false,
+      description:
+        'Delete remote objects under the prefix that are not in the source (after every upload succeeded).',
+    },
+    delete_older_than: {
+      type: 'string',
+      format: 'duration',
+      expected: 'a duration such as 24h or 7d',
+      description:
+        'With `delete`: only delete objects last updated longer ago than this, so pages cached before this deploy still find their assets.',
+    },
+    dry_run: {
+      type: 'boolean',
+      default: false,
+      description: 'Print what would be uploaded, patched and deleted; change nothing.',
+    },
+    concurrency: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 256,
+      default: 16,
+      description: 'How many files are hashed and uploaded at once.',
+    },
+    cdn_invalidate: {
+      type: 'object',
+      properties: {
+        url_map: { type: 'string', pattern: '^[a-z]([-a-z0-9]*[a-z0-9])?$' },
+        paths: {
+          anyOf: [
+            { type: 'string', const: 'changed' },
+            { type: 'array', items: { type: 'string', pattern: '^/' } },
+          ],
+        },
+        host: { type: 'string' },
+      },
+      required: ['url_map'],
+      additionalProperties: false,
+      expected: 'an object {url_map, paths: "changed" or a list of /paths, host}',
+      description:
+        'Invalidate Cloud CDN after the sync: {url_map, paths ("changed", the default, or a list of /paths), host}.',
+    },
+    storage_endpoint: {
+      type: 'string',
+      format: 'uri',
+      expected: 'an http(s):// URL',
+      description:
+        'Override of the Cloud Storage API endpoint (default https://storage.googleapis.com). For tests.',
+    },
+    compute_endpoint: {
+      type: 'string',
+      format: 'uri',
+      expected: 'an http(s):// URL',
+      description: 'Override of the Compute Engine API endpoint used for CDN invalidation. For tests.',
+    },
+    ...endpointSettings,
+  },
+  required: ['source', 'target'],
+} satisfies PluginSchema;

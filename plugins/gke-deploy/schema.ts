@@ -1,0 +1,151 @@
+// gke-deploy's settings. Names follow nytimes/drone-gke where it has one.
+import { clusterAccessSettings } from '../../common/kube/access-schema.ts';
+import type { PluginSchema } from '../../common/schema.ts';
+
+export const SUMMARY_FILE = '.drone-gke-deploy.json';
+
+export const schema = {
+  plugin: 'gke-deploy',
+  description:
+    'Render Kubernetes manifests, apply them to one or many GKE clusters, wait for the rollout, and roll back automatically when it fails.',
+  properties: {
+    ...clusterAccessSettings,
+    template: {
+      type: 'array',
+      items: { type: 'string', minLength: 1 },
+      minItems: 1,
+      default: ['.kube.yml'],
+      description:
+        'Manifest templates: files, folders (every .yml/.yaml inside, in name order) or a list of both. Go-template style variables ({{.COMMIT}}, {{.BUILD_NUMBER}}, your `vars`).',
+    },
+    secret_template: {
+      type: 'string',
+      default: '.kube.sec.yml',
+      description:
+        "Template for Secret manifests, filled from SECRET_* environment variables. Its rendered content and kubectl's output for it are never printed. Skipped when the file does not exist.",
+    },
+    vars: {
+      type: 'object',
+      additionalProperties: { type: ['string', 'number', 'boolean'] },
+      default: {},
+      description: 'Variables for the templates, as a map (JSON in PLUGIN_VARS).',
+    },
+    expand_env_vars: {
+      type: 'boolean',
+      default: false,
+      description: 'Expand $VARIABLES from the environment inside `vars` values.',
+    },
+    images: {
+      type: 'array',
+      items: { type: 'string', pattern: '^[^\\s]+$' },
+      default: [],
+      expected: 'image references such as gcr.io/my-project/web:1.2.3',
+      description:
+        'Images to set: each replaces the image of every container whose image has the same repository (registry:port/path/name), keeping nothing of the old tag or digest.',
+    },
+    create_namespace: {
+      type: 'boolean',
+      default: false,
+      description: 'Create `namespace` on each cluster when it does not exist.',
+    },
+    default_strategy: {
+      type: 'boolean',
+      default: true,
+      description:
+        'Give Deployments that declare no strategy a rolling update of maxSurge 10% / maxUnavailable 0.',
+    },
+    strategy_policy: {
+      type: 'string',
+      enum: ['warn', 'enforce', 'off'] as const,
+      default: 'warn',
+      description:
+        'What to do with a Deployment whose rolling update may drop capacity (maxUnavailable above 0): warn, fail the step (enforce), or nothing (off).',
+    },
+    server_side: {
+      type: 'boolean',
+      default: false,
+      description: 'Use server-side apply (kubectl apply --server-side).',
+    },
+    dry_run: {
+      type: 'boolean',
+      default: false,
+      description:
+        'Render, run the server-side dry-run on every cluster and print kubectl diff (secrets masked); change nothing.',
+    },
+    timeout: {
+      type: 'string',
+      format: 'duration',
+      default: '5m',
+      expected: 'a duration such as 300s, 5m or 1h',
+      description: 'Overall time to wait for every rollout on every cluster.',
+    },
+    wait_deployments: {
+      type: 'array',
+      items: { type: 'string' },
+      description:
+        'drone-gke compatibility: only wait for these workloads (names or kind/name). By default every applied Deployment, StatefulSet and DaemonSet is waited for.',
+    },
+    wait_seconds: {
+      type: 'integer',
+      minimum: 1,
+      description: 'drone-gke compatibility: the same as `timeout`, in seconds.',
+    },
+    wait_jobs: {
+      type: 'boolean',
+      default: false,
+      description: 'Also wait for applied Jobs to complete.',
+    },
+    parallel: {
+      type: 'boolean',
+      default: true,
+      description:
+        'Deploy to all clusters at once. When false, the first cluster goes first (a canary) and the rest follow only when it is healthy.',
+    },
+    rollback_on_failure: {
+      type: 'boolean',
+      default: true,
+      description:
+        'When any cluster fails (rollout or `verify`), roll every cluster this run changed back to the revision recorded before apply.',
+    },
+    verify: {
+      type: 'array',
+      items: {
+        anyOf: [
+          { type: 'string', format: 'uri' },
+          {
+            type: 'object',
+            properties: {
+              url: { type: 'string', format: 'uri' },
+              status: { type: 'integer', minimum: 100, maximum: 599 },
+              body: { type: 'string' },
+              retries: { type: 'integer', minimum: 0, maximum: 100 },
+              interval: { type: 'string', format: 'duration' },
+            },
+            required: ['url'],
+            additionalProperties: false,
+          },
+        ],
+        expected: 'a URL, or an object {url, status, body, retries, interval}',
+      },
+      default: [],
+      description:
+        'HTTP checks after the rollout: URLs, or objects {url, status (default 200), body (a regular expression), retries, interval}. A failure rolls back.',
+    },
+    summary_file: {
+      type: 'string',
+      default: SUMMARY_FILE,
+      description:
+        'Where to write the JSON summary (clusters, images, revisions, result, rollback command) that slack-notify reads.',
+    },
+    verbose: {
+      type: 'boolean',
+      default: false,
+      description: 'Print the variables and the rendered manifests (never the secret template).',
+    },
+    debug: {
+      type: 'boolean',
+      default: false,
+      description: 'Print debug lines (commands run, timings).',
+    },
+  },
+} satisfies PluginSchema;

@@ -1,0 +1,85 @@
+// slack-notify's settings. Names follow plugins/slack (drone-slack).
+import type { PluginSchema } from '../../common/schema.ts';
+
+export const schema = {
+  plugin: 'slack-notify',
+  description:
+    'Tell the team on Slack what the build did: status, commit, deploy details, and how to roll back.',
+  properties: {
+    webhook: {
+      type: 'string',
+      secret: true,
+      env: ['SLACK_WEBHOOK'],
+      format: 'uri',
+      expected: 'a Slack incoming-webhook URL (https://hooks.slack.com/services/...)',
+      description: 'Slack incoming-webhook URL.',
+    },
+    channel: {
+      type: 'string',
+      pattern: '^[#@]?[^\\s#@]+$',
+      expected: 'a channel such as #deploys',
+      description: 'Channel to post to, when the webhook allows overriding it.',
+    },
+    username: { type: 'string', description: 'Name to post as, when the webhook allows overriding it.' },
+    icon_url: {
+      type: 'string',
+      format: 'uri',
+      expected: 'an https:// URL',
+      description: 'Avatar image URL.',
+    },
+    icon_emoji: {
+      type: 'string',
+      pattern: '^:[\\w+-]+:$',
+      expected: 'an emoji such as :rocket:',
+      description: 'Avatar emoji.',
+    },
+    template: {
+      type: 'string',
+      description:
+        "A drone-slack handlebars template, inline or a file path (repo.*, build.*, job.* and drone-slack's helpers). Without it, a Block Kit message.",
+    },
+    color: {
+      type: 'string',
+      pattern: '^(#[0-9a-fA-F]{6}|good|warning|danger)$',
+      expected: 'a hex colour such as #36a64f, or good, warning or danger',
+      description: 'Attachment colour. Default: by status (green success, red failure, blue fixed).',
+    },
+    link_names: {
+      type: 'boolean',
+      default: false,
+      description: 'Turn @names and #channels in the text into links and mentions.',
+    },
+    mentions: {
+      type: 'array',
+      items: { type: 'string', pattern: '^(@[\\w.-]+|<[@!][^>]+>|[UWS][A-Z0-9]+)$' },
+      default: [],
+      expected: 'Slack mentions such as @oncall, <!here> or a user ID like U012ABCDEF',
+      description: 'Who to mention when the build failed.',
+    },
+    notify_on: {
+      type: 'array',
+      items: { type: 'string', enum: ['success', 'failure', 'fixed', 'always'] as const },
+      default: ['always'],
+      description: 'When to post: success, failure, fixed (success after a failed build) or always.',
+    },
+    deploy_summary: {
+      type: 'string',
+      default: '.drone-gke-deploy.json',
+      description:
+        'Path of the summary file gke-deploy and rollback write; its deploy details go into the message.',
+    },
+    fail_on_error: {
+      type: 'boolean',
+      default: true,
+      description: 'Fail the step when Slack cannot be reached; when false, only warn.',
+    },
+    timeout: {
+      type: 'string',
+      format: 'duration',
+      default: '30s',
+      expected: 'a duration such as 30s or 2m',
+      description: 'Overall time for delivering the message, retries included.',
+    },
+  },
+  required: ['webhook'],
+} satisfies PluginSchema;
