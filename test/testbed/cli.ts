@@ -16,7 +16,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { rootCertificates } from 'node:tls';
 import { pathToFileURL } from 'node:url';
 import { stringify as toYaml } from 'yaml';
-import { type CertFiles, ensureCA, ensureRsaKey, issueCert } from './pki.ts';
+import type { ClusterInfo } from './kube/cluster.ts';
+import { ensureCA, ensureRsaKey, issueCert } from './pki.ts';
 import { freePort, isAlive, killPids, type Spawned, spawnDetached, waitFor } from './proc.ts';
 import type { GkeServerConfig } from './servers/gke.ts';
 import {
@@ -31,43 +32,12 @@ import {
   testbedDir,
   writeState,
 } from './state.ts';
+import type { ToolPaths } from './tools.ts';
 
-// ---- the Kubernetes half (tools.ts, kube/cluster.ts), loaded lazily so `up --clusters 0`
-// ---- works without it and importing this module builds nothing.
-interface ToolPaths {
-  etcd: string;
-  kubeApiserver: string;
-  kubeControllerManager: string;
-  kubeScheduler: string;
-  kubectl: string;
-  kwok: string;
-  fakeGcsServer: string;
-}
-interface ClusterInfo {
-  name: string;
-  server: string;
-  caFile: string;
-  caPem: string;
-  adminKubeconfig: string;
-  token: string;
-  processes: Spawned[];
-  dir: string;
-}
-interface ToolsModule {
-  ensureTools(opts?: { log?: (line: string) => void; only?: (keyof ToolPaths)[] }): Promise<ToolPaths>;
-}
-interface ClusterModule {
-  startCluster(opts: {
-    name: string;
-    dir: string;
-    logDir: string;
-    ca: CertFiles;
-    token: string;
-    nodes?: number;
-    tools: ToolPaths;
-    log?: (line: string) => void;
-  }): Promise<ClusterInfo>;
-}
+// The Kubernetes half (tools.ts, kube/cluster.ts) is loaded lazily, so `up --clusters 0`
+// needs no Kubernetes tools and importing this module does nothing.
+type ToolsModule = typeof import('./tools.ts');
+type ClusterModule = typeof import('./kube/cluster.ts');
 async function loadModule<T>(relative: string, what: string): Promise<T> {
   const url = new URL(relative, import.meta.url);
   try {
@@ -282,11 +252,16 @@ export async function startTestbed(opts: StartOptions = {}): Promise<TestbedStat
       const existing = readState();
       if (existing) {
         const health = await checkHealth(existing);
-        if (health.healthy) {
+        const enough = existing.clusters.length >= (opts.clusters ?? 2);
+        if (health.healthy && enough) {
           log(`testbed already running (started ${existing.startedAt}); reusing it`);
           return existing;
         }
-        log('a previous testbed is not healthy: stopping what is left of it');
+        log(
+          health.healthy
+            ? `the running testbed has ${existing.clusters.length} clusters, fewer than asked: replacing it`
+            : 'a previous testbed is not healthy: stopping what is left of it',
+        );
         await stopState(existing, log);
       }
       return bringUp(opts, log);
@@ -417,6 +392,7 @@ async function bringUp(opts: StartOptions, log: Log): Promise<TestbedState> {
       requestsUrl: `${slackUrl}/_testbed/requests`,
       responsesUrl: `${slackUrl}/_testbed/responses`,
     },
+    tools: {},
     processes: [],
     timings,
   };
@@ -435,6 +411,7 @@ async function bringUp(opts: StartOptions, log: Log): Promise<TestbedState> {
       ...(clusterCount === 0 ? { only: ['fakeGcsServer'] as (keyof ToolPaths)[] } : {}),
     });
     lap('tools', t);
+    state.tools = { ...tools };
 
     // Everything that does not depend on the clusters starts while they boot.
     t = Date.now();
@@ -546,7 +523,7 @@ async function bringUp(opts: StartOptions, log: Log): Promise<TestbedState> {
           endpoint: new URL(c.server).host,
           caPem: c.caPem,
           ...(v ? { version: `${v[1]}-gke.0` } : {}),
-          ...(opts.nodes !== undefined ? { nodes: opts.nodes } : {}),
+          nodes: opts.nodes ?? 3,
         };
       }),
     };

@@ -101,6 +101,19 @@ export interface TestbedState {
     /** POST: queue answers. */
     responsesUrl: string;
   };
+  /** Paths of the built tools (kubectl, kube-apiserver, fake-gcs-server, ...), from tools.ts. */
+  tools: Partial<
+    Record<
+      | 'etcd'
+      | 'kubeApiserver'
+      | 'kubeControllerManager'
+      | 'kubeScheduler'
+      | 'kubectl'
+      | 'kwok'
+      | 'fakeGcsServer',
+      string
+    >
+  >;
   processes: ProcessEntry[];
   timings: Record<string, number>;
 }

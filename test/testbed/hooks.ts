@@ -1,0 +1,68 @@
+// Mocha integration. e2e test files call `await useTestbed()` in a `before()` hook: it reuses a
+// healthy running testbed (from `testbed up`, or a previous run) or starts one, once per mocha
+// process. The root afterAll hook stops the testbed only if this process started it.
+// Importing this module starts nothing; unit tests that never call useTestbed() pay nothing.
+//
+// Register the root hook with `"require": ["test/testbed/hooks.ts"]` in .mocharc.json.
+//
+// Environment:
+//   TESTBED_CLUSTERS=N   clusters to start when none is running (default 2)
+//   TESTBED_KEEP=1       leave a testbed this process started running after the tests
+//   TESTBED_VERBOSE=1    log the testbed's startup to stderr
+import type { RootHookObject } from 'mocha';
+import { checkHealth, startTestbed, stopTestbed } from './cli.ts';
+import { readState, type TestbedState } from './state.ts';
+
+let pending: Promise<TestbedState> | null = null;
+let startedHere = false;
+
+export interface UseTestbedOptions {
+  /** Clusters needed; a running testbed with fewer is not reused. Default $TESTBED_CLUSTERS or 2. */
+  clusters?: number;
+}
+
+function wantedClusters(opts: UseTestbedOptions): number {
+  if (opts.clusters !== undefined) return opts.clusters;
+  const env = process.env['TESTBED_CLUSTERS'];
+  return env !== undefined && /^\d+$/.test(env) ? Number(env) : 2;
+}
+
+/**
+ * The running testbed's state: reused when healthy, else started (once per process).
+ * Call it from `before()` with a generous timeout: a cold start builds the tools.
+ */
+export function useTestbed(opts: UseTestbedOptions = {}): Promise<TestbedState> {
+  if (pending) return pending;
+  const clusters = wantedClusters(opts);
+  pending = (async () => {
+    const existing = readState();
+    if (existing && existing.clusters.length >= clusters && (await checkHealth(existing)).healthy)
+      return existing;
+    const verbose = process.env['TESTBED_VERBOSE'] === '1';
+    const state = await startTestbed({
+      clusters,
+      log: (line) => {
+        if (verbose) process.stderr.write(`[testbed] ${line}\n`);
+      },
+    });
+    startedHere = state.ownerPid === process.pid;
+    return state;
+  })();
+  // A failed start is not retried by every later test file: they all see the same error.
+  return pending;
+}
+
+/** True when this process started the testbed it uses (and will stop it). */
+export function testbedStartedHere(): boolean {
+  return startedHere;
+}
+
+export const mochaHooks: RootHookObject = {
+  async afterAll(this: Mocha.Context) {
+    if (!startedHere || process.env['TESTBED_KEEP'] === '1') return;
+    this.timeout(30_000);
+    await stopTestbed();
+    startedHere = false;
+    pending = null;
+  },
+};

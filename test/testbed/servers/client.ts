@@ -1,0 +1,120 @@
+// Helpers for tests that use a running testbed: fresh GCS buckets, fault plans on the GCS
+// proxy, the Slack sink's records and queued answers, and the kubeconfig a plugin would build
+// from a GKE API response. They only talk HTTP to 127.0.0.1; nothing here starts a process.
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import type { TestbedState } from '../state.ts';
+import type { FaultPlan, FaultStats } from './fault-proxy.ts';
+import type { QueuedResponse, RecordedRequest } from './slack-sink.ts';
+
+async function call<T>(method: string, url: string, body?: unknown): Promise<T> {
+  const res = await fetch(url, {
+    method,
+    ...(body !== undefined
+      ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }
+      : {}),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${text}`);
+  return (text === '' ? {} : JSON.parse(text)) as T;
+}
+
+// ---- Cloud Storage
+
+/** A bucket name no other test uses: lower case, 3-63 chars, starts and ends alphanumeric. */
+export function uniqueBucketName(prefix = 'tb'): string {
+  const clean = prefix
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '-')
+    .slice(0, 30);
+  return `${clean}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * Creates a fresh, empty bucket on fake-gcs-server (directly, never through the fault proxy)
+ * and returns its name.
+ */
+export async function createBucket(state: TestbedState, prefix = 'tb'): Promise<string> {
+  const name = uniqueBucketName(prefix);
+  await call('POST', `${state.gcs.url}/storage/v1/b?project=${state.project.id}`, { name });
+  return name;
+}
+
+/** Object names in a bucket, read directly from fake-gcs-server. */
+export async function listObjectNames(state: TestbedState, bucket: string): Promise<string[]> {
+  const names: string[] = [];
+  let pageToken: string | undefined;
+  do {
+    const q = new URLSearchParams({ maxResults: '1000', ...(pageToken ? { pageToken } : {}) });
+    const page = await call<{ items?: { name: string }[]; nextPageToken?: string }>(
+      'GET',
+      `${state.gcs.url}/storage/v1/b/${encodeURIComponent(bucket)}/o?${q}`,
+    );
+    names.push(...(page.items ?? []).map((i) => i.name));
+    pageToken = page.nextPageToken;
+  } while (pageToken);
+  return names;
+}
+
+export function setFaults(state: TestbedState, plan: FaultPlan): Promise<unknown> {
+  return call('POST', state.gcs.faultsUrl, plan);
+}
+
+export function clearFaults(state: TestbedState): Promise<unknown> {
+  return call('DELETE', state.gcs.faultsUrl);
+}
+
+export function faultStats(state: TestbedState): Promise<FaultStats> {
+  return call<FaultStats>('GET', state.gcs.faultsUrl);
+}
+
+// ---- Slack
+
+export async function slackRequests(state: TestbedState): Promise<RecordedRequest[]> {
+  return (await call<{ requests: RecordedRequest[] }>('GET', state.slack.requestsUrl)).requests;
+}
+
+/** Forgets recorded requests and queued answers. */
+export function clearSlack(state: TestbedState): Promise<unknown> {
+  return call('DELETE', state.slack.requestsUrl);
+}
+
+/** Queues answers for the next webhook posts, in order (200 `ok` once the queue is empty). */
+export function queueSlackResponses(state: TestbedState, ...responses: QueuedResponse[]): Promise<unknown> {
+  return call('POST', state.slack.responsesUrl, responses);
+}
+
+// ---- GKE
+
+/** The parts of a container/v1 Cluster a kubeconfig needs. */
+export interface GkeClusterLike {
+  name: string;
+  endpoint: string;
+  masterAuth: { clusterCaCertificate: string };
+}
+
+/** Writes a kubeconfig the way a deploy plugin builds one: https://<endpoint>, the CA, a bearer token. */
+export function writeKubeconfigFromCluster(file: string, cluster: GkeClusterLike, token: string): void {
+  const name = cluster.name;
+  const text = [
+    'apiVersion: v1',
+    'kind: Config',
+    'clusters:',
+    `- name: ${name}`,
+    '  cluster:',
+    `    server: https://${cluster.endpoint}`,
+    `    certificate-authority-data: ${cluster.masterAuth.clusterCaCertificate}`,
+    'users:',
+    `- name: ${name}`,
+    '  user:',
+    `    token: ${token}`,
+    'contexts:',
+    `- name: ${name}`,
+    '  context:',
+    `    cluster: ${name}`,
+    `    user: ${name}`,
+    `current-context: ${name}`,
+    '',
+  ].join('\n');
+  writeFileSync(file, text, { mode: 0o600 });
+}
