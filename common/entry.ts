@@ -1,9 +1,10 @@
 // The one top-level handler of each plugin: --help, then run, then `<plugin> failed: …`
-// and exit code 1 on any error. The plugin itself is loaded only when it runs, so --help
-// starts fast.
+// and exit code 1 on any error. Only what --help needs is loaded up front; the plugin and
+// its dependencies are imported when it runs, so --help starts fast.
 import { errorMessage, SettingsError } from './errors.ts';
 import { renderHelp } from './help.ts';
-import { type BaseDeps, createBaseDeps } from './plugin.ts';
+import { createLogger, type Logger } from './log.ts';
+import type { BaseDeps } from './plugin.ts';
 import type { PluginSchema } from './schema.ts';
 import type { Env } from './settings.ts';
 
@@ -16,7 +17,19 @@ export interface EntryOptions {
   load: () => Promise<PluginModule>;
   argv?: readonly string[];
   env?: Env;
-  deps?: BaseDeps;
+  /** Replaces the defaults (tests pass a logger writing to memory). */
+  deps?: Partial<BaseDeps>;
+}
+
+let epipeGuarded = false;
+
+/** `--help | head` closes the pipe early: that is not a failure. */
+function guardAgainstEpipe(): void {
+  if (epipeGuarded) return;
+  epipeGuarded = true;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
 }
 
 /** Runs a plugin as a command; resolves to its exit code (also set on process.exitCode). */
@@ -24,32 +37,35 @@ export async function main(opts: EntryOptions): Promise<number> {
   const name = opts.schema.plugin;
   const argv = opts.argv ?? process.argv.slice(2);
   const env = opts.env ?? process.env;
-  const deps = opts.deps ?? createBaseDeps();
+  const log: Logger = opts.deps?.log ?? createLogger();
   const finish = (code: number) => {
     process.exitCode = code;
     return code;
   };
+  guardAgainstEpipe();
   if (argv.includes('--help') || argv.includes('-h')) {
-    deps.log.info(renderHelp(opts.schema));
+    log.info(renderHelp(opts.schema));
     return finish(0);
   }
   if (argv.length > 0) {
-    deps.log.error(
+    log.error(
       `${name} failed: unexpected argument ${JSON.stringify(argv[0])}; settings come from PLUGIN_* variables (see --help)`,
     );
     return finish(1);
   }
+  let deps: BaseDeps | undefined;
   try {
-    const mod = await opts.load();
+    const [{ withBaseDeps }, mod] = await Promise.all([import('./plugin.ts'), opts.load()]);
+    deps = withBaseDeps({ ...opts.deps, log });
     await mod.run(env, deps);
     return finish(0);
   } catch (err) {
     const hint = err instanceof SettingsError ? `\nrun with --help to list ${name}'s settings` : '';
     // The logger masks every registered secret, also inside error messages.
-    deps.log.error(`${name} failed: ${errorMessage(err)}${hint}`);
-    if (env.PLUGIN_DEBUG === 'true' && err instanceof Error && err.stack) deps.log.debug(err.stack);
+    log.error(`${name} failed: ${errorMessage(err)}${hint}`);
+    if (env.PLUGIN_DEBUG === 'true' && err instanceof Error && err.stack) log.info(err.stack);
     return finish(1);
   } finally {
-    deps.secretFiles.cleanup();
+    deps?.secretFiles.cleanup();
   }
 }

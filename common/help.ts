@@ -1,8 +1,7 @@
 // Renders a plugin's settings table from its schema: as Markdown for the README (between
 // markers, kept in sync by a test) and as plain text for --help.
 
-import type { JsonSchema, PluginSchema, SettingSpec } from './schema.ts';
-import { variablesOf } from './settings.ts';
+import { type JsonSchema, type PluginSchema, type SettingSpec, variablesOf } from './schema.ts';
 
 export interface SettingRow {
   setting: string;

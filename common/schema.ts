@@ -69,6 +69,11 @@ export function pluginVariable(setting: string): string {
   return `PLUGIN_${setting.toUpperCase()}`;
 }
 
+/** Every variable a setting may be read from, in order of precedence. */
+export function variablesOf(key: string, spec: SettingSpec): string[] {
+  return [pluginVariable(key), ...(spec.aliases ?? []).map(pluginVariable), ...(spec.env ?? [])];
+}
+
 /** The TypeScript type of a value that satisfies a (literal) JSON schema. */
 export type ValueOf<S> = S extends { enum: readonly (infer E)[] }
   ? E

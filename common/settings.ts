@@ -5,7 +5,13 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { decodeSetting, showValue } from './decode.ts';
 import { type SettingIssue, SettingsError } from './errors.ts';
 import type { Masker } from './mask.ts';
-import { type JsonSchema, type PluginSchema, pluginVariable, type SettingSpec } from './schema.ts';
+import {
+  type JsonSchema,
+  type PluginSchema,
+  pluginVariable,
+  type SettingSpec,
+  variablesOf,
+} from './schema.ts';
 import { closest } from './suggest.ts';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -67,11 +73,6 @@ export function compileSchema(schema: PluginSchema): void {
 interface RawSetting {
   variable: string;
   raw: string;
-}
-
-/** Every variable a setting may be read from, in order of precedence. */
-export function variablesOf(key: string, spec: SettingSpec): string[] {
-  return [pluginVariable(key), ...(spec.aliases ?? []).map(pluginVariable), ...(spec.env ?? [])];
 }
 
 function readRaw(schema: PluginSchema, env: Env, warnings: string[]): Map<string, RawSetting> {

@@ -25,13 +25,13 @@ export const schema = {
       type: 'string',
       format: 'uri',
       expected: 'an https:// URL',
-      description: 'Avatar image URL.',
+      description: 'Image URL of the avatar to post with, when the webhook allows overriding it.',
     },
     icon_emoji: {
       type: 'string',
       pattern: '^:[\\w+-]+:$',
       expected: 'an emoji such as :rocket:',
-      description: 'Avatar emoji.',
+      description: 'Emoji to post with as the avatar, when the webhook allows overriding it.',
     },
     template: {
       type: 'string',

@@ -1,0 +1,41 @@
+// The real bundles, run as child processes with node, as the images run them.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { bundle } from '../../scripts/bundle.ts';
+import { loadSchema, PLUGINS } from '../../scripts/plugins.ts';
+import { assertNoLeaks, makeCanaries, runChild, serviceAccountShape } from '../helpers/canary.ts';
+
+describe('plugin bundles', function () {
+  this.timeout(120_000);
+  const entries = new Map<string, string>();
+
+  before(async () => {
+    for (const name of PLUGINS) entries.set(name, await bundle(name));
+  });
+
+  for (const name of PLUGINS) {
+    it(`${name}: --help prints the settings and exits 0`, async () => {
+      const entry = entries.get(name) as string;
+      assert.ok(existsSync(entry));
+      const r = await runChild(process.execPath, [entry, '--help'], { PATH: process.env.PATH ?? '' });
+      assert.equal(r.code, 0, r.output);
+      assert.match(r.stdout, new RegExp(`^${name}: `));
+      for (const key of Object.keys((await loadSchema(name)).properties)) {
+        assert.match(r.stdout, new RegExp(`^ {2}${key} {2}\\(PLUGIN_${key.toUpperCase()}`, 'm'));
+      }
+    });
+
+    it(`${name}: a settings error exits 1 on stderr, with no canary in the output`, async () => {
+      const entry = entries.get(name) as string;
+      const c = makeCanaries(await loadSchema(name), { token: serviceAccountShape });
+      const r = await runChild(process.execPath, [entry], {
+        PATH: process.env.PATH ?? '',
+        ...c.env,
+        PLUGIN_TIMEOUT: 'later',
+      });
+      assert.equal(r.code, 1, r.output);
+      assert.match(r.stderr, new RegExp(`^${name} failed: `, 'm'));
+      assertNoLeaks(r.output, c.secrets);
+    });
+  }
+});

@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { checkClusterAccess } from '../../../common/kube/access-check.ts';
+
+const source = (s: string) => `PLUGIN_${s.toUpperCase()}`;
+const problems = (s: Parameters<typeof checkClusterAccess>[0]) =>
+  checkClusterAccess(s, source).map((i) => `${i.setting}: ${i.problem}`);
+
+describe('checkClusterAccess', () => {
+  it('accepts each single way of naming clusters', () => {
+    assert.deepEqual(problems({ cluster: 'web', region: 'us-central1' }), []);
+    assert.deepEqual(problems({ cluster: 'web', zone: 'us-central1-a' }), []);
+    assert.deepEqual(problems({ clusters: ['us-central1/web'] }), []);
+    assert.deepEqual(problems({ kubeconfig: 'apiVersion: v1' }), []);
+    assert.deepEqual(problems({ kube_server: 'https://10.0.0.1', kube_token: 't' }), []);
+  });
+
+  it('asks for a cluster when none is given', () => {
+    assert.match(
+      problems({})[0] as string,
+      /^cluster: no cluster given: set "cluster" with one of "zone", "region"/,
+    );
+  });
+
+  it('refuses zone and region together, and a cluster without a place', () => {
+    assert.deepEqual(problems({ cluster: 'web', zone: 'us-central1-a', region: 'us-central1' }), [
+      'region: set "zone" or "region", not both',
+    ]);
+    assert.deepEqual(problems({ cluster: 'web' }), [
+      'cluster: set one of "zone", "region" or "location" for the cluster',
+    ]);
+  });
+
+  it('refuses two ways at once', () => {
+    assert.deepEqual(problems({ cluster: 'web', region: 'us-central1', clusters: ['a/b'] }), [
+      'clusters: set only one of "cluster", "clusters": they name clusters in different ways',
+    ]);
+  });
+
+  it('pairs kube_server with kube_token', () => {
+    assert.deepEqual(problems({ kube_server: 'https://10.0.0.1' }), [
+      'kube_token: is required with "kube_server"',
+    ]);
+    assert.deepEqual(problems({ cluster: 'w', region: 'us-central1', kube_token: 't' }), [
+      'kube_token: needs "kube_server"',
+    ]);
+  });
+});

@@ -1,0 +1,174 @@
+import assert from 'node:assert/strict';
+import { SettingsError } from '../../../common/errors.ts';
+import { Masker } from '../../../common/mask.ts';
+import type { PluginSchema } from '../../../common/schema.ts';
+import { loadSettings } from '../../../common/settings.ts';
+
+const schema = {
+  plugin: 'example',
+  description: 'an example',
+  properties: {
+    token: { type: 'string', secret: true, env: ['TOKEN'], aliases: ['json_key'], description: 'a secret' },
+    wait_seconds: { type: 'integer', minimum: 1, default: 300, description: 'seconds' },
+    dry_run: { type: 'boolean', default: false, description: 'dry' },
+    template: { type: 'array', items: { type: 'string' }, default: ['.kube.yml'], description: 'files' },
+    vars: { type: 'object', default: {}, description: 'vars' },
+    mode: { type: 'string', enum: ['warn', 'enforce'], default: 'warn', description: 'mode' },
+    target: { type: 'string', pattern: '^[a-z]+/', expected: 'bucket/prefix', description: 'target' },
+    timeout: {
+      type: 'string',
+      format: 'duration',
+      expected: 'a duration such as 5m',
+      description: 'timeout',
+    },
+  },
+  required: ['target'],
+} satisfies PluginSchema;
+
+const load = (env: Record<string, string>, masker = new Masker()) =>
+  loadSettings<Record<string, unknown>>(schema, env, { masker });
+const errorOf = (env: Record<string, string>): SettingsError => {
+  try {
+    load(env);
+  } catch (err) {
+    assert.ok(err instanceof SettingsError, `expected a SettingsError, got ${err}`);
+    return err;
+  }
+  assert.fail('expected the settings to be refused');
+};
+
+describe('loadSettings', () => {
+  it('applies defaults and types values', () => {
+    const { settings } = load({ PLUGIN_TARGET: 'b/p', PLUGIN_WAIT_SECONDS: '60', PLUGIN_VARS: '{"a":1}' });
+    assert.deepEqual(settings, {
+      target: 'b/p',
+      wait_seconds: 60,
+      vars: { a: 1 },
+      dry_run: false,
+      template: ['.kube.yml'],
+      mode: 'warn',
+    });
+  });
+
+  it('treats empty values as unset, so defaults apply (Drone drops empty settings)', () => {
+    const { settings } = load({ PLUGIN_TARGET: 'b/p', PLUGIN_WAIT_SECONDS: '', PLUGIN_DRY_RUN: '' });
+    assert.equal(settings.wait_seconds, 300);
+    assert.equal(settings.dry_run, false);
+  });
+
+  it('reads a secret from PLUGIN_*, a setting alias, or an unprefixed env alias, in that order', () => {
+    assert.equal(load({ PLUGIN_TARGET: 'b/', TOKEN: 'from-env' }).settings.token, 'from-env');
+    assert.equal(
+      load({ PLUGIN_TARGET: 'b/', PLUGIN_JSON_KEY: 'from-alias', TOKEN: 'x' }).settings.token,
+      'from-alias',
+    );
+    const r = load({ PLUGIN_TARGET: 'b/', PLUGIN_TOKEN: 'plugin', PLUGIN_JSON_KEY: 'alias' });
+    assert.equal(r.settings.token, 'plugin');
+    assert.equal(r.sources.token, 'PLUGIN_TOKEN');
+    assert.deepEqual(r.warnings, ['setting "token": PLUGIN_TOKEN is used, PLUGIN_JSON_KEY ignored']);
+  });
+
+  it('reports every problem at once, each naming the setting and its variable', () => {
+    const err = errorOf({
+      PLUGIN_WAIT_SECONDS: 'ten',
+      PLUGIN_DRY_RUN: 'yes',
+      PLUGIN_MODE: 'strict',
+      PLUGIN_TIMEOUT: 'soon',
+    });
+    const text = err.message;
+    assert.equal(err.issues.length, 5, text);
+    assert.match(text, /setting "wait_seconds" \(PLUGIN_WAIT_SECONDS\): expected a whole number, got "ten"/);
+    assert.match(text, /setting "dry_run" \(PLUGIN_DRY_RUN\): expected true or false, got "yes"/);
+    assert.match(text, /setting "mode" \(PLUGIN_MODE\): expected one of: warn, enforce, got "strict"/);
+    assert.match(text, /setting "timeout" \(PLUGIN_TIMEOUT\): expected a duration such as 5m, got "soon"/);
+    assert.match(text, /setting "target" \(PLUGIN_TARGET\): is required/);
+  });
+
+  it('explains range and pattern failures with the expected form', () => {
+    const err = errorOf({ PLUGIN_TARGET: 'Bad', PLUGIN_WAIT_SECONDS: '0' });
+    assert.match(err.message, /"target" \(PLUGIN_TARGET\): expected bucket\/prefix, got "Bad"/);
+    assert.match(err.message, /"wait_seconds" \(PLUGIN_WAIT_SECONDS\): must be >= 1, got "0"/);
+  });
+
+  it('names the alias variable that held a bad value', () => {
+    const err = errorOf({ PLUGIN_TARGET: 'b/', PLUGIN_JSON_KEY: '', TOKEN: 'ok', PLUGIN_WAIT_SECONDS: 'x' });
+    assert.equal(err.issues[0]?.variable, 'PLUGIN_WAIT_SECONDS');
+  });
+
+  it('warns about unknown PLUGIN_* keys with a "did you mean"', () => {
+    const { warnings } = load({ PLUGIN_TARGET: 'b/', PLUGIN_WAIT_SECOND: '5', PLUGIN_ZZZ_QQQ: '1' });
+    assert.deepEqual(warnings, [
+      'unknown setting "wait_second" (PLUGIN_WAIT_SECOND) is ignored; did you mean "wait_seconds" (PLUGIN_WAIT_SECONDS)?',
+      'unknown setting "zzz_qqq" (PLUGIN_ZZZ_QQQ) is ignored',
+    ]);
+  });
+
+  it('puts the "did you mean" next to the error it probably caused', () => {
+    const err = errorOf({ PLUGIN_TARGT: 'b/p' });
+    assert.match(err.message, /"target" \(PLUGIN_TARGET\): is required/);
+    assert.match(
+      err.message,
+      /note: unknown setting "targt" \(PLUGIN_TARGT\) is ignored; did you mean "target"/,
+    );
+  });
+
+  it('registers secrets with the masker before anything can fail, and never shows them in errors', () => {
+    const masker = new Masker();
+    const secret =
+      '{"private_key": "-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\\n-----END PRIVATE KEY-----\\n"';
+    assert.throws(
+      () => load({ PLUGIN_TOKEN: secret, PLUGIN_WAIT_SECONDS: 'x' }, masker),
+      (err: Error) => {
+        assert.doesNotMatch(err.message, /MIIEvQ/);
+        return true;
+      },
+    );
+    assert.equal(masker.mask(`token=${secret}`), 'token=***');
+  });
+
+  it('runs cross-setting checks only when the schema passed, and reports them the same way', () => {
+    const check = () => [
+      { setting: 'dry_run', variable: 'PLUGIN_DRY_RUN', problem: 'not with mode enforce' },
+    ];
+    assert.throws(
+      () => loadSettings(schema, { PLUGIN_TARGET: 'b/' }, { masker: new Masker(), check }),
+      /setting "dry_run" \(PLUGIN_DRY_RUN\): not with mode enforce/,
+    );
+    assert.throws(
+      () => loadSettings(schema, { PLUGIN_TARGET: 'Bad' }, { masker: new Masker(), check }),
+      (err: SettingsError) => err.issues.length === 1 && err.issues[0]?.setting === 'target',
+    );
+  });
+
+  it('reports nested problems with their position in the list', () => {
+    const nested = {
+      plugin: 'n',
+      description: 'n',
+      properties: {
+        clusters: {
+          type: 'array',
+          description: 'c',
+          items: {
+            type: 'object',
+            properties: { name: { type: 'string' }, location: { type: 'string' } },
+            required: ['name'],
+            additionalProperties: false,
+          },
+        },
+      },
+    } satisfies PluginSchema;
+    assert.throws(
+      () =>
+        loadSettings(
+          nested,
+          { PLUGIN_CLUSTERS: '[{"name":"a"},{"location":"x","zone":"y"}]' },
+          { masker: new Masker() },
+        ),
+      (err: SettingsError) => {
+        assert.match(err.message, /"clusters" \(PLUGIN_CLUSTERS\): item 2: missing key "name"/);
+        assert.match(err.message, /"clusters" \(PLUGIN_CLUSTERS\): item 2: unknown key "zone"/);
+        return true;
+      },
+    );
+  });
+});

@@ -1,0 +1,115 @@
+// The shared entry, run in-process with a fixture plugin (test-only, so that success and
+// failure paths exist before the real plugins do), and every real plugin's entry.
+import assert from 'node:assert/strict';
+import type { PluginModule } from '../../common/entry.ts';
+import { PluginError } from '../../common/errors.ts';
+import { readSettings } from '../../common/plugin.ts';
+import type { PluginSchema } from '../../common/schema.ts';
+import { loadSchema, PLUGINS } from '../../scripts/plugins.ts';
+import { assertNoLeaks, makeCanaries, runInProcess, serviceAccountShape } from '../helpers/canary.ts';
+
+const fixture = {
+  plugin: 'fixture',
+  description: 'a plugin for tests',
+  properties: {
+    token: { type: 'string', secret: true, env: ['TOKEN'], description: 'credentials' },
+    count: { type: 'integer', minimum: 1, default: 1, description: 'how many' },
+    fail: { type: 'boolean', default: false, description: 'fail on purpose' },
+  },
+} satisfies PluginSchema;
+
+const fixtureModule: PluginModule = {
+  async run(env, deps) {
+    const log = deps?.log;
+    assert.ok(log);
+    const s = readSettings<{ token?: string; count: number; fail: boolean }>(fixture, env, log);
+    // A careless plugin: logs and throws with the secret inside. The masker must catch both.
+    log.info(`working ${s.count} times with ${s.token}`);
+    if (s.fail) throw new PluginError(`remote refused credentials ${JSON.stringify(s.token)}`);
+  },
+};
+
+describe('entry (top-level handler)', () => {
+  const canaries = makeCanaries(fixture, { token: serviceAccountShape });
+
+  it('succeeds with exit 0 and masks secrets in what the plugin logs', async () => {
+    const r = await runInProcess(fixture, async () => fixtureModule, { ...canaries.env, PLUGIN_COUNT: '2' });
+    assert.equal(r.code, 0, r.output);
+    assert.match(r.output, /working 2 times with \*\*\*/);
+    assertNoLeaks(r.output, canaries.secrets);
+  });
+
+  it('fails with "<plugin> failed: <message>", exit 1, secrets masked', async () => {
+    const r = await runInProcess(fixture, async () => fixtureModule, {
+      ...canaries.env,
+      PLUGIN_FAIL: 'true',
+    });
+    assert.equal(r.code, 1);
+    assert.match(r.output, /^fixture failed: remote refused credentials "\*\*\*"$/m);
+    assertNoLeaks(r.output, canaries.secrets);
+  });
+
+  it('reports settings errors with a pointer to --help', async () => {
+    const r = await runInProcess(fixture, async () => fixtureModule, {
+      ...canaries.env,
+      PLUGIN_COUNT: 'many',
+    });
+    assert.equal(r.code, 1);
+    assert.match(
+      r.output,
+      /fixture failed: invalid setting:\n {2}- setting "count" \(PLUGIN_COUNT\): expected a whole number, got "many"/,
+    );
+    assert.match(r.output, /run with --help to list fixture's settings/);
+    assertNoLeaks(r.output, canaries.secrets);
+  });
+
+  it('prints the settings table for --help, with exit 0, without loading the plugin', async () => {
+    let loaded = false;
+    const r = await runInProcess(
+      fixture,
+      async () => {
+        loaded = true;
+        return fixtureModule;
+      },
+      {},
+      ['--help'],
+    );
+    assert.equal(r.code, 0);
+    assert.equal(loaded, false);
+    assert.match(r.output, /^ {2}count {2}\(PLUGIN_COUNT\)\n {6}integer, default 1\n {6}how many$/m);
+    assert.match(r.output, /token {2}\(PLUGIN_TOKEN, TOKEN\)\n {6}string, secret/);
+  });
+
+  it('refuses unexpected arguments', async () => {
+    const r = await runInProcess(fixture, async () => fixtureModule, {}, ['deploy']);
+    assert.equal(r.code, 1);
+    assert.match(r.output, /fixture failed: unexpected argument "deploy"/);
+  });
+
+  for (const name of PLUGINS) {
+    it(`${name}: a bad setting gives exit 1 and a message naming it, secrets masked`, async () => {
+      const schema = await loadSchema(name);
+      const c = makeCanaries(schema, {
+        token: serviceAccountShape,
+        kubeconfig: (v) => `apiVersion: v1\ntoken: ${v}`,
+      });
+      const r = await runInProcess(
+        schema,
+        () => import(`../../plugins/${name}/main.ts`) as Promise<PluginModule>,
+        {
+          ...c.env,
+          PLUGIN_NO_SUCH_SETTING: 'x',
+          PLUGIN_DRY_RUN: 'perhaps',
+          PLUGIN_FAIL_ON_ERROR: 'perhaps',
+        },
+      );
+      assert.equal(r.code, 1);
+      assert.match(r.output, new RegExp(`^${name} failed: `, 'm'));
+      const named =
+        /setting "(dry_run|fail_on_error)" \(PLUGIN_(DRY_RUN|FAIL_ON_ERROR)\): expected true or false, got "perhaps"/;
+      assert.match(r.output, named);
+      assert.match(r.output, /unknown setting "no_such_setting"/);
+      assertNoLeaks(r.output, c.secrets);
+    });
+  }
+});
