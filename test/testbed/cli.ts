@@ -470,7 +470,7 @@ async function bringUp(opts: StartOptions, log: Log): Promise<TestbedState> {
             token,
             ...(opts.nodes !== undefined ? { nodes: opts.nodes } : {}),
             tools,
-            log: (line) => log(`[${name}] ${line}`),
+            log,
           }),
         ),
       );
