@@ -1,0 +1,81 @@
+// The deploy summary: a JSON file that gke-deploy and rollback write at the end of a run
+// (also a failed one) and that slack-notify reads. One format for both writers.
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+
+export const SUMMARY_VERSION = 1;
+export const DEFAULT_SUMMARY_FILE = '.drone-gke-deploy.json';
+
+export type ClusterResult = 'deployed' | 'rolled_back' | 'failed' | 'unchanged' | 'skipped';
+
+export interface WorkloadSummary {
+  kind: string;
+  name: string;
+  /** Container images before and after this run (name=image pairs keep the order of containers). */
+  imagesBefore: string[];
+  imagesAfter: string[];
+  revisionBefore?: number;
+  revisionAfter?: number;
+  /** Drone build numbers recorded on the workload before and after. */
+  buildBefore?: number;
+  buildAfter?: number;
+}
+
+export interface ClusterSummary {
+  /** A display name: location/name for GKE clusters, the server for others. */
+  id: string;
+  name: string;
+  location?: string;
+  project?: string;
+  namespace: string;
+  result: ClusterResult;
+  error?: string;
+  workloads: WorkloadSummary[];
+}
+
+export interface DeploySummary {
+  version: typeof SUMMARY_VERSION;
+  plugin: 'gke-deploy' | 'rollback';
+  /**
+   * deployed: every cluster healthy on the new revision; rolled_back: the deploy failed and
+   * was undone (gke-deploy) or a rollback succeeded (rollback); failed: not healthy and not
+   * undone; dry_run: nothing was changed.
+   */
+  result: 'deployed' | 'rolled_back' | 'failed' | 'dry_run';
+  startedAt: string;
+  finishedAt: string;
+  build: { number?: number; commit?: string; link?: string; deployTo?: string };
+  /** Images this run set (gke-deploy) or went back to (rollback). */
+  images: string[];
+  clusters: ClusterSummary[];
+  /** One line that undoes this run, for a human at 3 a.m. (a docker run of the rollback image). */
+  rollbackCommand?: string;
+  message?: string;
+}
+
+export function writeSummary(file: string, summary: DeploySummary): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, `${JSON.stringify(summary, null, 2)}\n`);
+  renameSync(tmp, file);
+}
+
+/** The summary at `file`; undefined when there is none; throws when it is not a summary. */
+export function readSummary(file: string): DeploySummary | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new Error(`${file} is not a deploy summary (not JSON)`);
+  }
+  const s = parsed as Partial<DeploySummary>;
+  if (s.version !== SUMMARY_VERSION || !Array.isArray(s.clusters) || typeof s.result !== 'string') {
+    throw new Error(`${file} is not a deploy summary of version ${SUMMARY_VERSION}`);
+  }
+  return s as DeploySummary;
+}
