@@ -18,7 +18,7 @@ import { pathToFileURL } from 'node:url';
 import { stringify as toYaml } from 'yaml';
 import type { ClusterInfo } from './kube/cluster.ts';
 import { ensureCA, ensureRsaKey, issueCert } from './pki.ts';
-import { freePort, isAlive, killPids, type Spawned, spawnDetached, waitFor } from './proc.ts';
+import { freePort, isAlive, type Spawned, spawnDetached, waitFor } from './proc.ts';
 import type { GkeServerConfig } from './servers/gke.ts';
 import {
   type ClusterState,
@@ -94,9 +94,23 @@ function entryOf(p: Spawned): ProcessEntry {
   return startTime === undefined ? { ...p } : { ...p, startTime };
 }
 
-/** True when the PID is alive and is still the process we started (not a reused PID). */
+/**
+ * Alive and not a zombie. A detached child whose starter has exited is reaped by PID 1 only
+ * now and then, and kill(pid, 0) succeeds on a zombie: that alone would make `down` wait.
+ */
+export function isRunning(pid: number): boolean {
+  if (!isAlive(pid)) return false;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
+  }
+}
+
+/** True when the PID is running and is still the process we started (not a reused PID). */
 export function isOurs(p: ProcessEntry): boolean {
-  if (!isAlive(p.pid)) return false;
+  if (!isRunning(p.pid)) return false;
   if (p.startTime === undefined) return true;
   const now = processStartTime(p.pid);
   return now === undefined || now === p.startTime;
@@ -576,15 +590,42 @@ function writeCombinedKubeconfig(state: TestbedState, clusters: ClusterInfo[]): 
 
 // ---------------------------------------------------------------- down
 
+/** TERM to each process group, KILL after `graceMs` to whatever still runs. */
+async function terminate(pids: readonly number[], graceMs: number): Promise<void> {
+  const signal = (sig: NodeJS.Signals, only: readonly number[]) => {
+    for (const pid of only) {
+      for (const target of [-pid, pid]) {
+        try {
+          process.kill(target, sig);
+        } catch {
+          // gone already, or not a group leader
+        }
+      }
+    }
+  };
+  signal('SIGTERM', pids);
+  const deadline = Date.now() + graceMs;
+  while (pids.some(isRunning) && Date.now() < deadline) await sleep(25);
+  const stubborn = pids.filter(isRunning);
+  if (stubborn.length === 0) return;
+  signal('SIGKILL', stubborn);
+  const hard = Date.now() + 3000;
+  while (stubborn.some(isRunning) && Date.now() < hard) await sleep(25);
+}
+
 async function stopState(state: TestbedState, log: Log): Promise<void> {
   const ours = state.processes.filter(isOurs);
-  const reused = state.processes.filter((p) => isAlive(p.pid) && !ours.includes(p));
+  const reused = state.processes.filter((p) => isRunning(p.pid) && !ours.includes(p));
   for (const p of reused) log(`pid ${p.pid} (${p.name}) now belongs to another process: leaving it alone`);
   if (ours.length > 0) {
     log(`stopping ${ours.map((p) => `${p.name} (${p.pid})`).join(', ')}`);
-    await killPids(ours.map((p) => p.pid));
+    // A short grace: the testbed is disposable, and kube-apiserver and etcd take many seconds to drain.
+    await terminate(
+      ours.map((p) => p.pid),
+      1500,
+    );
   }
-  const left = ours.filter((p) => isAlive(p.pid));
+  const left = ours.filter((p) => isRunning(p.pid));
   if (left.length > 0)
     throw new Error(`testbed: could not stop ${left.map((p) => `${p.name} (${p.pid})`).join(', ')}`);
   removeState(state.stateFile);
