@@ -38,6 +38,8 @@ import type { ToolPaths } from './tools.ts';
 // needs no Kubernetes tools and importing this module does nothing.
 type ToolsModule = typeof import('./tools.ts');
 type ClusterModule = typeof import('./kube/cluster.ts');
+const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
 async function loadModule<T>(relative: string, what: string): Promise<T> {
   const url = new URL(relative, import.meta.url);
   try {
@@ -420,10 +422,14 @@ async function bringUp(opts: StartOptions, log: Log): Promise<TestbedState> {
   try {
     t = Date.now();
     const toolsModule = await loadModule<ToolsModule>('./tools.ts', 'the tool builder');
-    const tools = await toolsModule.ensureTools({
-      log,
-      ...(clusterCount === 0 ? { only: ['fakeGcsServer'] as (keyof ToolPaths)[] } : {}),
-    });
+    const tools = await toolsModule
+      .ensureTools({
+        log,
+        ...(clusterCount === 0 ? { only: ['fakeGcsServer'] as (keyof ToolPaths)[] } : {}),
+      })
+      .catch((err: unknown) => {
+        throw new Error(`locating or building the testbed's tools failed: ${errorText(err)}`);
+      });
     lap('tools', t);
     state.tools = { ...tools };
 
@@ -469,6 +475,8 @@ async function bringUp(opts: StartOptions, log: Log): Promise<TestbedState> {
         proc: slack,
       }),
     ]).then(() => lap('services', t));
+    // Awaited below; until then a failure must not surface as an unhandled rejection.
+    servicesReady.catch(() => {});
 
     const tc = Date.now();
     let clusters: ClusterInfo[] = [];
@@ -489,8 +497,12 @@ async function bringUp(opts: StartOptions, log: Log): Promise<TestbedState> {
         ),
       );
       for (const s of settled) if (s.status === 'fulfilled') s.value.processes.forEach(track);
-      const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-      if (failed) throw failed.reason;
+      const failures = settled
+        .map((s, i) =>
+          s.status === 'rejected' ? `cluster ${clusterNames[i]}: ${errorText(s.reason)}` : null,
+        )
+        .filter((f): f is string => f !== null);
+      if (failures.length > 0) throw new Error(`starting clusters failed:\n${failures.join('\n')}`);
       clusters = settled.map((s) => (s as PromiseFulfilledResult<ClusterInfo>).value);
     }
     lap('clusters', tc);
