@@ -36,8 +36,18 @@ export function readSettings<T>(
   log: Logger,
   check?: (settings: T, source: (setting: string) => string) => SettingIssue[],
 ): T {
+  return readSettingsWithSources(schema, env, log, check).settings;
+}
+
+/** readSettings, plus which variable each setting came from (for errors found later). */
+export function readSettingsWithSources<T>(
+  schema: PluginSchema,
+  env: Env,
+  log: Logger,
+  check?: (settings: T, source: (setting: string) => string) => SettingIssue[],
+): { settings: T; source: (setting: string) => string } {
   const loaded = loadSettings<T>(schema, env, check ? { masker: log.masker, check } : { masker: log.masker });
   for (const w of loaded.warnings) log.warn(w);
   if ((loaded.settings as { debug?: boolean }).debug === true) log.setDebug(true);
-  return loaded.settings;
+  return { settings: loaded.settings, source: (k) => loaded.sources[k] ?? `PLUGIN_${k.toUpperCase()}` };
 }

@@ -1,0 +1,82 @@
+// The `token` setting: a Google credentials JSON (service account or external_account),
+// given raw or base64-encoded. Decoded forms are registered with the masker at once.
+import { type SettingIssue, SettingsError } from '../errors.ts';
+import type { Masker } from '../mask.ts';
+
+export interface GoogleCredentials {
+  type: 'service_account' | 'external_account' | 'authorized_user' | 'impersonated_service_account';
+  /** The parsed JSON, as google-auth-library takes it. */
+  json: Record<string, unknown>;
+  projectId: string | undefined;
+  /** Who the credentials act as, for log lines (a service-account e-mail, or the audience). */
+  principal: string;
+}
+
+const TYPES = new Set([
+  'service_account',
+  'external_account',
+  'authorized_user',
+  'impersonated_service_account',
+]);
+
+function decode(raw: string): unknown {
+  const text = raw.trim();
+  if (text.startsWith('{')) return JSON.parse(text);
+  const decoded = Buffer.from(text, 'base64').toString('utf8').trim();
+  if (!decoded.startsWith('{')) throw new Error('not JSON');
+  return JSON.parse(decoded);
+}
+
+/**
+ * Parses the credentials in `raw` (the value of `setting`, read from `variable`). Errors
+ * have fixed wording: a JSON.parse message would quote the secret.
+ */
+export function parseCredentials(
+  raw: string,
+  masker: Masker,
+  setting = 'token',
+  variable = 'PLUGIN_TOKEN',
+): GoogleCredentials {
+  const fail = (problem: string): never => {
+    const issue: SettingIssue = { setting, variable, problem };
+    throw new SettingsError([issue]);
+  };
+  let parsed: unknown;
+  try {
+    parsed = decode(raw);
+  } catch {
+    return fail(
+      'is neither a JSON credentials file nor base64 of one (the value is secret, so it is not shown)',
+    );
+  }
+  masker.add(JSON.stringify(parsed));
+  masker.add(JSON.stringify(parsed, null, 2));
+  const json = parsed as Record<string, unknown>;
+  const type = json.type;
+  if (typeof type !== 'string' || !TYPES.has(type)) {
+    return fail(
+      `has "type": ${JSON.stringify(typeof type === 'string' ? type : null)}; expected a service_account key or an external_account (workload identity) config`,
+    );
+  }
+  if (
+    type === 'service_account' &&
+    (typeof json.private_key !== 'string' || typeof json.client_email !== 'string')
+  ) {
+    return fail(
+      'is a service_account key without private_key or client_email: download a new JSON key for the service account',
+    );
+  }
+  const principal =
+    typeof json.client_email === 'string'
+      ? json.client_email
+      : typeof json.audience === 'string'
+        ? json.audience
+        : type;
+  const projectId =
+    typeof json.project_id === 'string'
+      ? json.project_id
+      : typeof json.quota_project_id === 'string'
+        ? json.quota_project_id
+        : undefined;
+  return { type: type as GoogleCredentials['type'], json, projectId, principal };
+}

@@ -1,0 +1,226 @@
+// Cluster access shared by gke-deploy and rollback: from the settings to one kubeconfig
+// per cluster. GKE clusters come from the Kubernetes Engine API (clusters.get: endpoint and
+// CA) with an exec credential; other clusters from `kubeconfig`, or `kube_server` + token.
+import { parse } from 'yaml';
+import { PluginError, SettingsError } from '../errors.ts';
+import { createGoogleClient, type GoogleClient, type GoogleClientOptions } from '../gcp/auth.ts';
+import { parseCredentials } from '../gcp/credentials.ts';
+import { GKE_API, getGkeCluster } from '../gcp/gke-api.ts';
+import type { Logger } from '../log.ts';
+import type { SecretFiles } from '../secret-file.ts';
+import {
+  ENV_CREDENTIALS_FILE,
+  ENV_TOKEN_CACHE,
+  ENV_TOKEN_URL,
+  EXEC_CREDENTIAL_FLAG,
+} from './credential-env.ts';
+import { writeTokenCache } from './exec-credential.ts';
+import { renderKubeconfig } from './kubeconfig.ts';
+import { type ClusterTarget, sanitizeNamespace } from './target.ts';
+
+export interface ClusterObject {
+  name?: string;
+  location?: string;
+  project?: string;
+  namespace?: string;
+}
+
+export interface AccessSettings {
+  token?: string;
+  project?: string;
+  cluster?: string;
+  zone?: string;
+  region?: string;
+  location?: string;
+  clusters?: (string | ClusterObject)[];
+  namespace: string;
+  kubeconfig?: string;
+  kube_server?: string;
+  kube_token?: string;
+  kube_ca?: string;
+  gke_endpoint?: string;
+  token_url?: string;
+}
+
+export interface AccessDeps {
+  log: Logger;
+  secretFiles: SecretFiles;
+  /** How kubectl runs this plugin for a token: [node, script] (the entry adds the flag). */
+  selfCommand: readonly string[];
+  googleClient?: (opts: GoogleClientOptions) => Promise<GoogleClient>;
+  now?: () => number;
+}
+
+interface GkeRef {
+  name: string;
+  location: string;
+  project: string | undefined;
+  namespace: string | undefined;
+}
+
+function gkeRefs(s: AccessSettings): GkeRef[] {
+  if (s.cluster) {
+    const location = (s.location ?? s.region ?? s.zone) as string;
+    return [{ name: s.cluster, location, project: undefined, namespace: undefined }];
+  }
+  return (s.clusters ?? []).map((c) => {
+    if (typeof c === 'string') {
+      const [location = '', name = ''] = c.split('/');
+      return { name, location, project: undefined, namespace: undefined };
+    }
+    return { name: c.name ?? '', location: c.location ?? '', project: c.project, namespace: c.namespace };
+  });
+}
+
+/** PEM, or base64 of a PEM. */
+function decodePem(value: string): string {
+  const t = value.trim();
+  return t.startsWith('-----BEGIN') ? t : Buffer.from(t, 'base64').toString('utf8');
+}
+
+async function gkeTargets(
+  s: AccessSettings,
+  source: (k: string) => string,
+  deps: AccessDeps,
+): Promise<ClusterTarget[]> {
+  const { log, secretFiles } = deps;
+  const credentials = s.token ? parseCredentials(s.token, log.masker, 'token', source('token')) : undefined;
+  const client = await (deps.googleClient ?? createGoogleClient)({ credentials, tokenUrl: s.token_url });
+  const token = await client.getAccessToken();
+  log.masker.add(token.token);
+  const project = s.project ?? (await client.projectId());
+  const refs = gkeRefs(s);
+  if (!project && refs.some((r) => !r.project)) {
+    throw new SettingsError([
+      {
+        setting: 'project',
+        variable: source('project'),
+        problem:
+          'is needed: the credentials do not name a project. Set "project" (or "project" on each of "clusters")',
+      },
+    ]);
+  }
+  log.info(`authenticated as ${credentials?.principal ?? 'Application Default Credentials'}`);
+  const cacheFile = secretFiles.write('token-cache.json', '');
+  writeTokenCache(cacheFile, token);
+  const env: Record<string, string> = { [ENV_TOKEN_CACHE]: cacheFile };
+  if (credentials)
+    env[ENV_CREDENTIALS_FILE] = secretFiles.write('credentials.json', JSON.stringify(credentials.json));
+  if (s.token_url) env[ENV_TOKEN_URL] = s.token_url;
+  const [command = process.execPath, ...args] = deps.selfCommand;
+  const endpoint = s.gke_endpoint ?? GKE_API;
+
+  const results = await Promise.allSettled(
+    refs.map(async (ref): Promise<ClusterTarget> => {
+      const p = ref.project ?? (project as string);
+      const cluster = await getGkeCluster(
+        client,
+        { project: p, location: ref.location, name: ref.name },
+        endpoint,
+      );
+      const context = `gke_${p}_${ref.location}_${ref.name}`;
+      const namespace = sanitizeNamespace(ref.namespace ?? s.namespace);
+      const file = secretFiles.write(
+        `kubeconfig-${context}`,
+        renderKubeconfig({
+          context,
+          server: cluster.server,
+          caPem: cluster.caPem,
+          namespace,
+          user: { kind: 'exec', command, args: [...args, EXEC_CREDENTIAL_FLAG], env },
+        }),
+      );
+      return {
+        id: `${ref.location}/${ref.name}`,
+        name: ref.name,
+        location: ref.location,
+        project: p,
+        namespace,
+        kubeconfig: file,
+        context,
+        server: cluster.server,
+      };
+    }),
+  );
+  const failed = results.flatMap((r, i) =>
+    r.status === 'rejected'
+      ? [`  - ${refs[i]?.location}/${refs[i]?.name}: ${(r.reason as Error).message}`]
+      : [],
+  );
+  if (failed.length > 0)
+    throw new PluginError(
+      `could not get access to ${failed.length} of ${refs.length} clusters:\n${failed.join('\n')}`,
+    );
+  return results.map((r) => (r as PromiseFulfilledResult<ClusterTarget>).value);
+}
+
+function kubeconfigTarget(s: AccessSettings, source: (k: string) => string, deps: AccessDeps): ClusterTarget {
+  const raw = (s.kubeconfig as string).trim();
+  const text =
+    /^[A-Za-z0-9+/=\s]+$/.test(raw) && !raw.includes(':') ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+  deps.log.masker.add(text);
+  let doc: {
+    'current-context'?: string;
+    contexts?: { name: string; context?: { cluster?: string } }[];
+    clusters?: { name: string; cluster?: { server?: string } }[];
+  };
+  try {
+    doc = parse(text) as typeof doc;
+  } catch {
+    throw new SettingsError([
+      {
+        setting: 'kubeconfig',
+        variable: source('kubeconfig'),
+        problem: 'is not a kubeconfig (YAML, or base64 of it); the value is secret, so it is not shown',
+      },
+    ]);
+  }
+  const context = doc?.['current-context'];
+  const ctx = doc?.contexts?.find((c) => c.name === context);
+  const server = doc?.clusters?.find((c) => c.name === ctx?.context?.cluster)?.cluster?.server;
+  if (!context || !ctx || !server) {
+    throw new SettingsError([
+      {
+        setting: 'kubeconfig',
+        variable: source('kubeconfig'),
+        problem: 'has no current-context with a cluster and server: set current-context in the kubeconfig',
+      },
+    ]);
+  }
+  return {
+    id: context,
+    name: context,
+    namespace: sanitizeNamespace(s.namespace),
+    kubeconfig: deps.secretFiles.write('kubeconfig', text),
+    context,
+    server,
+  };
+}
+
+function serverTarget(s: AccessSettings, deps: AccessDeps): ClusterTarget {
+  const server = s.kube_server as string;
+  const context = new URL(server).host;
+  const namespace = sanitizeNamespace(s.namespace);
+  const file = deps.secretFiles.write(
+    'kubeconfig',
+    renderKubeconfig({
+      context,
+      server,
+      caPem: s.kube_ca ? decodePem(s.kube_ca) : undefined,
+      namespace,
+      user: { kind: 'token', token: s.kube_token as string },
+    }),
+  );
+  return { id: context, name: context, namespace, kubeconfig: file, context, server };
+}
+
+/** The clusters the settings name, each with a kubeconfig; throws before any cluster is touched if one is unreachable. */
+export async function resolveClusters(
+  s: AccessSettings,
+  source: (setting: string) => string,
+  deps: AccessDeps,
+): Promise<ClusterTarget[]> {
+  if (s.kubeconfig) return [kubeconfigTarget(s, source, deps)];
+  if (s.kube_server) return [serverTarget(s, deps)];
+  return gkeTargets(s, source, deps);
+}

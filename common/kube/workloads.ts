@@ -1,0 +1,148 @@
+// Workloads (Deployments, StatefulSets, DaemonSets, Jobs): their identity, images, revision
+// and build, and whether a rollout is done, stuck or failed — judged the way
+// `kubectl rollout status` judges it, from one `kubectl get -o json` of many objects.
+import { buildOf } from './provenance.ts';
+
+export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet'] as const;
+export type WorkloadKind = (typeof WORKLOAD_KINDS)[number] | 'Job';
+
+export interface WorkloadRef {
+  kind: WorkloadKind;
+  name: string;
+}
+
+export function refKey(r: WorkloadRef): string {
+  return `${r.kind.toLowerCase()}/${r.name}`;
+}
+
+/** `web`, `deployment/web`, `deploy/web`, `sts/db` … as a reference (a bare name is a Deployment). */
+export function parseWorkloadRef(text: string): WorkloadRef | undefined {
+  const [a, b] = text.includes('/') ? text.split('/', 2) : ['deployment', text];
+  const kinds: Record<string, WorkloadKind> = {
+    deployment: 'Deployment',
+    deployments: 'Deployment',
+    deploy: 'Deployment',
+    statefulset: 'StatefulSet',
+    statefulsets: 'StatefulSet',
+    sts: 'StatefulSet',
+    daemonset: 'DaemonSet',
+    daemonsets: 'DaemonSet',
+    ds: 'DaemonSet',
+    job: 'Job',
+    jobs: 'Job',
+  };
+  const kind = kinds[(a ?? '').toLowerCase()];
+  return kind && b ? { kind, name: b } : undefined;
+}
+
+export interface KubeObject {
+  apiVersion?: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    generation?: number;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    uid?: string;
+    ownerReferences?: { kind: string; name: string; uid: string }[];
+  };
+  spec?: Record<string, unknown> & {
+    replicas?: number;
+    completions?: number;
+    template?: {
+      metadata?: { annotations?: Record<string, string>; labels?: Record<string, string> };
+      spec?: { containers?: { name: string; image: string }[]; initContainers?: { name: string; image: string }[] };
+    };
+  };
+  status?: Record<string, unknown>;
+}
+
+export interface KubeList {
+  items: KubeObject[];
+}
+
+export function imagesOf(o: KubeObject): string[] {
+  return (o.spec?.template?.spec?.containers ?? []).map((c) => c.image);
+}
+
+/** The rollout revision of a Deployment (deployment.kubernetes.io/revision). */
+export function revisionOf(o: KubeObject): number | undefined {
+  const v = o.metadata.annotations?.['deployment.kubernetes.io/revision'];
+  return v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined;
+}
+
+export function buildOfWorkload(o: KubeObject): number | undefined {
+  return buildOf(o.spec?.template?.metadata?.annotations) ?? buildOf(o.metadata.annotations);
+}
+
+export type RolloutState =
+  | { state: 'done'; message: string }
+  | { state: 'progressing'; message: string }
+  | { state: 'failed'; message: string };
+
+const num = (v: unknown) => (typeof v === 'number' ? v : 0);
+
+interface Condition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+}
+
+/** Where a workload's rollout stands, as `kubectl rollout status` would say. */
+export function rolloutState(o: KubeObject): RolloutState {
+  const st = o.status ?? {};
+  const generation = o.metadata.generation ?? 0;
+  const observed = num(st.observedGeneration);
+  if (o.kind !== 'Job' && observed < generation) return { state: 'progressing', message: 'waiting for the controller to see the new spec' };
+  const want = o.spec?.replicas ?? 1;
+  switch (o.kind) {
+    case 'Deployment': {
+      const conditions = (st.conditions as Condition[] | undefined) ?? [];
+      const progressing = conditions.find((c) => c.type === 'Progressing');
+      if (progressing?.reason === 'ProgressDeadlineExceeded') {
+        return { state: 'failed', message: `exceeded its progress deadline: ${progressing.message ?? ''}`.trim() };
+      }
+      const updated = num(st.updatedReplicas);
+      const total = num(st.replicas);
+      const available = num(st.availableReplicas);
+      const ready = num(st.readyReplicas);
+      const counts = `${updated}/${want} updated, ${ready}/${want} ready`;
+      if (updated < want) return { state: 'progressing', message: counts };
+      if (total > updated) return { state: 'progressing', message: `${counts}, ${total - updated} old pending termination` };
+      if (available < updated) return { state: 'progressing', message: `${counts}, ${available}/${want} available` };
+      return { state: 'done', message: counts };
+    }
+    case 'StatefulSet': {
+      const ready = num(st.readyReplicas);
+      const updated = num(st.updatedReplicas);
+      const counts = `${updated}/${want} updated, ${ready}/${want} ready`;
+      if (ready < want) return { state: 'progressing', message: counts };
+      const strategy = (o.spec?.updateStrategy as { type?: string } | undefined)?.type;
+      if (strategy !== 'OnDelete' && st.updateRevision !== st.currentRevision && updated < want) {
+        return { state: 'progressing', message: counts };
+      }
+      return { state: 'done', message: counts };
+    }
+    case 'DaemonSet': {
+      const desired = num(st.desiredNumberScheduled);
+      const updated = num(st.updatedNumberScheduled);
+      const available = num(st.numberAvailable);
+      const counts = `${updated}/${desired} updated, ${available}/${desired} available`;
+      if (updated < desired || available < desired) return { state: 'progressing', message: counts };
+      return { state: 'done', message: counts };
+    }
+    case 'Job': {
+      const conditions = (st.conditions as Condition[] | undefined) ?? [];
+      const failed = conditions.find((c) => c.type === 'Failed' && c.status === 'True');
+      if (failed) return { state: 'failed', message: `failed: ${failed.reason ?? ''} ${failed.message ?? ''}`.trim() };
+      const completions = o.spec?.completions ?? 1;
+      const succeeded = num(st.succeeded);
+      if (succeeded >= completions) return { state: 'done', message: `${succeeded}/${completions} succeeded` };
+      return { state: 'progressing', message: `${succeeded}/${completions} succeeded` };
+    }
+    default:
+      return { state: 'done', message: 'not a workload' };
+  }
+}
