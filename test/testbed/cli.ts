@@ -8,7 +8,17 @@
 //
 // startTestbed()/stopTestbed() are what useTestbed() (hooks.ts) calls in-process.
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
@@ -625,8 +635,51 @@ async function terminate(pids: readonly number[], graceMs: number): Promise<void
   while (stubborn.some(isRunning) && Date.now() < hard) await sleep(25);
 }
 
+/**
+ * Processes whose command line or working folder is inside `runDir`: every process a testbed
+ * starts names a file under its run folder. Used only after an `up` that did not finish, when
+ * a cluster may have started processes whose PIDs never reached the state file.
+ */
+export function processesUnder(runDir: string): ProcessEntry[] {
+  const prefix = runDir.endsWith('/') ? runDir : `${runDir}/`;
+  const found: ProcessEntry[] = [];
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return found;
+  }
+  for (const d of pids) {
+    const pid = Number(d);
+    if (pid === process.pid) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+      let cwd = '';
+      try {
+        cwd = readlinkSync(`/proc/${pid}/cwd`);
+      } catch {
+        cwd = '';
+      }
+      if (cmdline.includes(prefix) || `${cwd}/`.startsWith(prefix)) {
+        const name = cmdline.split(' ')[0]?.split('/').pop() ?? String(pid);
+        found.push({ name, pid, logFile: '' });
+      }
+    } catch {
+      // exited meanwhile, or not ours to read
+    }
+  }
+  return found.filter((p) => isRunning(p.pid));
+}
+
 async function stopState(state: TestbedState, log: Log): Promise<void> {
   const ours = state.processes.filter(isOurs);
+  if (state.phase === 'starting') {
+    for (const p of processesUnder(state.runDir)) {
+      if (ours.some((o) => o.pid === p.pid)) continue;
+      log(`also stopping ${p.name} (${p.pid}): started by an unfinished up, not yet in the state file`);
+      ours.push(p);
+    }
+  }
   const reused = state.processes.filter((p) => isRunning(p.pid) && !ours.includes(p));
   for (const p of reused) log(`pid ${p.pid} (${p.name}) now belongs to another process: leaving it alone`);
   if (ours.length > 0) {
@@ -711,6 +764,17 @@ export async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
   switch (args.command) {
     case 'up': {
+      // Ctrl-C during up: stop what was started so far (the state file says, phase 'starting').
+      const interrupted = () => {
+        log('interrupted: stopping what was started');
+        stopTestbed({ log }).finally(() => {
+          const lock = join(testbedDir(), 'lock');
+          if (existsSync(lock) && readFileSync(lock, 'utf8').trim() === String(process.pid)) rmSync(lock);
+          process.exit(130);
+        });
+      };
+      process.once('SIGINT', interrupted);
+      process.once('SIGTERM', interrupted);
       const state = await startTestbed({
         log,
         ...(args.clusters !== undefined ? { clusters: args.clusters } : {}),

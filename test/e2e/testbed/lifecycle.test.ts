@@ -7,7 +7,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { isRunning } from '../../testbed/cli.ts';
+import { isRunning, processesUnder } from '../../testbed/cli.ts';
+import { waitFor } from '../../testbed/proc.ts';
 import { readState, repoRoot, type TestbedState } from '../../testbed/state.ts';
 
 const CLI = new URL('../../testbed/cli.ts', import.meta.url).pathname;
@@ -136,5 +137,39 @@ describe('testbed: lifecycle CLI (up, status, env, down)', function () {
     const again = await cli('down');
     assert.equal(again.exitCode, 0);
     assert.match(again.stdout, /nothing to stop/);
+  });
+
+  it('down also cleans up after an up that crashed half way', async function () {
+    if (clusters === 0) this.skip();
+    this.timeout(5 * 60_000);
+    const up = execa(process.execPath, ['--import', 'tsx', CLI, 'up', '--clusters', String(clusters)], {
+      cwd: repoRoot(),
+      env,
+      extendEnv: false,
+      reject: false,
+    });
+    const stateFile = join(dir, 'state.json');
+    const runDir = join(dir, 'run');
+    // Crash it once a cluster's processes run but before up has finished.
+    await waitFor(() => processesUnder(runDir).some((p) => p.name === 'etcd'), {
+      what: 'etcd of the crashing up',
+      timeoutMs: 60_000,
+      intervalMs: 20,
+    });
+    up.kill('SIGKILL');
+    await up;
+    const crashed = readState(stateFile);
+    assert.ok(crashed, 'the state file is written from the start of up');
+    assert.equal(crashed.phase, 'starting');
+    const leftovers = processesUnder(runDir);
+    assert.ok(leftovers.length > 0, 'expected processes left by the crashed up');
+    const status = await cli('status');
+    assert.equal(status.exitCode, 1);
+    const down = await cli('down');
+    assert.equal(down.exitCode, 0, down.stderr);
+    const alive = leftovers.filter((p) => isRunning(p.pid));
+    assert.deepEqual(alive, [], `still alive: ${alive.map((p) => `${p.name} ${p.pid}`).join(', ')}`);
+    assert.deepEqual(processesUnder(runDir), []);
+    assert.equal(existsSync(stateFile), false);
   });
 });
