@@ -32,9 +32,8 @@ function wantedClusters(opts: UseTestbedOptions): number {
  * Call it from `before()` with a generous timeout: a cold start builds the tools.
  */
 export function useTestbed(opts: UseTestbedOptions = {}): Promise<TestbedState> {
-  if (pending) return pending;
   const clusters = wantedClusters(opts);
-  pending = (async () => {
+  const acquire = async (): Promise<TestbedState> => {
     const existing = readState();
     if (existing && existing.clusters.length >= clusters && (await checkHealth(existing)).healthy)
       return existing;
@@ -45,10 +44,12 @@ export function useTestbed(opts: UseTestbedOptions = {}): Promise<TestbedState> 
         if (verbose) process.stderr.write(`[testbed] ${line}\n`);
       },
     });
-    startedHere = state.ownerPid === process.pid;
+    startedHere = startedHere || state.ownerPid === process.pid;
     return state;
-  })();
+  };
+  // Later calls reuse the first one's testbed unless they need more clusters than it has.
   // A failed start is not retried by every later test file: they all see the same error.
+  pending = pending ? pending.then((s) => (s.clusters.length >= clusters ? s : acquire())) : acquire();
   return pending;
 }
 
