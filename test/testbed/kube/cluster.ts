@@ -277,6 +277,10 @@ export async function startCluster(opts: StartClusterOptions): Promise<ClusterIn
     sans: loopback,
     usage: 'both',
   });
+  const frontProxy = issueCert(opts.ca, pki, 'front-proxy-client', {
+    cn: 'front-proxy-client',
+    usage: 'client',
+  });
   const sa = ensureRsaKey(pki, 'service-account');
 
   const adminKubeconfig = join(kcDir, 'admin.kubeconfig');
@@ -339,6 +343,18 @@ export async function startCluster(opts: StartClusterOptions): Promise<ClusterIn
       '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
       '--service-cluster-ip-range=10.96.0.0/16',
       `--etcd-servers=http://127.0.0.1:${etcdClient}`,
+      // Nodes created by the apiserver's admission get a not-ready taint that only the node
+      // lifecycle controller lifts; fake nodes have no kubelet heartbeat for it to judge, so
+      // that controller is off and the taint is not added (the nodes are Ready at once).
+      '--disable-admission-plugins=TaintNodesByCondition',
+      // The front-proxy CA (the controller-manager and scheduler read it for delegated auth).
+      `--requestheader-client-ca-file=${opts.ca.cert}`,
+      '--requestheader-allowed-names=front-proxy-client',
+      '--requestheader-username-headers=X-Remote-User',
+      '--requestheader-group-headers=X-Remote-Group',
+      '--requestheader-extra-headers-prefix=X-Remote-Extra-',
+      `--proxy-client-cert-file=${frontProxy.cert}`,
+      `--proxy-client-key-file=${frontProxy.key}`,
       '--enable-priority-and-fairness=false',
       '--profiling=false',
       '--event-ttl=1h',
