@@ -267,7 +267,10 @@ async function build(unit: Unit, log: (line: string) => void): Promise<void> {
   }
 }
 
-/** Builds the tools that are missing from the cache (all, or `only`) and returns absolute paths. */
+/**
+ * Builds the tools that are missing from the cache (all, or those that `only` names) and
+ * returns the absolute paths of all of them; with `only`, the others may not exist yet.
+ */
 export async function ensureTools(
   opts: { log?: (line: string) => void; only?: (keyof ToolPaths)[] } = {},
 ): Promise<ToolPaths> {
@@ -287,10 +290,15 @@ export async function ensureTools(
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const started = Date.now();
   const cold = UNITS.filter((u) => !isBuilt(u)).map((u) => u.id);
-  const paths = await ensureTools({ log: (line) => console.log(line) });
-  for (const [key, path] of Object.entries(paths)) console.log(`${key.padEnd(22)} ${path}`);
-  const secs = ((Date.now() - started) / 1000).toFixed(1);
-  console.log(
-    cold.length > 0 ? `built ${cold.join(', ')} in ${secs} s` : `all tools already built (${secs} s)`,
-  );
+  try {
+    const paths = await ensureTools({ log: (line) => console.log(line) });
+    for (const [key, path] of Object.entries(paths)) console.log(`${key.padEnd(22)} ${path}`);
+    const secs = ((Date.now() - started) / 1000).toFixed(1);
+    console.log(
+      cold.length > 0 ? `built ${cold.join(', ')} in ${secs} s` : `all tools already built (${secs} s)`,
+    );
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exitCode = 1;
+  }
 }
