@@ -148,11 +148,12 @@ export async function startFaultProxy(config: FaultProxyConfig): Promise<Listeni
       req.socket.resetAndDestroy();
       return;
     }
-    const headers: Record<string, string> = { connection: 'close' };
+    const headers: Record<string, string> = {};
     if (plan?.retryAfter !== undefined) headers['retry-after'] = String(plan.retryAfter);
-    // Drain the request body so the client sees the answer rather than a broken pipe.
+    // Answer once the whole request body is read: answering early and closing would make the
+    // client see EPIPE while still sending, instead of the status.
+    req.on('end', () => sendJson(res, fault, googleError(fault), headers));
     req.resume();
-    sendJson(res, fault, googleError(fault), headers);
   };
 
   const forward = (req: IncomingMessage, res: ServerResponse) => {
