@@ -1,15 +1,135 @@
-// slack-notify: reads and checks its settings. The work itself arrives with issue #7;
-// until then the plugin says so and fails, rather than pretending to succeed.
-import { PluginError } from '../../common/errors.ts';
+// slack-notify: tells the team on Slack what the build did. In order: read the settings (the
+// webhook is registered with the masker before anything is printed), decide the status and
+// whether notify_on wants a message, build it (drone-slack template or the Block Kit default),
+// fit it to Slack's limits, deliver it with retries, and on a Slack outage fail or warn
+// according to fail_on_error.
+import { setTimeout as sleepFor } from 'node:timers/promises';
+import { readDroneContext } from '../../common/drone.ts';
+import { parseDuration } from '../../common/duration.ts';
+import { errorMessage, SettingsError } from '../../common/errors.ts';
 import { type BaseDeps, readSettings, withBaseDeps } from '../../common/plugin.ts';
 import type { SettingsOf } from '../../common/schema.ts';
 import type { Env } from '../../common/settings.ts';
+import { checkSettings } from './checks.ts';
+import { deliver } from './deliver.ts';
+import { collectFacts } from './facts.ts';
+import { fitToLimits } from './limits.ts';
+import { formatMentions } from './mentions.ts';
+import { buildDefaultMessage } from './message.ts';
+import type { SlackPayload } from './payload.ts';
 import { schema } from './schema.ts';
+import { decideNotification } from './status.ts';
+import { findDeploySummary } from './summary-file.ts';
+import { resolveTemplate } from './template-source.ts';
+import { type SendWebhook, sendWithSlackWebhook } from './webhook.ts';
 
 export type Settings = SettingsOf<typeof schema>;
 
-export async function run(env: Env, partial: Partial<BaseDeps> = {}): Promise<void> {
-  const deps = withBaseDeps(partial);
-  readSettings<Settings>(schema, env, deps.log);
-  throw new PluginError('slack-notify is not implemented yet (issue #7); the settings are valid');
+export interface Deps extends BaseDeps {
+  /** Posts one message to the webhook (the real one uses @slack/webhook). */
+  send: SendWebhook;
+  sleep: (ms: number) => Promise<void>;
+}
+
+function settingError(env: Env, setting: string, problem: string): SettingsError {
+  const variable =
+    Object.keys(env).find((k) => k === `PLUGIN_${setting.toUpperCase()}`) ??
+    `PLUGIN_${setting.toUpperCase()}`;
+  return new SettingsError([{ setting, variable, problem }]);
+}
+
+/** drone-slack's channel handling: a bare name gets a #; @user and IDs are kept. */
+function channelOf(channel: string): string {
+  if (/^[#@]/.test(channel) || /^[CGD][A-Z0-9]{8,}$/.test(channel)) return channel;
+  return `#${channel}`;
+}
+
+export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> {
+  const base = withBaseDeps(partial);
+  const deps: Deps = {
+    ...base,
+    send: partial.send ?? sendWithSlackWebhook,
+    sleep: partial.sleep ?? ((ms) => sleepFor(ms)),
+  };
+  const { log } = deps;
+  const s = readSettings<Settings>(schema, env, log, checkSettings);
+
+  // The template is read and parsed before anything else can fail later: a broken template
+  // is a settings error (exit 1), whatever fail_on_error says.
+  let templateText: string | undefined;
+  if (s.template !== undefined) {
+    const source = resolveTemplate(s.template);
+    if (!source.ok) throw settingError(env, 'template', source.problem);
+    const { checkTemplate } = await import('./template.ts');
+    const problem = await checkTemplate(source.text);
+    if (problem) throw settingError(env, 'template', `does not parse: ${problem}`);
+    templateText = source.text;
+  }
+  const found = findDeploySummary(s.deploy_summary, env.PLUGIN_DEPLOY_SUMMARY !== undefined, log);
+  if (!found.ok) throw settingError(env, 'deploy_summary', found.problem);
+
+  const ctx = readDroneContext(env);
+  const decision = decideNotification(ctx, s.notify_on);
+  if (!decision.notify) {
+    log.info(`not posting to Slack: ${decision.reason}`);
+    return;
+  }
+  const mentions =
+    decision.status === 'failure' ? formatMentions(s.mentions) : { text: '', needsLinkNames: false };
+
+  let payload: SlackPayload;
+  if (templateText !== undefined) {
+    const [{ renderTemplate }, { buildTemplateData }] = await Promise.all([
+      import('./template.ts'),
+      import('./template-data.ts'),
+    ]);
+    const status = decision.status === 'failure' ? 'failure' : 'success';
+    const text = await renderTemplate(templateText, buildTemplateData(ctx, status, deps.now()), {
+      now: deps.now,
+    });
+    const sha = ctx.commit.sha || '00000000';
+    payload = {
+      attachments: [
+        {
+          // drone-slack's attachment, colour and fallback line.
+          color: s.color ?? (status === 'success' ? 'good' : 'danger'),
+          fallback: `${status} ${ctx.repo.owner}/${ctx.repo.name}#${sha.slice(0, 8)} (${ctx.commit.branch || 'master'}) by ${ctx.commit.author.username}`,
+          text,
+          mrkdwn_in: ['text'],
+        },
+      ],
+    };
+    if (mentions.text) payload.text = mentions.text;
+  } else {
+    const message = buildDefaultMessage({
+      facts: collectFacts(ctx, decision.status, deps.now()),
+      deploy: found.summary,
+      mentions: mentions.text,
+      color: s.color,
+    });
+    payload = {
+      text: message.text,
+      attachments: [message.attachment],
+      unfurl_links: false,
+      unfurl_media: false,
+    };
+  }
+  if (s.channel !== undefined) payload.channel = channelOf(s.channel);
+  if (s.username !== undefined) payload.username = s.username;
+  if (s.icon_url !== undefined) payload.icon_url = s.icon_url;
+  if (s.icon_emoji !== undefined) payload.icon_emoji = s.icon_emoji;
+  if (s.link_names || mentions.needsLinkNames) payload.link_names = true;
+
+  // The webhook URL is the one secret here; keep it out of the message too, whatever a
+  // commit message or template holds.
+  const safe = fitToLimits(JSON.parse(log.masker.mask(JSON.stringify(payload))) as SlackPayload);
+
+  log.info(`posting the ${decision.status} message to Slack${s.channel ? ` (${payload.channel})` : ''}`);
+  try {
+    const { attempts } = await deliver(s.webhook, safe, parseDuration(s.timeout), deps);
+    log.info(`posted to Slack${attempts > 1 ? ` after ${attempts} attempts` : ''}`);
+  } catch (err) {
+    if (s.fail_on_error) throw err;
+    log.warn(`${errorMessage(err)}\nfail_on_error is false: the step succeeds without the Slack message`);
+  }
 }

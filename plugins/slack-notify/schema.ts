@@ -12,7 +12,7 @@ export const schema = {
       env: ['SLACK_WEBHOOK'],
       format: 'uri',
       expected: 'a Slack incoming-webhook URL (https://hooks.slack.com/services/...)',
-      description: 'Slack incoming-webhook URL.',
+      description: 'Slack incoming-webhook URL (https; http only for a local address such as 127.0.0.1).',
     },
     channel: {
       type: 'string',
@@ -20,7 +20,12 @@ export const schema = {
       expected: 'a channel such as #deploys',
       description: 'Channel to post to, when the webhook allows overriding it.',
     },
-    username: { type: 'string', description: 'Name to post as, when the webhook allows overriding it.' },
+    username: {
+      type: 'string',
+      pattern: '^[^\\r\\n]{1,80}$',
+      expected: 'one line of at most 80 characters',
+      description: 'Name to post as, when the webhook allows overriding it.',
+    },
     icon_url: {
       type: 'string',
       format: 'uri',
@@ -35,6 +40,8 @@ export const schema = {
     },
     template: {
       type: 'string',
+      pattern: '\\S',
+      expected: 'a handlebars template, or the path of a file holding one',
       description:
         "A drone-slack handlebars template, inline or a file path (repo.*, build.*, job.* and drone-slack's helpers). Without it, a Block Kit message.",
     },
@@ -54,17 +61,22 @@ export const schema = {
       items: { type: 'string', pattern: '^(@[\\w.-]+|<[@!][^>]+>|[UWS][A-Z0-9]+)$' },
       default: [],
       expected: 'Slack mentions such as @oncall, <!here> or a user ID like U012ABCDEF',
-      description: 'Who to mention when the build failed.',
+      description:
+        'Who to mention when the build failed: user or group IDs (U…, S…), <!here>, <!channel>, or @names (then link_names is turned on).',
     },
     notify_on: {
       type: 'array',
       items: { type: 'string', enum: ['success', 'failure', 'fixed', 'always'] as const },
+      minItems: 1,
       default: ['always'],
-      description: 'When to post: success, failure, fixed (success after a failed build) or always.',
+      description:
+        'When to post: success (includes fixed), failure, fixed (success after a failed build) or always.',
     },
     deploy_summary: {
       type: 'string',
       default: '.drone-gke-deploy.json',
+      pattern: '^(?![A-Za-z][A-Za-z0-9+.-]*://)[^\\r\\n]+$',
+      expected: 'a file path in the workspace, such as .drone-gke-deploy.json',
       description:
         'Path of the summary file gke-deploy and rollback write; its deploy details go into the message.',
     },

@@ -1,0 +1,77 @@
+// The deploy part of the default message, from the summary gke-deploy or rollback wrote:
+// what happened, which image, on which clusters, and the one line that undoes it.
+import type { ClusterSummary, DeploySummary } from '../../common/summary.ts';
+import { LIMITS } from './limits.ts';
+import { joinWithin } from './lists.ts';
+import { code, codeBlock, escapeText, truncatePlain } from './mrkdwn.ts';
+import { type Block, mrkdwn } from './payload.ts';
+
+const RESULT: Record<DeploySummary['result'], string> = {
+  deployed: ':rocket: *Deployed*',
+  rolled_back: ':rewind: *Rolled back*',
+  failed: ':warning: *Deploy failed, not rolled back*',
+  dry_run: ':test_tube: *Dry run*, nothing changed',
+};
+
+const CLUSTER_RESULT: Record<ClusterSummary['result'], string> = {
+  deployed: 'deployed',
+  rolled_back: 'rolled back',
+  failed: 'failed',
+  unchanged: 'unchanged',
+  skipped: 'skipped',
+};
+
+function clusterCount(n: number): string {
+  return `${n} cluster${n === 1 ? '' : 's'}`;
+}
+
+/** A few words for the headline: "deployed to 2 clusters", "rolled back". */
+export function deployHeadline(s: DeploySummary): string {
+  const n = s.clusters.length;
+  switch (s.result) {
+    case 'deployed':
+      return `deployed to ${clusterCount(n)}`;
+    case 'rolled_back':
+      return s.plugin === 'rollback' ? `rolled back ${clusterCount(n)}` : 'deploy rolled back';
+    case 'failed':
+      return 'deploy failed';
+    case 'dry_run':
+      return 'deploy dry run';
+  }
+}
+
+function clusterLine(c: ClusterSummary): string {
+  const where = c.namespace ? `${c.id} (${c.namespace})` : c.id;
+  const error = c.error ? `: ${escapeText(truncatePlain(c.error.replace(/\s+/g, ' '), 200))}` : '';
+  return `• ${code(where)} ${CLUSTER_RESULT[c.result] ?? escapeText(String(c.result))}${error}`;
+}
+
+export function deployBlocks(s: DeploySummary): Block[] {
+  const by = s.plugin === 'rollback' ? ' by the rollback plugin' : '';
+  const message = s.message ? `\n${escapeText(truncatePlain(s.message, 1000))}` : '';
+  const blocks: Block[] = [{ type: 'section', text: mrkdwn(`${RESULT[s.result]}${by}${message}`) }];
+
+  const images = s.images.map((i) => code(i));
+  const fields = [
+    mrkdwn(
+      `*Image${images.length === 1 ? '' : 's'}*\n${joinWithin(images, '\n', LIMITS.fieldText - 10, 'images') || 'none recorded'}`,
+    ),
+    mrkdwn(`*Clusters*\n${clusterCount(s.clusters.length)}`),
+  ];
+  blocks.push({ type: 'section', fields });
+
+  if (s.clusters.length > 0) {
+    const lines = s.clusters.map(clusterLine);
+    blocks.push({ type: 'section', text: mrkdwn(joinWithin(lines, '\n', LIMITS.sectionText, 'clusters')) });
+  }
+  if (s.rollbackCommand) {
+    // A cut command is worse than none: someone would paste it at 3 a.m.
+    const block = codeBlock(s.rollbackCommand.replace(/\r?\n/g, ' '));
+    const text =
+      block.length <= LIMITS.sectionText - 20
+        ? `*Roll back with*\n${block}`
+        : '*Roll back with* the command in the build log (too long to show here)';
+    blocks.push({ type: 'section', text: mrkdwn(text) });
+  }
+  return blocks;
+}

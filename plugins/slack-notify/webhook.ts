@@ -1,0 +1,88 @@
+// One POST to the webhook with @slack/webhook, and its outcome as plain data. Errors from
+// @slack/webhook and axios carry the request config (the webhook URL, the payload) and are
+// never passed on: only the status, Slack's short answer, Retry-After and an error code leave
+// this file. @slack/webhook's own retries stay off; deliver.ts decides about retrying.
+import type { Agent } from 'node:http';
+import type { SlackPayload } from './payload.ts';
+
+export type SendOutcome =
+  | { ok: true; status: number }
+  | {
+      ok: false;
+      /** HTTP status, when Slack answered. */
+      status?: number;
+      /** Slack's answer body, e.g. no_service (short, and only when Slack answered). */
+      body?: string;
+      /** Seconds from Retry-After. */
+      retryAfter?: number;
+      /** A network error code (ECONNREFUSED, ...), or TIMEOUT when the attempt ran out of time. */
+      code?: string;
+    };
+
+/** Posts `payload` once, giving up after `timeoutMs`. Never throws. */
+export type SendWebhook = (url: string, payload: SlackPayload, timeoutMs: number) => Promise<SendOutcome>;
+
+interface AxiosLikeError {
+  code?: string;
+  original?: {
+    code?: string;
+    response?: { status?: number; data?: unknown; headers?: Record<string, unknown> };
+  };
+}
+
+function shortBody(data: unknown): string | undefined {
+  if (typeof data !== 'string') return undefined;
+  const line = data.trim().split('\n')[0] ?? '';
+  return line.slice(0, 120);
+}
+
+function retryAfterOf(headers: Record<string, unknown> | undefined): number | undefined {
+  const raw = headers?.['retry-after'];
+  const text = Array.isArray(raw)
+    ? String(raw[0])
+    : typeof raw === 'string' || typeof raw === 'number'
+      ? String(raw)
+      : '';
+  if (/^\d+(\.\d+)?$/.test(text.trim())) return Number(text.trim());
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? undefined : Math.max(0, (date - Date.now()) / 1000);
+}
+
+/** The real sender: @slack/webhook over a private agent, which is destroyed to end a slow attempt. */
+export const sendWithSlackWebhook: SendWebhook = async (url, payload, timeoutMs) => {
+  const [{ IncomingWebhook }, http, https] = await Promise.all([
+    import('@slack/webhook'),
+    import('node:http'),
+    import('node:https'),
+  ]);
+  const agent: Agent = url.startsWith('https:')
+    ? new https.Agent({ keepAlive: false })
+    : new http.Agent({ keepAlive: false });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    agent.destroy();
+  }, timeoutMs);
+  try {
+    // No `timeout` default: @slack/webhook would post it as a field of the message.
+    const hook = new IncomingWebhook(url, { agent, retryConfig: { retries: 0 } });
+    await hook.send({ ...payload });
+    return { ok: true, status: 200 };
+  } catch (err) {
+    if (timedOut) return { ok: false, code: 'TIMEOUT' };
+    const e = err as AxiosLikeError;
+    const response = e.original?.response;
+    if (e.code === 'slack_webhook_http_error' && response?.status !== undefined) {
+      const outcome: SendOutcome = { ok: false, status: response.status };
+      const body = shortBody(response.data);
+      if (body) outcome.body = body;
+      const retryAfter = retryAfterOf(response.headers);
+      if (retryAfter !== undefined) outcome.retryAfter = retryAfter;
+      return outcome;
+    }
+    return { ok: false, code: e.original?.code ?? e.code ?? 'EUNKNOWN' };
+  } finally {
+    clearTimeout(timer);
+    agent.destroy();
+  }
+};
