@@ -576,8 +576,10 @@ async function bringUp(opts: StartOptions, log: Log): Promise<TestbedState> {
     state.phase = 'running';
     timings['total'] = Date.now() - t0;
     writeState(state);
+    // Building tools takes minutes, finding them milliseconds: that tells a cold start from a warm one.
+    const kind = (timings['tools'] ?? 0) > 5000 ? 'cold (tools were built)' : 'warm';
     log(
-      `testbed up in ${(timings['total'] / 1000).toFixed(1)} s ` +
+      `testbed up in ${(timings['total'] / 1000).toFixed(1)} s, ${kind} ` +
         `(${Object.entries(timings)
           .filter(([k]) => k !== 'total')
           .map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`)
