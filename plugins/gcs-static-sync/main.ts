@@ -1,15 +1,347 @@
-// gcs-static-sync: reads and checks its settings. The work itself arrives with issue #6;
-// until then the plugin says so and fails, rather than pretending to succeed.
-import { PluginError } from '../../common/errors.ts';
+// gcs-static-sync: syncs a folder to a Cloud Storage prefix. In order: read the settings;
+// list the remote prefix once; walk and hash the source; compute the plan; upload new and
+// changed files and patch changed metadata; delete last, and only when everything before
+// succeeded; invalidate Cloud CDN; print the summary. Exit 1 when any file failed.
+import type { Agent } from 'node:https';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Bucket, Storage, StorageOptions } from '@google-cloud/storage';
+import { errorMessage, PluginError } from '../../common/errors.ts';
+import type { Logger } from '../../common/log.ts';
 import { type BaseDeps, readSettings, withBaseDeps } from '../../common/plugin.ts';
-import type { SettingsOf } from '../../common/schema.ts';
 import type { Env } from '../../common/settings.ts';
+import { createAttributeRules } from './attributes.ts';
+import { createTokenSource, type TokenSource } from './auth.ts';
+import { COMPUTE_ENDPOINT, invalidateCdn } from './cdn.ts';
+import { collapsePaths, urlPathsOf } from './cdn-paths.ts';
+import { resolveConfig, type Settings, type SyncConfig } from './config.ts';
+import { createIgnoreMatcher, isIgnoredPath } from './ignore.ts';
+import { CHUNK, hashFile, walkSource } from './local.ts';
+import { computeSyncPlan, type HashedFile, needsCrc32c, type SyncPlan } from './plan.ts';
+import { forEachLimit } from './pool.ts';
+import { createProgress } from './progress.ts';
+import { listRemote, type RemoteObject } from './remote.ts';
 import { schema } from './schema.ts';
+import { createStorage, type RetryOptions, storageOptions } from './storage.ts';
+import { formatBytes, formatRate, formatSummary, type SyncCounts } from './summary.ts';
+import { showTarget } from './target.ts';
+import { deleteObject, patchObject, uploadObject } from './upload.ts';
 
-export type Settings = SettingsOf<typeof schema>;
+export type { Settings };
 
-export async function run(env: Env, partial: Partial<BaseDeps> = {}): Promise<void> {
-  const deps = withBaseDeps(partial);
-  readSettings<Settings>(schema, env, deps.log);
-  throw new PluginError('gcs-static-sync is not implemented yet (issue #6); the settings are valid');
+export interface Deps extends BaseDeps {
+  createStorage: (opts: StorageOptions) => Storage;
+  /** For the Compute API (CDN invalidation). */
+  fetch: typeof fetch;
+  sleep: (ms: number) => Promise<void>;
+  /** Relative `source` folders are resolved against this (the Drone workspace). */
+  cwd: string;
+  /** HTTPS agent for Google token requests (tests trust the testbed's CA with it). */
+  httpsAgent?: Agent;
+  /** Overrides of the Cloud Storage retry settings (tests shorten the backoff). */
+  storageRetry?: Partial<RetryOptions>;
+}
+
+interface Failure {
+  path: string;
+  problem: string;
+}
+
+function fillDeps(partial: Partial<Deps>): Deps {
+  const base = withBaseDeps<Deps>(partial);
+  return {
+    ...base,
+    createStorage: partial.createStorage ?? createStorage,
+    fetch: partial.fetch ?? globalThis.fetch,
+    sleep: partial.sleep ?? ((ms) => sleep(ms).then(() => undefined)),
+    cwd: partial.cwd ?? process.cwd(),
+  };
+}
+
+/** A message for an API error that says what to do about the common ones. */
+function describeApiError(err: unknown, what: string): string {
+  const code = (err as { code?: unknown }).code;
+  const msg = errorMessage(err);
+  if (code === 404) return `${what}: not found (does the bucket exist?): ${msg}`;
+  if (code === 401 || code === 403)
+    return `${what}: permission denied (does the service account have roles/storage.objectAdmin on the bucket?): ${msg}`;
+  return `${what}: ${msg}`;
+}
+
+async function hashSource(
+  config: SyncConfig,
+  remote: ReadonlyMap<string, RemoteObject>,
+  concurrency: number,
+  log: Logger,
+  now: () => number,
+  failures: Failure[],
+): Promise<{ files: HashedFile[]; ignored: number; unreadable: Set<string> }> {
+  const ignored = createIgnoreMatcher(config.ignore);
+  const walk = await walkSource(config.sourceDir, ignored, config.target.prefix);
+  const unreadable = new Set<string>();
+  for (const p of walk.problems) {
+    failures.push(p);
+    unreadable.add(p.path);
+    log.error(`failed: ${p.path}: ${p.problem}`);
+  }
+  const rules = createAttributeRules(config.attributes);
+  const files: HashedFile[] = [];
+  const buffers = new Map<number, Buffer>();
+  let done = 0;
+  const progress = createProgress(log, 'hash', now);
+  await forEachLimit(walk.files, concurrency, async (entry, worker) => {
+    const name = config.target.prefix + entry.path;
+    const attrs = rules(entry.path);
+    let buffer = buffers.get(worker);
+    if (!buffer) {
+      buffer = Buffer.allocUnsafe(CHUNK);
+      buffers.set(worker, buffer);
+    }
+    try {
+      const hash = await hashFile(entry.abs, needsCrc32c(remote.get(name), attrs.gzip), buffer);
+      files.push({ path: entry.path, abs: entry.abs, name, hash, attrs });
+    } catch (err) {
+      failures.push({ path: entry.path, problem: `cannot read: ${errorMessage(err)}` });
+      unreadable.add(entry.path);
+      log.error(`failed: ${entry.path}: cannot read: ${errorMessage(err)}`);
+    }
+    done += 1;
+    progress(`hashed ${done} of ${walk.files.length} files`);
+  });
+  files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { files, ignored: walk.ignored, unreadable };
+}
+
+function printPlan(plan: SyncPlan, log: Logger): void {
+  for (const u of plan.uploads)
+    log.info(
+      `upload ${u.file.path} (${u.reason}, ${formatBytes(u.file.hash.size)}${u.file.attrs.gzip ? ', gzip' : ''})`,
+    );
+  for (const p of plan.patches) log.info(`update ${p.file.path} (${p.changes.join(', ')})`);
+  for (const d of plan.deletes) log.info(`delete ${d.name}`);
+  for (const k of plan.kept) log.info(`keep ${k.name} (updated recently)`);
+}
+
+export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> {
+  const deps = fillDeps(partial);
+  const { log } = deps;
+  const started = deps.now();
+  let config: SyncConfig | undefined;
+  const settings = readSettings<Settings>(schema, env, log, (s, source) => {
+    const r = resolveConfig(s, source, { cwd: deps.cwd, env });
+    for (const form of r.secretForms) log.masker.add(form);
+    config = r.config;
+    return r.issues;
+  });
+  if (!config) throw new PluginError('settings were not resolved');
+  const cfg: SyncConfig = config;
+  const where = showTarget(cfg.target);
+  const dryRun = settings.dry_run;
+  log.info(
+    `gcs-static-sync: ${settings.source} -> ${where}${dryRun ? ' (dry run: nothing is changed)' : ''}`,
+  );
+
+  // The CDN's project and token source are settled before anything changes.
+  let tokens: TokenSource | undefined;
+  let project: string | undefined = settings.project;
+  if (cfg.cdn) {
+    tokens = createTokenSource({
+      credentials: cfg.credentials,
+      keyFile: cfg.keyFile,
+      tokenUrl: settings.token_url,
+      agent: deps.httpsAgent,
+    });
+    project ??= await tokens.projectId();
+    if (!project)
+      throw new PluginError(
+        'setting "project" (PLUGIN_PROJECT) is needed for "cdn_invalidate": the credentials name no project',
+      );
+  }
+
+  const storage = deps.createStorage(
+    storageOptions({
+      endpoint: settings.storage_endpoint,
+      credentials: cfg.credentials,
+      keyFile: cfg.keyFile,
+      projectId: project,
+      retry: deps.storageRetry,
+    }),
+  );
+  const bucket: Bucket = storage.bucket(cfg.target.bucket);
+
+  log.section(`listing ${where}`);
+  let remote: Map<string, RemoteObject>;
+  try {
+    const progress = createProgress(log, 'list', deps.now);
+    remote = await listRemote(bucket, cfg.target.prefix, (n) => progress(`listed ${n} objects`));
+  } catch (err) {
+    throw new PluginError(`${describeApiError(err, `listing ${where} failed`)}; nothing was changed`, {
+      cause: err,
+    });
+  }
+  log.info(`${remote.size} objects under ${where}`);
+
+  log.section(`hashing ${settings.source}`);
+  const failures: Failure[] = [];
+  const { files, ignored, unreadable } = await hashSource(
+    cfg,
+    remote,
+    settings.concurrency,
+    log,
+    deps.now,
+    failures,
+  );
+  log.info(`${files.length} files${ignored > 0 ? `, ${ignored} ignored` : ''}`);
+  const ignoreMatcher = createIgnoreMatcher(cfg.ignore);
+  const plan = computeSyncPlan(files, remote, {
+    prefix: cfg.target.prefix,
+    delete: settings.delete,
+    deleteOlderThanMs: cfg.deleteOlderThanMs,
+    now: deps.now(),
+    ignored: (p) => isIgnoredPath(ignoreMatcher, p),
+    unreadable,
+  });
+  if (files.length === 0 && failures.length === 0 && plan.deletes.length > 0) {
+    throw new PluginError(
+      `source folder "${settings.source}" holds no files: refusing to delete all ${plan.deletes.length} objects under ${where} (did the build write the files?); nothing was changed`,
+    );
+  }
+
+  const counts: SyncCounts = {
+    uploaded: 0,
+    uploadedBytes: 0,
+    sentBytes: 0,
+    unchanged: plan.unchanged,
+    patched: 0,
+    deleted: 0,
+    kept: plan.kept.length,
+    extra: plan.extra,
+    failed: 0,
+    ignored,
+    elapsedMs: 0,
+  };
+  const changedNames: string[] = [];
+
+  if (dryRun) {
+    log.section('plan (dry run)');
+    printPlan(plan, log);
+    counts.uploaded = plan.uploads.length;
+    counts.uploadedBytes = plan.uploads.reduce((n, u) => n + u.file.hash.size, 0);
+    counts.sentBytes = counts.uploadedBytes;
+    counts.patched = plan.patches.length;
+    counts.deleted = plan.deletes.length;
+  } else {
+    const writes = plan.uploads.length + plan.patches.length;
+    if (writes > 0) log.section(`uploading to ${where}`);
+    let done = 0;
+    const report = createProgress(log, 'upload', deps.now);
+    const progress = () => {
+      done += 1;
+      const ms = deps.now() - started;
+      report(
+        `${done} of ${writes} files written, ${formatBytes(counts.sentBytes)} sent, ${formatRate(counts.sentBytes, ms)}`,
+      );
+    };
+    const fail = (path: string, problem: string) => {
+      failures.push({ path, problem });
+      log.error(`failed: ${path}: ${problem}`);
+    };
+    await forEachLimit(plan.uploads, settings.concurrency, async (u) => {
+      try {
+        const r = await uploadObject(bucket, u, { predefinedAcl: settings.predefined_acl });
+        counts.uploaded += 1;
+        counts.uploadedBytes += r.bytes;
+        counts.sentBytes += r.sent;
+        changedNames.push(u.file.name);
+        log.debug(`uploaded ${u.file.path} (${u.reason})`);
+      } catch (err) {
+        fail(u.file.path, describeApiError(err, 'upload failed'));
+      }
+      progress();
+    });
+    await forEachLimit(plan.patches, settings.concurrency, async (p) => {
+      try {
+        await patchObject(bucket, p.file.name, p.patch);
+        counts.patched += 1;
+        changedNames.push(p.file.name);
+        log.debug(`updated ${p.file.path} (${p.changes.join(', ')})`);
+      } catch (err) {
+        fail(p.file.path, describeApiError(err, 'metadata update failed'));
+      }
+      progress();
+    });
+
+    if (plan.deletes.length > 0) {
+      if (failures.length > 0) {
+        log.warn(
+          `not deleting ${plan.deletes.length} objects under ${where}: ${failures.length} files failed, and a delete must never follow a failure`,
+        );
+        counts.extra += plan.deletes.length;
+      } else {
+        log.section(`deleting from ${where}`);
+        let deleted = 0;
+        const report = createProgress(log, 'delete', deps.now);
+        await forEachLimit(plan.deletes, settings.concurrency, async (d) => {
+          try {
+            await deleteObject(bucket, d.name);
+            counts.deleted += 1;
+            changedNames.push(d.name);
+            log.debug(`deleted ${d.name}`);
+          } catch (err) {
+            fail(d.name, describeApiError(err, 'delete failed'));
+          }
+          deleted += 1;
+          report(`${deleted} of ${plan.deletes.length} objects deleted`);
+        });
+      }
+    }
+  }
+  counts.failed = failures.length;
+
+  let cdnError: unknown;
+  if (cfg.cdn && tokens && project) {
+    const names = dryRun
+      ? [
+          ...plan.uploads.map((u) => u.file.name),
+          ...plan.patches.map((p) => p.file.name),
+          ...plan.deletes.map((d) => d.name),
+        ]
+      : changedNames;
+    const paths =
+      cfg.cdn.paths === 'changed' ? collapsePaths(urlPathsOf(names), cfg.cdn.maxPaths) : cfg.cdn.paths;
+    log.section(`CDN invalidation (URL map ${cfg.cdn.urlMap})`);
+    if (paths.length === 0) log.info('nothing changed: no invalidation');
+    else if (dryRun) for (const p of paths) log.info(`would invalidate ${p}`);
+    else {
+      const source = tokens;
+      try {
+        await invalidateCdn(
+          {
+            endpoint: settings.compute_endpoint ?? COMPUTE_ENDPOINT,
+            project,
+            urlMap: cfg.cdn.urlMap,
+            host: cfg.cdn.host,
+            paths,
+          },
+          { fetch: deps.fetch, accessToken: () => source.accessToken(), log, sleep: deps.sleep },
+        );
+      } catch (err) {
+        cdnError = err;
+      }
+    }
+  }
+
+  counts.elapsedMs = deps.now() - started;
+  log.section(dryRun ? 'summary (dry run)' : 'summary');
+  log.info(formatSummary(counts, dryRun));
+
+  if (failures.length > 0) {
+    const first = failures
+      .slice(0, 3)
+      .map((f) => f.path)
+      .join(', ');
+    const more = failures.length > 3 ? `, and ${failures.length - 3} more` : '';
+    const cdn = cdnError ? `; ${errorMessage(cdnError)}` : '';
+    throw new PluginError(`${failures.length} files failed (${first}${more}); see the lines above${cdn}`);
+  }
+  if (cdnError) throw new PluginError(errorMessage(cdnError), { cause: cdnError });
 }

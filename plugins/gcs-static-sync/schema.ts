@@ -24,26 +24,29 @@ export const schema = {
       type: 'array',
       items: { type: 'string', minLength: 1 },
       default: [],
-      description: 'Glob patterns of local files to leave out (e.g. **/*.map).',
+      description:
+        'Glob patterns of local files to leave out, relative to `source` (e.g. **/*.map; a pattern without a slash matches the name in any folder). Remote objects that match are never deleted.',
     },
     gzip: {
       type: 'array',
       items: { type: 'string', pattern: '^\\.?[A-Za-z0-9]+$' },
       default: [],
       expected: 'file extensions such as js, css, html',
-      description: 'Extensions of files to store gzip-compressed with Content-Encoding: gzip.',
+      description:
+        'Extensions of files to store gzip-compressed with Content-Encoding: gzip. Their source MD5 is kept in custom metadata, so an unchanged file is not uploaded again.',
     },
     cache_control: {
       type: ['string', 'object'],
       additionalProperties: { type: 'string' },
       description:
-        'Cache-Control for uploaded objects: one value, or a map glob -> value where the first matching glob (in written order) wins.',
+        'Cache-Control for uploaded objects: one value, or a map glob -> value where the first matching glob (in written order) wins; files that match no glob get none.',
     },
     metadata: {
       type: 'object',
       additionalProperties: { type: 'string' },
       default: {},
-      description: 'Custom metadata set on every uploaded object (JSON object of strings).',
+      description:
+        'Custom metadata set on every uploaded object (JSON object of strings); a change is patched onto unchanged objects without re-uploading them.',
     },
     content_type: {
       type: 'object',
@@ -69,7 +72,7 @@ export const schema = {
       type: 'boolean',
       default: false,
       description:
-        'Delete remote objects under the prefix that are not in the source (after every upload succeeded).',
+        'Delete remote objects under the prefix that are not in the source: last, and only when the listing and every upload succeeded.',
     },
     delete_older_than: {
       type: 'string',
@@ -88,32 +91,36 @@ export const schema = {
       minimum: 1,
       maximum: 256,
       default: 16,
-      description: 'How many files are hashed and uploaded at once.',
+      description: 'How many files are hashed, uploaded, patched or deleted at once.',
     },
     cdn_invalidate: {
-      type: 'object',
+      type: ['string', 'object'],
+      pattern: '^[a-z]([-a-z0-9]*[a-z0-9])?$',
       properties: {
         url_map: { type: 'string', pattern: '^[a-z]([-a-z0-9]*[a-z0-9])?$' },
         paths: {
           anyOf: [
             { type: 'string', const: 'changed' },
-            { type: 'array', items: { type: 'string', pattern: '^/' } },
+            { type: 'array', minItems: 1, items: { type: 'string', pattern: '^/' } },
           ],
         },
-        host: { type: 'string' },
+        host: { type: 'string', pattern: '^[A-Za-z0-9.-]+(:\\d+)?$' },
+        max_paths: { type: 'integer', minimum: 1, maximum: 100 },
       },
       required: ['url_map'],
       additionalProperties: false,
-      expected: 'an object {url_map, paths: "changed" or a list of /paths, host}',
+      expected:
+        'a URL map name, or an object {url_map, paths: "changed" or a list of /paths, host, max_paths}',
+      example: '{"url_map": "assets", "paths": "changed"}',
       description:
-        'Invalidate Cloud CDN after the sync: {url_map, paths ("changed", the default, or a list of /paths), host}.',
+        'Invalidate Cloud CDN after the sync through the Compute API (urlMaps.invalidateCache): a URL map name, or {url_map, paths ("changed", the default: every uploaded, patched and deleted object, collapsed into folder/* patterns; or a list of /paths), host, max_paths (requests at most, default 10)}.',
     },
     storage_endpoint: {
       type: 'string',
       format: 'uri',
       expected: 'an http(s):// URL',
       description:
-        'Override of the Cloud Storage API endpoint (default https://storage.googleapis.com). For tests.',
+        'Override of the Cloud Storage API endpoint (default https://storage.googleapis.com), for tests and emulators. Credentials are only sent to *.googleapis.com endpoints.',
     },
     compute_endpoint: {
       type: 'string',

@@ -1,0 +1,92 @@
+// Cloud CDN invalidation through the Compute API: one urlMaps.invalidateCache request per
+// path (POST {endpoint}/compute/v1/projects/{project}/global/urlMaps/{urlMap}/invalidateCache
+// with {path, host?}), sent one after the other, each retried on 429, 5xx and network errors.
+// The answer is a long-running Operation; invalidation takes minutes, so it is logged, not
+// awaited.
+import { errorMessage, HttpError } from '../../common/errors.ts';
+import type { Logger } from '../../common/log.ts';
+
+export const COMPUTE_ENDPOINT = 'https://compute.googleapis.com';
+
+export interface InvalidateRequest {
+  endpoint: string;
+  project: string;
+  urlMap: string;
+  host?: string | undefined;
+  paths: readonly string[];
+}
+
+export interface CdnDeps {
+  fetch: typeof fetch;
+  accessToken: () => Promise<string>;
+  log: Logger;
+  sleep: (ms: number) => Promise<void>;
+}
+
+const ATTEMPTS = 4;
+
+export function invalidateUrl(r: Pick<InvalidateRequest, 'endpoint' | 'project' | 'urlMap'>): string {
+  const base = r.endpoint.replace(/\/+$/, '');
+  return `${base}/compute/v1/projects/${encodeURIComponent(r.project)}/global/urlMaps/${encodeURIComponent(r.urlMap)}/invalidateCache`;
+}
+
+const retryable = (status: number) => status === 429 || status >= 500;
+
+async function invalidateOne(url: string, body: string, deps: CdnDeps): Promise<string> {
+  let lastProblem = '';
+  for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+    if (attempt > 1) await deps.sleep(500 * 2 ** (attempt - 2));
+    let res: Response;
+    try {
+      const token = await deps.accessToken();
+      res = await deps.fetch(url, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body,
+      });
+    } catch (err) {
+      lastProblem = errorMessage(err);
+      continue;
+    }
+    const text = await res.text();
+    if (res.ok) {
+      try {
+        return String((JSON.parse(text) as { name?: unknown }).name ?? '');
+      } catch {
+        return '';
+      }
+    }
+    let message = text.slice(0, 300);
+    try {
+      message = String((JSON.parse(text) as { error?: { message?: unknown } }).error?.message ?? message);
+    } catch {
+      // not JSON: keep the text
+    }
+    lastProblem = `HTTP ${res.status}: ${message}`;
+    if (!retryable(res.status)) throw new HttpError(lastProblem, res.status);
+  }
+  throw new HttpError(`${lastProblem} (after ${ATTEMPTS} attempts)`, undefined);
+}
+
+/** Sends every request; throws after the last one when any failed, naming each failed path. */
+export async function invalidateCdn(req: InvalidateRequest, deps: CdnDeps): Promise<void> {
+  const url = invalidateUrl(req);
+  const failed: string[] = [];
+  for (const path of req.paths) {
+    const body = JSON.stringify(req.host ? { path, host: req.host } : { path });
+    try {
+      const op = await invalidateOne(url, body, deps);
+      deps.log.info(
+        `invalidated ${path}${req.host ? ` on ${req.host}` : ''}${op ? ` (operation ${op})` : ''}`,
+      );
+    } catch (err) {
+      failed.push(`${path}: ${errorMessage(err)}`);
+      deps.log.error(`CDN invalidation of ${path} failed: ${errorMessage(err)}`);
+    }
+  }
+  if (failed.length > 0)
+    throw new HttpError(
+      `CDN invalidation failed for ${failed.length} of ${req.paths.length} paths on URL map "${req.urlMap}": ${failed.join('; ')}`,
+      undefined,
+    );
+}
