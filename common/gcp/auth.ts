@@ -62,7 +62,11 @@ function describeAuthError(err: unknown): string {
 }
 
 export async function createGoogleClient(opts: GoogleClientOptions): Promise<GoogleClient> {
-  const { GoogleAuth } = await import('google-auth-library');
+  // A CommonJS package imported from an ESM bundle: its exports may sit under `default`.
+  const mod = (await import('google-auth-library')) as typeof import('google-auth-library') & {
+    default?: typeof import('google-auth-library');
+  };
+  const GoogleAuth = mod.GoogleAuth ?? mod.default?.GoogleAuth;
   const scopes = opts.scopes ?? [CLOUD_PLATFORM_SCOPE];
   const auth = opts.credentials
     ? new GoogleAuth({ credentials: opts.credentials.json as never, scopes })

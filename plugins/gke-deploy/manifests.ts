@@ -1,0 +1,72 @@
+// Template files -> rendered Kubernetes objects, with file:line in every error.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { PluginError } from '../../common/errors.ts';
+import { renderTemplate, TemplateError } from './template.ts';
+
+export interface Manifest {
+  /** The parsed object (mutable: images, provenance and strategy are set on it). */
+  doc: Record<string, unknown> & { kind: string; metadata: { name: string; namespace?: string } };
+  file: string;
+  line: number;
+}
+
+const YAML_FILE = /\.ya?ml$/;
+
+/** Files named by the `template` setting: files as given, folders expanded (sorted, recursive). */
+export function templateFiles(paths: readonly string[], workspace: string, setting = 'template'): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir).sort()) {
+      const full = join(dir, entry);
+      if (statSync(full).isDirectory()) walk(full);
+      else if (YAML_FILE.test(entry)) out.push(full);
+    }
+  };
+  for (const p of paths) {
+    const full = resolve(workspace, p);
+    if (!existsSync(full)) {
+      throw new PluginError(
+        `${setting}: ${p} does not exist in the workspace; set "${setting}" to your manifest file or folder`,
+      );
+    }
+    if (statSync(full).isDirectory()) walk(full);
+    else out.push(full);
+  }
+  if (out.length === 0) throw new PluginError(`${setting}: no .yml or .yaml files in ${paths.join(', ')}`);
+  return out;
+}
+
+function lineOf(text: string, offset: number): number {
+  let n = 1;
+  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) n++;
+  return n;
+}
+
+/** Renders and parses one template file into manifests. */
+export function loadManifests(file: string, data: Record<string, unknown>, workspace: string): Manifest[] {
+  const shown = relative(workspace, file) || file;
+  const rendered = renderTemplate(readFileSync(file, 'utf8'), data, shown);
+  const out: Manifest[] = [];
+  for (const d of parseAllDocuments(rendered)) {
+    const err = d.errors[0];
+    if (err) {
+      const line = err.linePos?.[0]?.line ?? lineOf(rendered, err.pos[0]);
+      throw new TemplateError(`${shown}:${line}: invalid YAML: ${err.message.split('\n')[0]}`);
+    }
+    const doc = d.toJS() as Manifest['doc'] | null;
+    if (doc === null || doc === undefined) continue;
+    const line = lineOf(rendered, d.range[0]);
+    if (
+      typeof doc !== 'object' ||
+      Array.isArray(doc) ||
+      typeof doc.kind !== 'string' ||
+      typeof doc.metadata?.name !== 'string'
+    ) {
+      throw new TemplateError(`${shown}:${line}: a manifest needs "kind" and "metadata.name"`);
+    }
+    out.push({ doc, file: shown, line });
+  }
+  return out;
+}

@@ -1,0 +1,129 @@
+// The end of a run: the summary file that slack-notify reads, the per-cluster table, and the
+// one command that undoes the deploy.
+import type { DroneContext } from '../../common/drone.ts';
+import type { ClusterTarget } from '../../common/kube/target.ts';
+import type { RolloutState } from '../../common/kube/workloads.ts';
+import { refKey, type WorkloadRef } from '../../common/kube/workloads.ts';
+import { type ClusterResult, type DeploySummary, SUMMARY_VERSION } from '../../common/summary.ts';
+import type { Before } from './cluster-ops.ts';
+
+/** The image the rollback plugin ships as (see Dockerfile.deploy). */
+export const ROLLBACK_IMAGE = 'drone-gke-plugins/rollback';
+
+export interface ClusterRun {
+  target: ClusterTarget;
+  refs: readonly WorkloadRef[];
+  before: Map<string, Before>;
+  result: ClusterResult;
+  applied?: boolean;
+  states?: Map<string, RolloutState>;
+  error?: string;
+}
+
+interface SummaryInput {
+  started: number;
+  finished: number;
+  ctx: DroneContext;
+  /** The images each workload gets from the rendered manifests (key: deployment/web). */
+  images: ReadonlyMap<string, string[]>;
+  targets: readonly ClusterTarget[];
+  runs: readonly ClusterRun[];
+  result: DeploySummary['result'];
+}
+
+/** A command anyone can paste to put the clusters back to the build before this one. */
+export function rollbackCommand(
+  targets: readonly ClusterTarget[],
+  toBuild: number | undefined,
+): string | undefined {
+  const gke = targets.filter((t) => t.location);
+  if (gke.length === 0 || gke.length !== targets.length) return undefined;
+  const env = [
+    `-e PLUGIN_CLUSTERS=${gke.map((t) => `${t.location}/${t.name}`).join(',')}`,
+    `-e PLUGIN_NAMESPACE=${targets[0]?.namespace}`,
+    `-e PLUGIN_PROJECT=${targets[0]?.project}`,
+    ...(toBuild !== undefined ? [`-e PLUGIN_TO_BUILD=${toBuild}`] : []),
+    '-e TOKEN="$(cat key.json)"',
+  ];
+  return `docker run --rm ${env.join(' ')} ${ROLLBACK_IMAGE}`;
+}
+
+export function buildSummary(input: SummaryInput): DeploySummary {
+  const clusters = input.runs.map((r) => ({
+    id: r.target.id,
+    name: r.target.name,
+    ...(r.target.location ? { location: r.target.location } : {}),
+    ...(r.target.project ? { project: r.target.project } : {}),
+    namespace: r.target.namespace,
+    result: r.result,
+    ...(r.error ? { error: r.error } : {}),
+    workloads: r.refs.map((ref) => {
+      const b = r.before.get(refKey(ref));
+      return {
+        kind: ref.kind,
+        name: ref.name,
+        imagesBefore: b?.images ?? [],
+        imagesAfter: r.result === 'deployed' ? (input.images.get(refKey(ref)) ?? []) : (b?.images ?? []),
+        ...(b?.revision !== undefined ? { revisionBefore: b.revision } : {}),
+        ...(b?.build !== undefined ? { buildBefore: b.build } : {}),
+        ...(r.result === 'deployed' && input.ctx.build.number !== undefined
+          ? { buildAfter: input.ctx.build.number }
+          : {}),
+      };
+    }),
+  }));
+  const previousBuilds = new Set(clusters.flatMap((c) => c.workloads.map((w) => w.buildBefore)));
+  const previous = previousBuilds.size === 1 ? [...previousBuilds][0] : undefined;
+  const command = input.result === 'deployed' ? rollbackCommand(input.targets, previous) : undefined;
+  return {
+    version: SUMMARY_VERSION,
+    plugin: 'gke-deploy',
+    result: input.result,
+    startedAt: new Date(input.started).toISOString(),
+    finishedAt: new Date(input.finished).toISOString(),
+    build: {
+      ...(input.ctx.build.number !== undefined ? { number: input.ctx.build.number } : {}),
+      ...(input.ctx.commit.sha ? { commit: input.ctx.commit.sha } : {}),
+      ...(input.ctx.build.link ? { link: input.ctx.build.link } : {}),
+      ...(input.ctx.deploy.to ? { deployTo: input.ctx.deploy.to } : {}),
+    },
+    images: [...new Set([...input.images.values()].flat())],
+    clusters,
+    ...(command ? { rollbackCommand: command } : {}),
+  };
+}
+
+const RESULT_WORDS: Record<ClusterResult, string> = {
+  deployed: 'deployed',
+  rolled_back: 'rolled back',
+  failed: 'FAILED',
+  unchanged: 'unchanged',
+  skipped: 'skipped',
+};
+
+/** A plain-text table: one line per cluster and workload. */
+export function renderTable(summary: DeploySummary): string {
+  const rows: string[][] = [['cluster', 'result', 'workload', 'revision before', 'build before', 'detail']];
+  for (const c of summary.clusters) {
+    const ws = c.workloads.length > 0 ? c.workloads : [undefined];
+    ws.forEach((w, i) => {
+      rows.push([
+        i === 0 ? c.id : '',
+        i === 0 ? RESULT_WORDS[c.result] : '',
+        w ? `${w.kind.toLowerCase()}/${w.name}` : '-',
+        w?.revisionBefore !== undefined ? String(w.revisionBefore) : '-',
+        w?.buildBefore !== undefined ? String(w.buildBefore) : '-',
+        i === 0 ? (c.error ?? '') : '',
+      ]);
+    });
+  }
+  const widths = rows[0]?.map((_, col) => Math.max(...rows.map((r) => (r[col] ?? '').length))) ?? [];
+  return rows
+    .map((r) =>
+      r
+        .map((cell, col) => cell.padEnd(widths[col] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
