@@ -164,6 +164,26 @@ describe('testbed: local Kubernetes clusters (kwok nodes)', function () {
     );
   });
 
+  it('completes a Job (its pod succeeds)', async () => {
+    const c = clusters[1]!;
+    await kubectl(tools, c.adminKubeconfig, ['create', 'job', 'migrate', `--image=${GOOD_IMAGE}`]);
+    await kubectl(tools, c.adminKubeconfig, [
+      'wait',
+      '--for=condition=complete',
+      'job/migrate',
+      '--timeout=60s',
+    ]);
+    const phase = await kubectl(tools, c.adminKubeconfig, [
+      'get',
+      'pods',
+      '-l',
+      'job-name=migrate',
+      '-o',
+      'jsonpath={.items[*].status.phase}',
+    ]);
+    assert.equal(phase, 'Succeeded');
+  });
+
   it('accepts the static bearer token and refuses a wrong one with 401', async () => {
     for (const c of clusters) {
       const ok = await httpsGet(`${c.server}/api/v1/namespaces/default/pods`, {
