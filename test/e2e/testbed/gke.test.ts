@@ -12,7 +12,15 @@ import { GoogleAuth, JWT } from 'google-auth-library';
 import { httpGet } from '../../testbed/cli.ts';
 import { useTestbed } from '../../testbed/hooks.ts';
 import { redirectTokenEndpoint } from '../../testbed/servers/auth-probe.ts';
-import { type GkeClusterLike, writeKubeconfigFromCluster } from '../../testbed/servers/client.ts';
+import {
+  clearGkeFaults,
+  type GkeClusterLike,
+  gkeFaults,
+  patchGkeCluster,
+  resetGkeCluster,
+  setGkeFaults,
+  writeKubeconfigFromCluster,
+} from '../../testbed/servers/client.ts';
 import type { TestbedState } from '../../testbed/state.ts';
 
 const SCOPES = ['https://www.googleapis.com/auth/cloud-platform'];
@@ -254,6 +262,38 @@ describe('testbed: GKE API and Google OAuth endpoints', function () {
     });
     assert.equal(res.status, 400);
     assert.equal((res.body as { error: string }).error, 'invalid_grant');
+  });
+
+  it('tests can fault the GKE API and patch what it reports', async function () {
+    const c = state.clusters[0];
+    if (!c) this.skip();
+    const url = clusterUrl(c.location, c.name);
+    try {
+      await setGkeFaults(state, [503, 429], '/clusters/');
+      const first = await httpGet(url, { ca: caPem, token: state.token });
+      assert.equal(first.status, 503);
+      assert.equal((JSON.parse(first.body) as { error: { status: string } }).error.status, 'UNAVAILABLE');
+      assert.equal((await httpGet(url, { ca: caPem, token: state.token })).status, 429);
+      assert.equal((await httpGet(url, { ca: caPem, token: state.token })).status, 200);
+      const faults = await gkeFaults(state);
+      assert.deepEqual(
+        faults.injected.map((f) => f.fault),
+        [503, 429],
+      );
+      await patchGkeCluster(state, c.name, { status: 'RECONCILING', endpoint: null });
+      const patched = JSON.parse(
+        (await httpGet(url, { ca: caPem, token: state.token })).body,
+      ) as Partial<Cluster>;
+      assert.equal(patched.status, 'RECONCILING');
+      assert.equal(patched.endpoint, undefined);
+      await resetGkeCluster(state, c.name);
+      const back = JSON.parse((await httpGet(url, { ca: caPem, token: state.token })).body) as Cluster;
+      assert.equal(back.status, 'RUNNING');
+      assert.equal(back.endpoint, c.endpoint);
+    } finally {
+      await clearGkeFaults(state);
+      await resetGkeCluster(state, c.name);
+    }
   });
 
   /** POSTs a form to the testbed's HTTPS endpoints, trusting its CA. */

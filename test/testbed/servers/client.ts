@@ -1,8 +1,9 @@
 // Helpers for tests that use a running testbed: fresh GCS buckets, fault plans on the GCS
-// proxy, the Slack sink's records and queued answers, and the kubeconfig a plugin would build
-// from a GKE API response. They only talk HTTP to 127.0.0.1; nothing here starts a process.
+// proxy, the Slack sink's records and queued answers, faults and patched clusters on the GKE
+// API, and the kubeconfig a plugin would build from a GKE API response. They only talk HTTP to 127.0.0.1; nothing here starts a process.
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import type { TestbedState } from '../state.ts';
 import type { FaultPlan, FaultStats } from './fault-proxy.ts';
 import type { QueuedResponse, RecordedRequest } from './slack-sink.ts';
@@ -85,6 +86,64 @@ export function queueSlackResponses(state: TestbedState, ...responses: QueuedRes
 }
 
 // ---- GKE
+
+/** A JSON request to the testbed's HTTPS endpoints, trusting the testbed CA (in any process). */
+export function gkeCall<T>(state: TestbedState, method: string, path: string, body?: unknown): Promise<T> {
+  const ca = readFileSync(state.ca.cert, 'utf8');
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      `${state.gke.url}${path}`,
+      { method, ca, headers: { 'content-type': 'application/json' } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          if ((res.statusCode ?? 0) >= 300) reject(new Error(`${method} ${path}: ${res.statusCode} ${text}`));
+          else resolve((text === '' ? {} : JSON.parse(text)) as T);
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
+
+/**
+ * Faults the next GKE/OAuth/STS requests whose "METHOD /path" contains `match` (all when
+ * omitted), in order: HTTP statuses (Google error JSON) or "reset".
+ */
+export function setGkeFaults(
+  state: TestbedState,
+  sequence: (number | 'reset')[],
+  match?: string,
+): Promise<unknown> {
+  return gkeCall(state, 'POST', '/_testbed/faults', { sequence, ...(match ? { match } : {}) });
+}
+
+export function clearGkeFaults(state: TestbedState): Promise<unknown> {
+  return gkeCall(state, 'DELETE', '/_testbed/faults');
+}
+
+export function gkeFaults(
+  state: TestbedState,
+): Promise<{ injected: { request: string; fault: number | 'reset' }[]; pending: (number | 'reset')[] }> {
+  return gkeCall(state, 'GET', '/_testbed/faults');
+}
+
+/** Merges fields into a cluster's GKE API resource (e.g. {status: 'RECONCILING'}); null deletes one. */
+export function patchGkeCluster(
+  state: TestbedState,
+  name: string,
+  fields: Record<string, unknown>,
+): Promise<unknown> {
+  return gkeCall(state, 'PATCH', `/_testbed/clusters/${encodeURIComponent(name)}`, fields);
+}
+
+/** Undoes every patch of a cluster. */
+export function resetGkeCluster(state: TestbedState, name: string): Promise<unknown> {
+  return gkeCall(state, 'DELETE', `/_testbed/clusters/${encodeURIComponent(name)}`);
+}
 
 /** The parts of a container/v1 Cluster a kubeconfig needs. */
 export interface GkeClusterLike {

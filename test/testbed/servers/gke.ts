@@ -13,6 +13,14 @@
 //   GET  /v1/projects/{p}/locations/{l}/clusters       (list; l may be "-")
 //   GET  /_testbed/health
 //
+// Control API for tests (on the same port):
+//   POST   /_testbed/faults   {"sequence":[503,429,"reset"],"match":"/clusters/"}  fault the next
+//                             matching requests ("METHOD /path" contains `match`) in order
+//   GET    /_testbed/faults   -> {"injected":[{"request","fault"}],"pending":[...]}
+//   DELETE /_testbed/faults
+//   PATCH  /_testbed/clusters/{name}  {"status":"RECONCILING",...}  fields merged into that
+//                             cluster's resource (null deletes a field); DELETE undoes all patches
+//
 // Every access token handed out is `accessToken`, the bearer token the local apiservers
 // accept, so a token obtained the real way works against the clusters.
 import { createHash, createPublicKey, verify } from 'node:crypto';
@@ -61,6 +69,10 @@ const STATUS_NAMES: Record<number, string> = {
   403: 'PERMISSION_DENIED',
   404: 'NOT_FOUND',
   405: 'METHOD_NOT_ALLOWED',
+  409: 'ALREADY_EXISTS',
+  429: 'RESOURCE_EXHAUSTED',
+  500: 'INTERNAL',
+  503: 'UNAVAILABLE',
 };
 
 /** Google's JSON error format for REST APIs. */
@@ -331,18 +343,78 @@ export async function startGkeServer(config: GkeServerConfig): Promise<Listening
     if (!c) {
       return googleApiError(res, 404, `Not found: projects/${project}/${kind}/${location}/clusters/${name}.`);
     }
-    sendJson(res, 200, clusterResource(config.project, c, createTime));
+    sendJson(res, 200, clusterJson(c));
   };
 
   const listClusters: Handler = (req, res, m) => {
     const [, , project, , location] = m as unknown as [string, string, string, string, string];
     if (!authorized(req, res, project)) return;
     sendJson(res, 200, {
-      clusters: findClusters(location).map((c) => clusterResource(config.project, c, createTime)),
+      clusters: findClusters(location).map(clusterJson),
     });
   };
 
+  // ---- test controls: injected faults and patched cluster fields
+  let faultPlan: { sequence: (number | 'reset')[]; match?: string } = { sequence: [] };
+  let injected: { request: string; fault: number | 'reset' }[] = [];
+  const patches = new Map<string, Record<string, unknown>>();
+
+  const clusterJson = (c: GkeClusterConfig) => {
+    const base = clusterResource(config.project, c, createTime);
+    for (const [k, v] of Object.entries(patches.get(c.name) ?? {})) {
+      if (v === null) delete base[k];
+      else base[k] = v;
+    }
+    return base;
+  };
+
+  const controlFaults: Handler = async (req, res) => {
+    if (req.method === 'GET') return sendJson(res, 200, { injected, pending: faultPlan.sequence });
+    if (req.method === 'DELETE') {
+      faultPlan = { sequence: [] };
+      injected = [];
+      return sendJson(res, 200, { ok: true });
+    }
+    const body = JSON.parse((await readBody(req)).toString('utf8') || '{}') as {
+      sequence?: unknown[];
+      match?: string;
+    };
+    const seq = body.sequence ?? [];
+    if (!seq.every((f) => f === 'reset' || (typeof f === 'number' && f >= 400 && f <= 599))) {
+      return sendJson(res, 400, { error: 'sequence items must be HTTP error statuses or "reset"' });
+    }
+    faultPlan = { sequence: seq as (number | 'reset')[], ...(body.match ? { match: body.match } : {}) };
+    sendJson(res, 200, { ok: true, pending: faultPlan.sequence });
+  };
+
+  const controlCluster: Handler = async (req, res, m) => {
+    const name = decodeURIComponent(m[1]!);
+    if (!config.clusters.some((c) => c.name === name))
+      return sendJson(res, 404, { error: `no cluster ${name}` });
+    if (req.method === 'DELETE') {
+      patches.delete(name);
+      return sendJson(res, 200, { ok: true });
+    }
+    const body = JSON.parse((await readBody(req)).toString('utf8') || '{}') as Record<string, unknown>;
+    patches.set(name, { ...(patches.get(name) ?? {}), ...body });
+    sendJson(res, 200, { ok: true, patch: patches.get(name) });
+  };
+
+  /** Takes the next planned fault for this request, if any. */
+  const nextFault = (line: string): number | 'reset' | undefined => {
+    if (faultPlan.sequence.length === 0) return undefined;
+    if (faultPlan.match !== undefined && !line.includes(faultPlan.match)) return undefined;
+    const fault = faultPlan.sequence.shift()!;
+    injected.push({ request: line, fault });
+    return fault;
+  };
+
   const routes: { method: string; re: RegExp; handler: Handler }[] = [
+    { method: 'GET', re: /^\/_testbed\/faults$/, handler: controlFaults },
+    { method: 'POST', re: /^\/_testbed\/faults$/, handler: controlFaults },
+    { method: 'DELETE', re: /^\/_testbed\/faults$/, handler: controlFaults },
+    { method: 'PATCH', re: /^\/_testbed\/clusters\/([^/]+)$/, handler: controlCluster },
+    { method: 'DELETE', re: /^\/_testbed\/clusters\/([^/]+)$/, handler: controlCluster },
     { method: 'POST', re: /^\/token$/, handler: oauthToken },
     { method: 'POST', re: /^\/v1\/token$/, handler: stsToken },
     {
@@ -377,6 +449,18 @@ export async function startGkeServer(config: GkeServerConfig): Promise<Listening
         if (matching.length > 0)
           return googleApiError(res, 405, `Method ${req.method} not allowed on ${path}.`);
         return googleApiError(res, 404, `The requested URL ${path} was not found on this server.`);
+      }
+      if (!path.startsWith('/_testbed/')) {
+        const fault = nextFault(`${req.method} ${path}`);
+        if (fault === 'reset') {
+          req.socket.resetAndDestroy();
+          return;
+        }
+        if (fault !== undefined) {
+          req.on('end', () => googleApiError(res, fault, `Injected by the testbed (HTTP ${fault}).`));
+          req.resume();
+          return;
+        }
       }
       Promise.resolve(route.handler(req, res, path.match(route.re)!)).catch((err: unknown) => {
         if (!res.headersSent) {
