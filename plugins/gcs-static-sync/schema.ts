@@ -29,7 +29,7 @@ export const schema = {
     },
     gzip: {
       type: 'array',
-      items: { type: 'string', pattern: '^\\.?[A-Za-z0-9]+$' },
+      items: { type: 'string', pattern: '^\\.?[A-Za-z0-9]+$', expected: 'a file extension such as js' },
       default: [],
       expected: 'file extensions such as js, css, html',
       description:
@@ -50,7 +50,11 @@ export const schema = {
     },
     content_type: {
       type: 'object',
-      additionalProperties: { type: 'string', pattern: '^[\\w.+-]+/[\\w.+-]+' },
+      additionalProperties: {
+        type: 'string',
+        pattern: '^[\\w.+-]+/[\\w.+-]+',
+        expected: 'a MIME type such as application/wasm',
+      },
       default: {},
       description:
         'Extension -> Content-Type overrides, over a full MIME table (e.g. {"wasm": "application/wasm"}).',
@@ -118,6 +122,7 @@ export const schema = {
     storage_endpoint: {
       type: 'string',
       format: 'uri',
+      pattern: '^https?://',
       expected: 'an http(s):// URL',
       description:
         'Override of the Cloud Storage API endpoint (default https://storage.googleapis.com), for tests and emulators. Credentials are only sent to *.googleapis.com endpoints.',
@@ -125,10 +130,11 @@ export const schema = {
     compute_endpoint: {
       type: 'string',
       format: 'uri',
+      pattern: '^https?://',
       expected: 'an http(s):// URL',
       description: 'Override of the Compute Engine API endpoint used for CDN invalidation. For tests.',
     },
-    ...endpointSettings,
+    token_url: { ...endpointSettings.token_url, pattern: '^https?://' },
   },
   required: ['source', 'target'],
 } satisfies PluginSchema;
