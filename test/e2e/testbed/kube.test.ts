@@ -13,15 +13,15 @@ import { ensureTools } from '../../testbed/tools.ts';
 const REGIONS = ['asia-northeast1', 'us-central1'];
 const GOOD_IMAGE = 'registry.local/app:v1';
 
-function deployment(image: string): string {
+/** `deadline`: progressDeadlineSeconds, short for the broken rollout so it fails within the test. */
+function deployment(image: string, deadline = 600): string {
   return JSON.stringify({
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: { name: 'web', namespace: 'default', labels: { app: 'web' } },
     spec: {
       replicas: 3,
-      // Short, so that the broken rollout is declared failed within the test.
-      progressDeadlineSeconds: 8,
+      progressDeadlineSeconds: deadline,
       selector: { matchLabels: { app: 'web' } },
       template: {
         metadata: { labels: { app: 'web' } },
@@ -123,7 +123,7 @@ describe('testbed: local Kubernetes clusters (kwok nodes)', function () {
     await Promise.all(
       clusters.map(async (c) => {
         const kc = c.adminKubeconfig;
-        await kubectl(tools, kc, ['apply', '-f', '-'], { input: deployment(BROKEN_IMAGE) });
+        await kubectl(tools, kc, ['apply', '-f', '-'], { input: deployment(BROKEN_IMAGE, 8) });
         let failed: { stdout: string; stderr: string } | undefined;
         try {
           await kubectl(tools, kc, ['rollout', 'status', 'deployment/web', '--timeout=60s']);
