@@ -32,6 +32,7 @@ import { freePort, isAlive, type Spawned, spawnDetached, waitFor } from './proc.
 import type { GkeServerConfig } from './servers/gke.ts';
 import {
   type ClusterState,
+  codeHash,
   type ProcessEntry,
   readState,
   removeState,
@@ -279,14 +280,17 @@ export async function startTestbed(opts: StartOptions = {}): Promise<TestbedStat
       if (existing) {
         const health = await checkHealth(existing);
         const enough = existing.clusters.length >= (opts.clusters ?? 2);
-        if (health.healthy && enough) {
+        const current = existing.codeHash === codeHash();
+        if (health.healthy && enough && current) {
           log(`testbed already running (started ${existing.startedAt}); reusing it`);
           return existing;
         }
         log(
-          health.healthy
-            ? `the running testbed has ${existing.clusters.length} clusters, fewer than asked: replacing it`
-            : 'a previous testbed is not healthy: stopping what is left of it',
+          !health.healthy
+            ? 'a previous testbed is not healthy: stopping what is left of it'
+            : !enough
+              ? `the running testbed has ${existing.clusters.length} clusters, fewer than asked: replacing it`
+              : 'the testbed code (servers/, kube/) changed since the running testbed started: replacing it',
         );
         await stopState(existing, log);
       }
@@ -421,6 +425,7 @@ async function bringUp(opts: StartOptions, log: Log): Promise<TestbedState> {
     tools: {},
     processes: [],
     timings,
+    codeHash: codeHash(),
   };
   const track = (p: Spawned) => {
     state.processes.push(entryOf(p));
@@ -801,6 +806,9 @@ export async function main(argv: string[]): Promise<number> {
       const health = await checkHealth(state);
       console.log(`testbed ${state.phase}, started ${state.startedAt} by pid ${state.ownerPid}`);
       for (const l of health.lines) console.log(`  ${l.ok ? 'ok  ' : 'DEAD'} ${l.what}: ${l.detail}`);
+      if (state.codeHash !== codeHash()) {
+        console.log('  note: the testbed code changed since it started; `up` will replace it');
+      }
       console.log(health.healthy ? 'healthy' : 'NOT healthy: run `down` then `up`');
       return health.healthy ? 0 : 1;
     }

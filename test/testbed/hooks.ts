@@ -1,6 +1,6 @@
 // Mocha integration. e2e test files call `await useTestbed()` in a `before()` hook: it reuses a
-// healthy running testbed (from `testbed up`, or a previous run) or starts one, once per mocha
-// process. The root afterAll hook stops the testbed only if this process started it.
+// healthy running testbed (from `testbed up`, or a previous run) whose code is current, or
+// starts one (replacing a stale one), once per mocha process. The root afterAll hook stops the testbed only if this process started it.
 // Importing this module starts nothing; unit tests that never call useTestbed() pay nothing.
 //
 // Register the root hook with `"require": ["test/testbed/hooks.ts"]` in .mocharc.json.
@@ -11,7 +11,7 @@
 //   TESTBED_VERBOSE=1    log the testbed's startup to stderr
 import type { RootHookObject } from 'mocha';
 import { checkHealth, startTestbed, stopTestbed } from './cli.ts';
-import { readState, type TestbedState } from './state.ts';
+import { codeHash, readState, type TestbedState } from './state.ts';
 
 let pending: Promise<TestbedState> | null = null;
 let startedHere = false;
@@ -35,8 +35,14 @@ export function useTestbed(opts: UseTestbedOptions = {}): Promise<TestbedState> 
   const clusters = wantedClusters(opts);
   const acquire = async (): Promise<TestbedState> => {
     const existing = readState();
-    if (existing && existing.clusters.length >= clusters && (await checkHealth(existing)).healthy)
+    if (
+      existing &&
+      existing.clusters.length >= clusters &&
+      existing.codeHash === codeHash() &&
+      (await checkHealth(existing)).healthy
+    ) {
       return existing;
+    }
     const verbose = process.env['TESTBED_VERBOSE'] === '1';
     const state = await startTestbed({
       clusters,

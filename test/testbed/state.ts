@@ -1,7 +1,8 @@
 // The testbed's state file, `.testbed/state.json` in the repository root: every address,
 // file and PID of a running testbed. Written by `testbed up`, read by `status`, `env`,
 // `down`, by useTestbed() and by e2e tests. All paths in it are absolute.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -116,6 +117,8 @@ export interface TestbedState {
   >;
   processes: ProcessEntry[];
   timings: Record<string, number>;
+  /** Hash of the code the testbed's processes run (servers/, kube/): `codeHash()` differs once it changed. */
+  codeHash: string;
 }
 
 /** The repository root, from this file's location (test/testbed/state.ts). */
@@ -156,4 +159,27 @@ export function writeState(state: TestbedState, file = statePath()): void {
 
 export function removeState(file = statePath()): void {
   rmSync(file, { force: true });
+}
+
+/**
+ * A hash of the code a running testbed executes (test/testbed/servers and kube): when it no
+ * longer matches the state's, the running processes are stale and `up` replaces them.
+ */
+export function codeHash(): string {
+  const hash = createHash('sha256');
+  const base = join(repoRoot(), 'test', 'testbed');
+  for (const sub of ['servers', 'kube']) {
+    const dir = join(base, sub);
+    if (!existsSync(dir)) continue;
+    const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort();
+    for (const f of files) {
+      const file = join(dir, f);
+      try {
+        hash.update(`${sub}/${f}\0`).update(readFileSync(file)).update('\0');
+      } catch {
+        // a folder
+      }
+    }
+  }
+  return hash.digest('hex').slice(0, 16);
 }

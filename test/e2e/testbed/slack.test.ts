@@ -87,6 +87,14 @@ describe('testbed: Slack webhook sink', function () {
     assert.equal(failed.status, 500);
   });
 
+  it('drops the connection on demand', async () => {
+    await queueSlackResponses(state, { reset: true });
+    await assert.rejects(fetch(state.slack.webhookUrl, { method: 'POST', body: '{"text":"x"}' }), TypeError);
+    const [req] = await slackRequests(state);
+    assert.equal(req?.status, 0);
+    assert.equal((await fetch(state.slack.webhookUrl, { method: 'POST', body: '{}' })).status, 200);
+  });
+
   it('forgets everything on clear', async () => {
     await fetch(state.slack.webhookUrl, { method: 'POST', body: '{}' });
     await queueSlackResponses(state, { status: 500 });

@@ -1,6 +1,6 @@
 // A stand-in for Slack's incoming webhooks. Every POST outside /_testbed is recorded
 // (path, headers, parsed body, time) and answered like Slack does: 200 `ok` by default, or
-// the next queued answer (429 with Retry-After, 500, 404 `no_service`, a delay, ...).
+// the next queued answer (429 with Retry-After, 500, 404 `no_service`, a delay, a reset, ...).
 //
 // Control API:
 //   GET    /_testbed/health            -> {"ok":true}
@@ -53,6 +53,8 @@ export interface QueuedResponse {
   delayMs?: number;
   /** Only use this answer for requests to this path (others skip over it). */
   path?: string;
+  /** Drop the connection (TCP reset) instead of answering; recorded with status 0. */
+  reset?: boolean;
 }
 
 function defaultBody(status: number): string {
@@ -119,7 +121,7 @@ export async function startSlackSink(config: SlackSinkConfig): Promise<Listening
       const raw = (await readBody(req)).toString('utf8');
       const idx = queue.findIndex((q) => q.path === undefined || q.path === path);
       const answer: QueuedResponse = idx >= 0 ? queue.splice(idx, 1)[0]! : {};
-      const status = answer.status ?? 200;
+      const status = answer.reset ? 0 : (answer.status ?? 200);
       seq += 1;
       requests.push({
         seq,
@@ -132,6 +134,10 @@ export async function startSlackSink(config: SlackSinkConfig): Promise<Listening
         status,
       });
       if (answer.delayMs) await sleep(answer.delayMs);
+      if (answer.reset) {
+        req.socket.resetAndDestroy();
+        return;
+      }
       const headers: Record<string, string> = { 'content-type': 'text/html' };
       if (answer.retryAfter !== undefined) headers['retry-after'] = String(answer.retryAfter);
       sendText(res, status, answer.body ?? defaultBody(status), headers);
