@@ -355,6 +355,10 @@ export async function startCluster(opts: StartClusterOptions): Promise<ClusterIn
       '--requestheader-extra-headers-prefix=X-Remote-Extra-',
       `--proxy-client-cert-file=${frontProxy.cert}`,
       `--proxy-client-key-file=${frontProxy.key}`,
+      // The apiserver would publish its address as the endpoint of the `kubernetes` service, and
+      // validation refuses loopback addresses there (error loop, slow shutdown); nothing
+      // in the testbed reaches the apiserver through that service.
+      '--endpoint-reconciler-type=none',
       '--enable-priority-and-fairness=false',
       '--profiling=false',
       '--event-ttl=1h',
