@@ -242,12 +242,20 @@ export async function checkHealth(state: TestbedState): Promise<Health> {
   ];
   const results = await Promise.all(
     probes.map(async ([what, url, opts]) => {
-      try {
-        const r = await httpGet(url, opts);
-        return { what, ok: r.status === 200, detail: `${url} -> ${r.status}` };
-      } catch (err) {
-        return { what, ok: false, detail: `${url} -> ${err instanceof Error ? err.message : err}` };
+      // Two tries with a generous timeout: on a loaded machine a slow answer is not a dead
+      // service, and an unhealthy verdict makes `up`/useTestbed replace the testbed.
+      let detail = '';
+      for (let attempt = 0; attempt < 2; attempt++) {
+        if (attempt > 0) await sleep(500);
+        try {
+          const r = await httpGet(url, { ...opts, timeoutMs: 5000 });
+          if (r.status === 200) return { what, ok: true, detail: `${url} -> 200` };
+          detail = `${url} -> ${r.status}`;
+        } catch (err) {
+          detail = `${url} -> ${errorText(err)}`;
+        }
       }
+      return { what, ok: false, detail };
     }),
   );
   lines.push(...results);
