@@ -7,7 +7,7 @@
 //  - no answer in time, or a connection cut after the message was sent: Slack may have posted
 //    it, so it is not sent again (a duplicate is worse than a warning).
 import { formatDuration } from '../../common/duration.ts';
-import { HttpError, TimeoutError } from '../../common/errors.ts';
+import { HttpError, PluginError, TimeoutError } from '../../common/errors.ts';
 import type { Logger } from '../../common/log.ts';
 import type { SlackPayload } from './payload.ts';
 import type { SendOutcome, SendWebhook } from './webhook.ts';
@@ -79,6 +79,9 @@ export async function deliver(
     const outcome = await deps.send(url, payload, left);
     if (outcome.ok) return { attempts: attempt };
     last = outcome;
+    if (outcome.unexpected !== undefined) {
+      throw new PluginError(`could not send the message: ${outcome.unexpected}`);
+    }
 
     let wait: number;
     if (outcome.status === 429) {

@@ -67,10 +67,12 @@ export function deployBlocks(s: DeploySummary): Block[] {
   if (s.rollbackCommand) {
     // A cut command is worse than none: someone would paste it at 3 a.m.
     const block = codeBlock(s.rollbackCommand.replace(/\r?\n/g, ' '));
+    // After a rollback the command puts back what was rolled back.
+    const label = s.result === 'rolled_back' ? 'Undo with' : 'Roll back with';
     const text =
       block.length <= LIMITS.sectionText - 20
-        ? `*Roll back with*\n${block}`
-        : '*Roll back with* the command in the build log (too long to show here)';
+        ? `*${label}*\n${block}`
+        : `*${label}* the command in the deploy step's log (too long to show here)`;
     blocks.push({ type: 'section', text: mrkdwn(text) });
   }
   return blocks;

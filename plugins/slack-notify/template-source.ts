@@ -20,9 +20,10 @@ function readTemplateFile(path: string): TemplateSource {
   }
 }
 
-function isFile(path: string): boolean {
+function exists(path: string): boolean {
   try {
-    return statSync(path).isFile();
+    statSync(path);
+    return true;
   } catch {
     return false;
   }
@@ -45,7 +46,7 @@ export function resolveTemplate(value: string): TemplateSource {
     }
   }
   const oneLine = !/[\r\n]/.test(text) && !text.includes('{{');
-  if (oneLine && isFile(text)) return readTemplateFile(text);
+  if (oneLine && exists(text)) return readTemplateFile(text);
   if (oneLine && TEMPLATE_FILE.test(text)) return readTemplateFile(text);
   return { ok: true, text: value };
 }

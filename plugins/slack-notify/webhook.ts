@@ -17,6 +17,8 @@ export type SendOutcome =
       retryAfter?: number;
       /** A network error code (ECONNREFUSED, ...), or TIMEOUT when the attempt ran out of time. */
       code?: string;
+      /** An error that is neither Slack's answer nor the network's (a bug): its name and message. */
+      unexpected?: string;
     };
 
 /** Posts `payload` once, giving up after `timeoutMs`. Never throws. */
@@ -50,11 +52,13 @@ function retryAfterOf(headers: Record<string, unknown> | undefined): number | un
 
 /** The real sender: @slack/webhook over a private agent, which is destroyed to end a slow attempt. */
 export const sendWithSlackWebhook: SendWebhook = async (url, payload, timeoutMs) => {
-  const [{ IncomingWebhook }, http, https] = await Promise.all([
+  const [webhookModule, http, https] = await Promise.all([
     import('@slack/webhook'),
     import('node:http'),
     import('node:https'),
   ]);
+  // A CommonJS package: its exports arrive as named exports under tsx, as `default` in the bundle.
+  const IncomingWebhook = webhookModule.IncomingWebhook ?? webhookModule.default.IncomingWebhook;
   const agent: Agent = url.startsWith('https:')
     ? new https.Agent({ keepAlive: false })
     : new http.Agent({ keepAlive: false });
@@ -80,7 +84,10 @@ export const sendWithSlackWebhook: SendWebhook = async (url, payload, timeoutMs)
       if (retryAfter !== undefined) outcome.retryAfter = retryAfter;
       return outcome;
     }
-    return { ok: false, code: e.original?.code ?? e.code ?? 'EUNKNOWN' };
+    if (e.code === 'slack_webhook_request_error') return { ok: false, code: e.original?.code ?? 'EUNKNOWN' };
+    // Not an axios error, so no request config inside: name and message are safe to show.
+    const plain = err as Error;
+    return { ok: false, unexpected: `${plain?.name ?? 'Error'}: ${plain?.message ?? String(err)}` };
   } finally {
     clearTimeout(timer);
     agent.destroy();
