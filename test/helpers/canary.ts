@@ -158,12 +158,13 @@ export function runChild(
   args: readonly string[],
   env: Record<string, string>,
   timeoutMs = 60_000,
+  cwd?: string,
 ): Promise<Captured & { stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       command,
       [...args],
-      { env, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 },
+      { env, cwd, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
         resolve({ code, stdout, stderr, output: `${stdout}\n${stderr}` });

@@ -1,0 +1,275 @@
+// gke-deploy end to end: the bundle, as a Drone step runs it, against the testbed's two
+// clusters through the real GKE credential flow and the real deployment controller.
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import type { DeploySummary } from '../../../common/summary.ts';
+import { assertNoLeaks } from '../../helpers/canary.ts';
+import { useTestbed } from '../../testbed/hooks.ts';
+import type { TestbedState } from '../../testbed/state.ts';
+import {
+  bundled,
+  deploymentOf,
+  gkeEnv,
+  kubectl,
+  namespaceExists,
+  runPlugin,
+  serviceAccountKey,
+  uniqueNamespace,
+  workspace,
+} from './harness.ts';
+
+const API_TOKEN = 'canary-api-token-7d1f0c9a2b';
+
+describe('gke-deploy against two clusters', function () {
+  this.timeout(300_000);
+  let tb: TestbedState;
+
+  before(async function () {
+    this.timeout(30 * 60_000);
+    tb = await useTestbed({ clusters: 2 });
+    await bundled('gke-deploy');
+  });
+
+  const deploy = (ns: string, ws: string, build: number, tag: string, extra: Record<string, string> = {}) =>
+    runPlugin(
+      'gke-deploy',
+      gkeEnv(tb, ns, {
+        PLUGIN_CREATE_NAMESPACE: 'true',
+        PLUGIN_VARS: JSON.stringify({ app: 'web', tag, deadline: 6 }),
+        SECRET_API_TOKEN: API_TOKEN,
+        DRONE_BUILD_NUMBER: String(build),
+        DRONE_COMMIT_SHA: `${String(build).repeat(8)}abcdef`.slice(0, 16),
+        ...extra,
+      }),
+      ws,
+    );
+
+  it('deploys to both clusters, records provenance, and writes the summary', async () => {
+    const ns = uniqueNamespace();
+    const ws = workspace('web');
+    const r = await deploy(ns, ws, 7, 'v1');
+    assert.equal(r.code, 0, r.output);
+    for (const cluster of [0, 1]) {
+      const d = await deploymentOf(tb, cluster, ns);
+      assert.equal(d.image, 'registry.local/app:v1');
+      assert.equal(d.status.readyReplicas, 3);
+      assert.equal(d.metadata.labels['app.kubernetes.io/managed-by'], 'gke-deploy');
+      assert.equal(d.metadata.annotations['drone-gke/build-number'], '7');
+      assert.equal(d.metadata.annotations['drone-gke/deployer'], 'alice');
+      assert.equal(
+        d.metadata.annotations['kubernetes.io/change-cause'],
+        'gke-deploy build 7 (77777777) by alice',
+      );
+      assert.equal(d.spec.template.metadata.annotations?.['drone-gke/build-number'], '7');
+      assert.deepEqual(d.spec.strategy.rollingUpdate, { maxSurge: '10%', maxUnavailable: 0 });
+      const secret = JSON.parse(
+        await kubectl(tb, cluster, ['-n', ns, 'get', 'secret', 'web-secrets', '-o', 'json']),
+      );
+      assert.equal(Buffer.from(secret.data['api-token'], 'base64').toString(), API_TOKEN);
+    }
+    const summary = JSON.parse(readFileSync(join(ws, '.drone-gke-deploy.json'), 'utf8')) as DeploySummary;
+    assert.equal(summary.result, 'deployed');
+    assert.deepEqual(
+      summary.clusters.map((c) => c.result),
+      ['deployed', 'deployed'],
+    );
+    assert.deepEqual(summary.images, ['registry.local/app:v1']);
+    assert.equal(summary.build.number, 7);
+    assert.match(r.stdout, /== Result\ncluster +result +workload/);
+    assertNoLeaks(r.output, [serviceAccountKey(tb), API_TOKEN]);
+  });
+
+  it('rolls a broken image back on both clusters: previous image Ready, exit 1, a table', async () => {
+    const ns = uniqueNamespace();
+    const ws = workspace('web');
+    assert.equal((await deploy(ns, ws, 1, 'v1')).code, 0);
+    const r = await deploy(ns, ws, 2, 'broken');
+    assert.equal(r.code, 1, r.output);
+    assert.match(
+      r.stderr,
+      /^gke-deploy failed: the deploy failed and every changed cluster was rolled back/m,
+    );
+    assert.match(r.stdout, /== Rollback/);
+    assert.match(
+      r.stdout,
+      /rolled back +deployment\/web +1 +1 +deployment\/web exceeded its progress deadline/,
+    );
+    for (const cluster of [0, 1]) {
+      const d = await deploymentOf(tb, cluster, ns);
+      assert.equal(d.image, 'registry.local/app:v1');
+      assert.equal(d.status.readyReplicas, 3);
+      assert.equal(d.status.updatedReplicas, 3);
+      assert.equal(d.spec.template.metadata.annotations?.['drone-gke/build-number'], '1');
+    }
+    const summary = JSON.parse(readFileSync(join(ws, '.drone-gke-deploy.json'), 'utf8')) as DeploySummary;
+    assert.equal(summary.result, 'rolled_back');
+    assert.deepEqual(
+      summary.clusters.map((c) => c.result),
+      ['rolled_back', 'rolled_back'],
+    );
+    assertNoLeaks(r.output, [serviceAccountKey(tb), API_TOKEN]);
+  });
+
+  it('applies nothing anywhere when one cluster fails preflight', async () => {
+    const ns = uniqueNamespace();
+    // The namespace exists on the second cluster only: the first fails its preflight.
+    await kubectl(tb, 1, ['create', 'namespace', ns]);
+    const r = await deploy(ns, workspace('web'), 3, 'v1', { PLUGIN_CREATE_NAMESPACE: 'false' });
+    assert.equal(r.code, 1, r.output);
+    assert.match(r.stderr, /preflight failed on 1 of 2 cluster\(s\); nothing was applied anywhere/);
+    assert.match(r.stderr, /namespace ".*" does not exist; create it or set create_namespace: true/);
+    assert.equal((await kubectl(tb, 1, ['-n', ns, 'get', 'deployments', '-o', 'name'])).trim(), '');
+    assert.equal(await namespaceExists(tb, 0, ns), false);
+  });
+
+  it('applies nothing when a cluster is unknown to the Kubernetes Engine API', async () => {
+    const ns = uniqueNamespace();
+    const env = gkeEnv(tb, ns, {
+      PLUGIN_CREATE_NAMESPACE: 'true',
+      PLUGIN_VARS: '{"app":"web","tag":"v1","deadline":6}',
+      SECRET_API_TOKEN: API_TOKEN,
+    });
+    env.PLUGIN_CLUSTERS += ',europe-west1/nope';
+    const r = await runPlugin('gke-deploy', env, workspace('web'));
+    assert.equal(r.code, 1, r.output);
+    assert.match(
+      r.stderr,
+      /europe-west1\/nope: cluster "nope" in europe-west1 \(project testbed-project\) was not found/,
+    );
+    for (const cluster of [0, 1]) assert.equal(await namespaceExists(tb, cluster, ns), false);
+  });
+
+  it('dry_run runs the server-side dry-run and prints a diff, changing nothing', async () => {
+    const ns = uniqueNamespace();
+    const ws = workspace('web');
+    assert.equal((await deploy(ns, ws, 1, 'v1')).code, 0);
+    const r = await deploy(ns, ws, 2, 'v2', { PLUGIN_DRY_RUN: 'true', PLUGIN_VERBOSE: 'true' });
+    assert.equal(r.code, 0, r.output);
+    assert.match(r.stdout, /server-side dry-run passed/);
+    assert.match(r.stdout, /^-\s+- image: registry\.local\/app:v1\n\+\s+- image: registry\.local\/app:v2$/m);
+    assert.match(r.stdout, /dry run: nothing was applied/);
+    for (const cluster of [0, 1])
+      assert.equal((await deploymentOf(tb, cluster, ns)).image, 'registry.local/app:v1');
+    const summary = JSON.parse(readFileSync(join(ws, '.drone-gke-deploy.json'), 'utf8')) as DeploySummary;
+    assert.equal(summary.result, 'dry_run');
+    assertNoLeaks(r.output, [serviceAccountKey(tb), API_TOKEN]);
+  });
+
+  it('canary first (parallel: false): a broken canary never reaches the second cluster', async () => {
+    const ns = uniqueNamespace();
+    const ws = workspace('web');
+    assert.equal((await deploy(ns, ws, 1, 'v1')).code, 0);
+    const r = await deploy(ns, ws, 2, 'broken', { PLUGIN_PARALLEL: 'false' });
+    assert.equal(r.code, 1, r.output);
+    const second = await deploymentOf(tb, 1, ns);
+    assert.equal(
+      second.metadata.annotations['drone-gke/build-number'],
+      '1',
+      'the second cluster was never touched',
+    );
+    assert.equal((await deploymentOf(tb, 0, ns)).image, 'registry.local/app:v1');
+  });
+
+  describe('verify', () => {
+    let server: Server;
+    let url = '';
+    let answer = 200;
+    before(async () => {
+      server = createServer((_req, res) => {
+        res.writeHead(answer, { 'content-type': 'text/plain' });
+        res.end(answer === 200 ? 'ok version v2' : 'down');
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      const addr = server.address();
+      url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/healthz`;
+    });
+    after(() => server.close());
+
+    it('passes when the URL answers as expected', async () => {
+      answer = 200;
+      const ns = uniqueNamespace();
+      const verify = JSON.stringify([{ url, status: 200, body: 'version v\\d', retries: 0 }]);
+      const r = await deploy(ns, workspace('web'), 1, 'v1', { PLUGIN_VERIFY: verify });
+      assert.equal(r.code, 0, r.output);
+      assert.match(r.stdout, /verify: 1 check\(s\) passed/);
+    });
+
+    it('rolls back every cluster when a check fails', async () => {
+      const ns = uniqueNamespace();
+      const ws = workspace('web');
+      answer = 200;
+      assert.equal((await deploy(ns, ws, 1, 'v1')).code, 0);
+      answer = 503;
+      const verify = JSON.stringify([{ url, retries: 1, interval: '100ms' }]);
+      const r = await deploy(ns, ws, 2, 'v2', { PLUGIN_VERIFY: verify });
+      assert.equal(r.code, 1, r.output);
+      assert.match(
+        r.output,
+        /verify: http:\/\/127\.0\.0\.1:\d+\/healthz answered HTTP 503, expected 200 \(after 2 attempts\)/,
+      );
+      for (const cluster of [0, 1])
+        assert.equal((await deploymentOf(tb, cluster, ns)).image, 'registry.local/app:v1');
+    });
+  });
+
+  describe('rolling-update policy', () => {
+    const unsafe = (ws: string) => {
+      const file = join(ws, '.kube.yml');
+      writeFileSync(
+        file,
+        readFileSync(file, 'utf8').replace(
+          '  replicas: 3\n',
+          '  replicas: 3\n  strategy:\n    type: RollingUpdate\n    rollingUpdate:\n      maxUnavailable: 1\n',
+        ),
+      );
+    };
+
+    it('warns about a Deployment that may drop capacity, and deploys', async () => {
+      const ws = workspace('web');
+      unsafe(ws);
+      const r = await deploy(uniqueNamespace(), ws, 1, 'v1');
+      assert.equal(r.code, 0, r.output);
+      assert.match(r.stderr, /warning: \.kube\.yml:\d+: Deployment web allows maxUnavailable 1/);
+    });
+
+    it('fails before touching any cluster under strategy_policy: enforce', async () => {
+      const ws = workspace('web');
+      unsafe(ws);
+      const ns = uniqueNamespace();
+      const r = await deploy(ns, ws, 1, 'v1', { PLUGIN_STRATEGY_POLICY: 'enforce' });
+      assert.equal(r.code, 1, r.output);
+      assert.match(
+        r.stderr,
+        /1 Deployment\(s\) may drop capacity during a rollout \(strategy_policy: enforce\); nothing was applied/,
+      );
+      for (const cluster of [0, 1]) assert.equal(await namespaceExists(tb, cluster, ns), false);
+    });
+  });
+
+  it('the exec credential helper gets a fresh token that the apiserver accepts', async () => {
+    const entry = await bundled('gke-deploy');
+    const { runChild } = await import('../../helpers/canary.ts');
+    const dir = workspace('web');
+    const credFile = join(dir, 'key.json');
+    writeFileSync(credFile, serviceAccountKey(tb), { mode: 0o600 });
+    const cache = join(dir, 'cache.json');
+    const r = await runChild(process.execPath, [entry, '--exec-credential'], {
+      PATH: process.env.PATH ?? '',
+      NODE_EXTRA_CA_CERTS: tb.ca.bundle,
+      DRONE_GKE_CREDENTIALS_FILE: credFile,
+      DRONE_GKE_TOKEN_URL: tb.gke.tokenUrl,
+      DRONE_GKE_TOKEN_CACHE: cache,
+    });
+    assert.equal(r.code, 0, r.output);
+    const cred = JSON.parse(r.stdout) as {
+      kind: string;
+      status: { token: string; expirationTimestamp: string };
+    };
+    assert.equal(cred.kind, 'ExecCredential');
+    assert.equal(cred.status.token, tb.token);
+    assert.ok(Date.parse(cred.status.expirationTimestamp) > Date.now() + 30 * 60_000);
+    assert.ok(existsSync(cache), 'the fresh token is cached for the next kubectl call');
+  });
+});

@@ -1,0 +1,106 @@
+// Runs the gke-deploy and rollback bundles as child processes against the testbed, the way a
+// Drone step runs them: PLUGIN_* settings, the real GKE credential flow (service-account key ->
+// local OAuth -> local Kubernetes Engine API -> kubeconfig with an exec credential -> kubectl).
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bundle } from '../../../scripts/bundle.ts';
+import { type Captured, runChild } from '../../helpers/canary.ts';
+import type { TestbedState } from '../../testbed/state.ts';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const FIXTURES = join(root, 'test', 'fixtures', 'gke-deploy');
+
+const built = new Map<string, Promise<string>>();
+export function bundled(name: 'gke-deploy' | 'rollback'): Promise<string> {
+  let p = built.get(name);
+  if (!p) {
+    p = bundle(name);
+    built.set(name, p);
+  }
+  return p;
+}
+
+/** A fresh workspace: a copy of a fixture folder in a temp directory. */
+export function workspace(fixture: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'gke-deploy-ws-'));
+  cpSync(join(FIXTURES, fixture), dir, { recursive: true });
+  return dir;
+}
+
+export function uniqueNamespace(prefix = 'e2e'): string {
+  return `${prefix}-${randomBytes(3).toString('hex')}`;
+}
+
+export function serviceAccountKey(tb: TestbedState): string {
+  return readFileSync(tb.credentials.serviceAccountKeyFile, 'utf8');
+}
+
+/** Settings for the GKE flow to every testbed cluster. */
+export function gkeEnv(
+  tb: TestbedState,
+  namespace: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    PATH: `${dirname(tb.tools.kubectl as string)}:${process.env.PATH ?? ''}`,
+    HOME: process.env.HOME ?? '/tmp',
+    NODE_EXTRA_CA_CERTS: tb.ca.bundle,
+    PLUGIN_TOKEN: serviceAccountKey(tb),
+    PLUGIN_CLUSTERS: tb.clusters.map((c) => `${c.location}/${c.name}`).join(','),
+    PLUGIN_GKE_ENDPOINT: tb.gke.apiEndpoint,
+    PLUGIN_TOKEN_URL: tb.gke.tokenUrl,
+    PLUGIN_NAMESPACE: namespace,
+    DRONE: 'true',
+    DRONE_REPO: 'acme/web',
+    DRONE_COMMIT_AUTHOR: 'alice',
+    DRONE_BUILD_LINK: 'https://drone.example.com/acme/web/1',
+    ...extra,
+  };
+}
+
+export async function runPlugin(
+  name: 'gke-deploy' | 'rollback',
+  env: Record<string, string>,
+  cwd: string,
+  timeoutMs = 180_000,
+): Promise<Captured & { stdout: string; stderr: string }> {
+  return runChild(process.execPath, [await bundled(name)], env, timeoutMs, cwd);
+}
+
+/** kubectl as the cluster admin, for checking what the plugin did. */
+export function kubectl(tb: TestbedState, cluster: number, args: readonly string[]): Promise<string> {
+  const c = tb.clusters[cluster];
+  if (!c) throw new Error(`no cluster ${cluster}`);
+  return new Promise((res, rej) => {
+    execFile(
+      tb.tools.kubectl as string,
+      [`--kubeconfig=${c.adminKubeconfig}`, ...args],
+      (err, stdout, stderr) => (err ? rej(new Error(`kubectl ${args.join(' ')}: ${stderr}`)) : res(stdout)),
+    );
+  });
+}
+
+export async function deploymentOf(tb: TestbedState, cluster: number, ns: string, name = 'web') {
+  const o = JSON.parse(await kubectl(tb, cluster, ['-n', ns, 'get', 'deployment', name, '-o', 'json'])) as {
+    metadata: { annotations: Record<string, string>; labels: Record<string, string> };
+    spec: {
+      strategy: { type: string; rollingUpdate?: { maxSurge: unknown; maxUnavailable: unknown } };
+      template: {
+        metadata: { annotations?: Record<string, string> };
+        spec: { containers: { image: string }[] };
+      };
+    };
+    status: { readyReplicas?: number; updatedReplicas?: number; replicas?: number };
+  };
+  return { ...o, image: o.spec.template.spec.containers[0]?.image };
+}
+
+export async function namespaceExists(tb: TestbedState, cluster: number, ns: string): Promise<boolean> {
+  return (
+    (await kubectl(tb, cluster, ['get', 'namespace', ns, '--ignore-not-found', '-o', 'name'])).trim() !== ''
+  );
+}
