@@ -24,7 +24,7 @@ import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { rootCertificates } from 'node:tls';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { stringify as toYaml } from 'yaml';
 import type { ClusterInfo } from './kube/cluster.ts';
 import { ensureCA, ensureRsaKey, issueCert } from './pki.ts';
@@ -267,7 +267,7 @@ export async function checkHealth(state: TestbedState): Promise<Health> {
 function nodeServer(name: string, file: string, config: unknown, runDir: string, logDir: string): Spawned {
   const configFile = join(runDir, `${name}.json`);
   writeJson(configFile, config, 0o600);
-  const entry = new URL(`./servers/${file}`, import.meta.url).pathname;
+  const entry = fileURLToPath(new URL(`./servers/${file}`, import.meta.url));
   return spawnDetached(name, process.execPath, ['--import', 'tsx', entry, configFile], {
     logDir,
     cwd: repoRoot(),

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { GoogleAuth, JWT } from 'google-auth-library';
 import { httpGet } from '../../testbed/cli.ts';
@@ -80,7 +81,7 @@ describe('testbed: GKE API and Google OAuth endpoints', function () {
 
   /** Runs the auth probe in a child process that trusts the testbed only through the CA bundle. */
   async function probe(credentials: string, tokenUrl: string, url?: string, env: NodeJS.ProcessEnv = {}) {
-    const entry = new URL('../../testbed/servers/auth-probe.ts', import.meta.url).pathname;
+    const entry = fileURLToPath(new URL('../../testbed/servers/auth-probe.ts', import.meta.url));
     const res = await execa(
       process.execPath,
       ['--import', 'tsx', entry, credentials, tokenUrl, ...(url ? [url] : [])],

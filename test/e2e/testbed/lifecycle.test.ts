@@ -6,12 +6,13 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { isRunning, processesUnder } from '../../testbed/cli.ts';
 import { waitFor } from '../../testbed/proc.ts';
 import { readState, repoRoot, type TestbedState } from '../../testbed/state.ts';
 
-const CLI = new URL('../../testbed/cli.ts', import.meta.url).pathname;
+const CLI = fileURLToPath(new URL('../../testbed/cli.ts', import.meta.url));
 
 describe('testbed: lifecycle CLI (up, status, env, down)', function () {
   this.timeout(120_000);
