@@ -18,6 +18,7 @@ export interface InvalidateRequest {
 
 export interface CdnDeps {
   fetch: typeof fetch;
+  /** Called once per request; google-auth-library caches the token until it expires. */
   accessToken: () => Promise<string>;
   log: Logger;
   sleep: (ms: number) => Promise<void>;
@@ -71,6 +72,18 @@ async function invalidateOne(url: string, body: string, deps: CdnDeps): Promise<
 /** Sends every request; throws after the last one when any failed, naming each failed path. */
 export async function invalidateCdn(req: InvalidateRequest, deps: CdnDeps): Promise<void> {
   const url = invalidateUrl(req);
+  // A token that cannot be had (a bad key, no ADC) fails every request alike: say it once.
+  try {
+    await deps.accessToken();
+  } catch (err) {
+    throw new HttpError(
+      `CDN invalidation: could not get an access token for the Compute API: ${errorMessage(err)}`,
+      undefined,
+      {
+        cause: err,
+      },
+    );
+  }
   const failed: string[] = [];
   for (const path of req.paths) {
     const body = JSON.stringify(req.host ? { path, host: req.host } : { path });

@@ -119,6 +119,11 @@ export const schema = {
       description:
         'Invalidate Cloud CDN after the sync through the Compute API (urlMaps.invalidateCache): a URL map name, or {url_map, paths ("changed", the default: every uploaded, patched and deleted object, collapsed into folder/* patterns; or a list of /paths), host, max_paths (requests at most, default 10)}.',
     },
+    debug: {
+      type: 'boolean',
+      default: false,
+      description: 'Print a line for each object uploaded, patched or deleted, and stack traces of errors.',
+    },
     storage_endpoint: {
       type: 'string',
       format: 'uri',

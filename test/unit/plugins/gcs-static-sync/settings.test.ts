@@ -44,6 +44,7 @@ describe('gcs-static-sync: a bad value of each setting', () => {
     ['concurrency', 'PLUGIN_CONCURRENCY', 'many', /expected a whole number/],
     ['cdn_invalidate', 'PLUGIN_CDN_INVALIDATE', '{"paths": "changed"}', /missing key "url_map"/],
     ['cdn_invalidate', 'PLUGIN_CDN_INVALIDATE', 'Not A Map', /expected a URL map name/],
+    ['debug', 'PLUGIN_DEBUG', 'verbose', /expected true or false, got "verbose"/],
     ['storage_endpoint', 'PLUGIN_STORAGE_ENDPOINT', 'not a url', /expected an http\(s\):\/\/ URL/],
     ['compute_endpoint', 'PLUGIN_COMPUTE_ENDPOINT', 'localhost:80', /expected an http\(s\):\/\/ URL/],
     ['token_url', 'PLUGIN_TOKEN_URL', 'token', /expected an https:\/\/ URL/],
