@@ -58,7 +58,11 @@ export const schema = {
     },
     mentions: {
       type: 'array',
-      items: { type: 'string', pattern: '^(@[\\w.-]+|<[@!][^>]+>|[UWS][A-Z0-9]+)$' },
+      items: {
+        type: 'string',
+        pattern: '^(@[\\w.-]+|<[@!][^>]+>|[UWS][A-Z0-9]+)$',
+        expected: 'a user or group ID (U…, S…), <!here>, <!channel>, or an @name',
+      },
       default: [],
       expected: 'Slack mentions such as @oncall, <!here> or a user ID like U012ABCDEF',
       description:
