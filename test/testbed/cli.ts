@@ -29,7 +29,8 @@ import { stringify as toYaml } from 'yaml';
 import type { ClusterInfo } from './kube/cluster.ts';
 import { ensureCA, ensureRsaKey, issueCert } from './pki.ts';
 import { freePort, isAlive, type Spawned, spawnDetached, waitFor } from './proc.ts';
-import type { GkeServerConfig } from './servers/gke.ts';
+import { gkeCall } from './servers/client.ts';
+import type { GkeClusterConfig, GkeServerConfig } from './servers/gke.ts';
 import {
   type ClusterState,
   codeHash,
@@ -457,7 +458,7 @@ async function bringUp(opts: StartOptions, log: Log): Promise<TestbedState> {
     state.tools = { ...tools };
 
     // Everything that does not depend on the clusters starts while they boot.
-    t = Date.now();
+    const servicesStart = Date.now();
     const gcs = track(
       spawnDetached(
         'fake-gcs-server',
@@ -485,7 +486,26 @@ async function bringUp(opts: StartOptions, log: Log): Promise<TestbedState> {
       nodeServer('fault-proxy', 'fault-proxy.ts', { port: proxyPort, upstream: gcsUrl }, runDir, logDir),
     );
     const slack = track(nodeServer('slack-sink', 'slack-sink.ts', { port: slackPort }, runDir, logDir));
+    // The GKE/OAuth endpoints start now with no clusters; the clusters are added once they run.
+    const gkeConfig: GkeServerConfig = {
+      port: gkePort,
+      certFile: serverCert.cert,
+      keyFile: serverCert.key,
+      project: PROJECT.id,
+      projectNumber: PROJECT.number,
+      accessToken: token,
+      serviceAccount: { email: SA_EMAIL, publicKeyPem, keyId },
+      externalAccount: { audience: AUDIENCE, subjectToken },
+      clusters: [],
+    };
+    const gke = track(nodeServer('gke', 'gke.ts', gkeConfig, runDir, logDir));
+    const caPem = readFileSync(ca.cert, 'utf8');
     const servicesReady = Promise.all([
+      waitFor(() => ok(`${gkeUrl}/_testbed/health`, { ca: caPem }), {
+        what: 'gke/oauth endpoints',
+        timeoutMs: 20_000,
+        proc: gke,
+      }),
       waitFor(() => ok(`${gcsUrl}/storage/v1/b`), { what: 'fake-gcs-server', timeoutMs: 20_000, proc: gcs }),
       waitFor(() => ok(`${proxyUrl}/_testbed/health`), {
         what: 'gcs fault proxy',
@@ -497,7 +517,7 @@ async function bringUp(opts: StartOptions, log: Log): Promise<TestbedState> {
         timeoutMs: 20_000,
         proc: slack,
       }),
-    ]).then(() => lap('services', t));
+    ]).then(() => lap('services', servicesStart));
     // Awaited below; until then a failure must not surface as an unhandled rejection.
     servicesReady.catch(() => {});
 
@@ -554,37 +574,21 @@ async function bringUp(opts: StartOptions, log: Log): Promise<TestbedState> {
     }
     writeCombinedKubeconfig(state, clusters);
 
-    t = Date.now();
-    const gkeConfig: GkeServerConfig = {
-      port: gkePort,
-      certFile: serverCert.cert,
-      keyFile: serverCert.key,
-      project: PROJECT.id,
-      projectNumber: PROJECT.number,
-      accessToken: token,
-      serviceAccount: { email: SA_EMAIL, publicKeyPem, keyId },
-      externalAccount: { audience: AUDIENCE, subjectToken },
-      clusters: clusters.map((c, i) => {
-        const v = /^v?(\d+\.\d+\.\d+)/.exec(state.clusters[i]?.version ?? '');
-        return {
-          name: c.name,
-          location: c.name,
-          endpoint: new URL(c.server).host,
-          caPem: c.caPem,
-          ...(v ? { version: `${v[1]}-gke.0` } : {}),
-          nodes: opts.nodes ?? 3,
-        };
-      }),
-    };
-    const gke = track(nodeServer('gke', 'gke.ts', gkeConfig, runDir, logDir));
-    const caPem = readFileSync(ca.cert, 'utf8');
-    await waitFor(() => ok(`${gkeUrl}/_testbed/health`, { ca: caPem }), {
-      what: 'gke/oauth endpoints',
-      timeoutMs: 20_000,
-      proc: gke,
-    });
-    lap('gke', t);
     await servicesReady;
+    t = Date.now();
+    const gkeClusters: GkeClusterConfig[] = clusters.map((c, i) => {
+      const v = /^v?(\d+\.\d+\.\d+)/.exec(state.clusters[i]?.version ?? '');
+      return {
+        name: c.name,
+        location: c.name,
+        endpoint: new URL(c.server).host,
+        caPem: c.caPem,
+        ...(v ? { version: `${v[1]}-gke.0` } : {}),
+        nodes: opts.nodes ?? 3,
+      };
+    });
+    await gkeCall(state, 'PUT', '/_testbed/clusters', gkeClusters);
+    lap('gke', t);
 
     state.phase = 'running';
     timings['total'] = Date.now() - t0;

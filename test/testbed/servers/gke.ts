@@ -18,6 +18,8 @@
 //                             matching requests ("METHOD /path" contains `match`) in order
 //   GET    /_testbed/faults   -> {"injected":[{"request","fault"}],"pending":[...]}
 //   DELETE /_testbed/faults
+//   PUT    /_testbed/clusters    [GkeClusterConfig...]  replaces the clusters served (the
+//                             launcher starts this server before the clusters are up)
 //   PATCH  /_testbed/clusters/{name}  {"status":"RECONCILING",...}  fields merged into that
 //                             cluster's resource (null deletes a field); DELETE undoes all patches
 //
@@ -387,6 +389,23 @@ export async function startGkeServer(config: GkeServerConfig): Promise<Listening
     sendJson(res, 200, { ok: true, pending: faultPlan.sequence });
   };
 
+  const replaceClusters: Handler = async (req, res) => {
+    const body = JSON.parse((await readBody(req)).toString('utf8') || '[]') as unknown;
+    const valid =
+      Array.isArray(body) &&
+      body.every(
+        (c: Partial<GkeClusterConfig>) =>
+          typeof c?.name === 'string' &&
+          typeof c.location === 'string' &&
+          typeof c.endpoint === 'string' &&
+          typeof c.caPem === 'string',
+      );
+    if (!valid) return sendJson(res, 400, { error: 'expected [{name, location, endpoint, caPem, ...}]' });
+    config.clusters = body as GkeClusterConfig[];
+    patches.clear();
+    sendJson(res, 200, { ok: true, clusters: config.clusters.map((c) => c.name) });
+  };
+
   const controlCluster: Handler = async (req, res, m) => {
     const name = decodeURIComponent(m[1]!);
     if (!config.clusters.some((c) => c.name === name))
@@ -413,6 +432,7 @@ export async function startGkeServer(config: GkeServerConfig): Promise<Listening
     { method: 'GET', re: /^\/_testbed\/faults$/, handler: controlFaults },
     { method: 'POST', re: /^\/_testbed\/faults$/, handler: controlFaults },
     { method: 'DELETE', re: /^\/_testbed\/faults$/, handler: controlFaults },
+    { method: 'PUT', re: /^\/_testbed\/clusters$/, handler: replaceClusters },
     { method: 'PATCH', re: /^\/_testbed\/clusters\/([^/]+)$/, handler: controlCluster },
     { method: 'DELETE', re: /^\/_testbed\/clusters\/([^/]+)$/, handler: controlCluster },
     { method: 'POST', re: /^\/token$/, handler: oauthToken },
