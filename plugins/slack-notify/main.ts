@@ -124,6 +124,7 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
   // commit message or template holds.
   const safe = fitToLimits(JSON.parse(log.masker.mask(JSON.stringify(payload))) as SlackPayload);
 
+  log.debug(`message: ${JSON.stringify(safe)}`);
   log.info(`posting the ${decision.status} message to Slack${s.channel ? ` (${payload.channel})` : ''}`);
   try {
     const { attempts } = await deliver(s.webhook, safe, parseDuration(s.timeout), deps);

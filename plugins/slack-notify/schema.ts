@@ -89,6 +89,11 @@ export const schema = {
       default: true,
       description: 'Fail the step when Slack cannot be reached; when false, only warn.',
     },
+    debug: {
+      type: 'boolean',
+      default: false,
+      description: 'Print the message sent to Slack (secrets masked) and stack traces of errors.',
+    },
     timeout: {
       type: 'string',
       format: 'duration',

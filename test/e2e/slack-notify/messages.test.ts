@@ -147,6 +147,13 @@ describe('slack-notify e2e: default messages at the Slack sink', function () {
     assert.ok(all.includes('Zoë 山田 (octocat)'));
   });
 
+  it('debug prints the message sent', async () => {
+    const { body, output } = await post({ PLUGIN_DEBUG: 'true' });
+    const line = output.split('\n').find((l) => l.startsWith('debug: message: '));
+    assert.ok(line, output);
+    assert.deepEqual(JSON.parse(line.slice('debug: message: '.length)), body);
+  });
+
   it('channel, username, icon and link_names reach the payload', async () => {
     const { body } = await post({
       PLUGIN_CHANNEL: 'deploys',

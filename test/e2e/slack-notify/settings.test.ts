@@ -42,6 +42,7 @@ const BAD: Record<string, [string, RegExp][]> = {
     ['https://example.com/summary.json', /expected a file path in the workspace/],
   ],
   fail_on_error: [['perhaps', /expected true or false, got "perhaps"/]],
+  debug: [['yes', /expected true or false, got "yes"/]],
   timeout: [
     ['later', /expected a duration such as 30s or 2m, got "later"/],
     ['0s', /must be between 1s and 15m, got "0s"/],
