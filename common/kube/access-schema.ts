@@ -59,6 +59,8 @@ export const clusterAccessSettings = {
   namespace: {
     type: 'string',
     default: 'default',
+    pattern: '[A-Za-z0-9]',
+    expected: 'a namespace name such as production',
     description:
       'Kubernetes namespace. Sanitized once (lowercase, characters other than a-z, 0-9 and - become -) and used everywhere.',
   },

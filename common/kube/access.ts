@@ -197,8 +197,18 @@ function kubeconfigTarget(s: AccessSettings, source: (k: string) => string, deps
   };
 }
 
-function serverTarget(s: AccessSettings, deps: AccessDeps): ClusterTarget {
+function serverTarget(s: AccessSettings, source: (k: string) => string, deps: AccessDeps): ClusterTarget {
   const server = s.kube_server as string;
+  const caPem = s.kube_ca ? decodePem(s.kube_ca) : undefined;
+  if (caPem !== undefined && !caPem.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new SettingsError([
+      {
+        setting: 'kube_ca',
+        variable: source('kube_ca'),
+        problem: 'is not a PEM certificate (or base64 of one): expected -----BEGIN CERTIFICATE-----',
+      },
+    ]);
+  }
   const context = new URL(server).host;
   const namespace = sanitizeNamespace(s.namespace);
   const file = deps.secretFiles.write(
@@ -221,6 +231,6 @@ export async function resolveClusters(
   deps: AccessDeps,
 ): Promise<ClusterTarget[]> {
   if (s.kubeconfig) return [kubeconfigTarget(s, source, deps)];
-  if (s.kube_server) return [serverTarget(s, deps)];
+  if (s.kube_server) return [serverTarget(s, source, deps)];
   return gkeTargets(s, source, deps);
 }

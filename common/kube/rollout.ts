@@ -5,7 +5,14 @@ import { formatDuration } from '../duration.ts';
 import type { Logger } from '../log.ts';
 import type { Kubectl } from './kubectl.ts';
 import type { ClusterTarget } from './target.ts';
-import { type KubeList, type KubeObject, refKey, type RolloutState, rolloutState, type WorkloadRef } from './workloads.ts';
+import {
+  type KubeList,
+  type KubeObject,
+  type RolloutState,
+  refKey,
+  rolloutState,
+  type WorkloadRef,
+} from './workloads.ts';
 
 export interface WaitResult {
   ok: boolean;
@@ -31,8 +38,12 @@ export async function getWorkloads(
   kinds: readonly string[],
   namespace = target.namespace,
 ): Promise<Map<string, KubeObject>> {
-  const list = await kubectl.json<KubeList>(target, ['get', kinds.map((k) => k.toLowerCase()).join(',')], { namespace });
-  return new Map(list.items.map((o) => [refKey({ kind: o.kind as WorkloadRef['kind'], name: o.metadata.name }), o]));
+  const list = await kubectl.json<KubeList>(target, ['get', kinds.map((k) => k.toLowerCase()).join(',')], {
+    namespace,
+  });
+  return new Map(
+    list.items.map((o) => [refKey({ kind: o.kind as WorkloadRef['kind'], name: o.metadata.name }), o]),
+  );
 }
 
 export async function waitForRollouts(
@@ -72,7 +83,9 @@ export async function waitForRollouts(
     }
     if (opts.signal?.aborted) return { ok: false, states, reason: 'stopped: another cluster failed' };
     if (now() >= opts.deadline) {
-      const pending = [...states].filter(([, s]) => s.state !== 'done').map(([k, s]) => `${k} (${s.message})`);
+      const pending = [...states]
+        .filter(([, s]) => s.state !== 'done')
+        .map(([k, s]) => `${k} (${s.message})`);
       return { ok: false, states, reason: `timed out waiting for ${pending.join(', ') || 'the rollout'}` };
     }
     await sleep(Math.min(opts.pollMs ?? 1000, Math.max(50, opts.deadline - now())));

@@ -52,7 +52,10 @@ export interface KubeObject {
     completions?: number;
     template?: {
       metadata?: { annotations?: Record<string, string>; labels?: Record<string, string> };
-      spec?: { containers?: { name: string; image: string }[]; initContainers?: { name: string; image: string }[] };
+      spec?: {
+        containers?: { name: string; image: string }[];
+        initContainers?: { name: string; image: string }[];
+      };
     };
   };
   status?: Record<string, unknown>;
@@ -95,14 +98,18 @@ export function rolloutState(o: KubeObject): RolloutState {
   const st = o.status ?? {};
   const generation = o.metadata.generation ?? 0;
   const observed = num(st.observedGeneration);
-  if (o.kind !== 'Job' && observed < generation) return { state: 'progressing', message: 'waiting for the controller to see the new spec' };
+  if (o.kind !== 'Job' && observed < generation)
+    return { state: 'progressing', message: 'waiting for the controller to see the new spec' };
   const want = o.spec?.replicas ?? 1;
   switch (o.kind) {
     case 'Deployment': {
       const conditions = (st.conditions as Condition[] | undefined) ?? [];
       const progressing = conditions.find((c) => c.type === 'Progressing');
       if (progressing?.reason === 'ProgressDeadlineExceeded') {
-        return { state: 'failed', message: `exceeded its progress deadline: ${progressing.message ?? ''}`.trim() };
+        return {
+          state: 'failed',
+          message: `exceeded its progress deadline: ${progressing.message ?? ''}`.trim(),
+        };
       }
       const updated = num(st.updatedReplicas);
       const total = num(st.replicas);
@@ -110,8 +117,10 @@ export function rolloutState(o: KubeObject): RolloutState {
       const ready = num(st.readyReplicas);
       const counts = `${updated}/${want} updated, ${ready}/${want} ready`;
       if (updated < want) return { state: 'progressing', message: counts };
-      if (total > updated) return { state: 'progressing', message: `${counts}, ${total - updated} old pending termination` };
-      if (available < updated) return { state: 'progressing', message: `${counts}, ${available}/${want} available` };
+      if (total > updated)
+        return { state: 'progressing', message: `${counts}, ${total - updated} old pending termination` };
+      if (available < updated)
+        return { state: 'progressing', message: `${counts}, ${available}/${want} available` };
       return { state: 'done', message: counts };
     }
     case 'StatefulSet': {
@@ -136,10 +145,12 @@ export function rolloutState(o: KubeObject): RolloutState {
     case 'Job': {
       const conditions = (st.conditions as Condition[] | undefined) ?? [];
       const failed = conditions.find((c) => c.type === 'Failed' && c.status === 'True');
-      if (failed) return { state: 'failed', message: `failed: ${failed.reason ?? ''} ${failed.message ?? ''}`.trim() };
+      if (failed)
+        return { state: 'failed', message: `failed: ${failed.reason ?? ''} ${failed.message ?? ''}`.trim() };
       const completions = o.spec?.completions ?? 1;
       const succeeded = num(st.succeeded);
-      if (succeeded >= completions) return { state: 'done', message: `${succeeded}/${completions} succeeded` };
+      if (succeeded >= completions)
+        return { state: 'done', message: `${succeeded}/${completions} succeeded` };
       return { state: 'progressing', message: `${succeeded}/${completions} succeeded` };
     }
     default:

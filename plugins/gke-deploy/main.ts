@@ -1,7 +1,7 @@
 // gke-deploy: render the manifests, check them on every cluster, apply, wait for every
 // rollout, verify, and roll every changed cluster back when anything fails.
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { readDroneContext } from '../../common/drone.ts';
 import { formatDuration, parseDuration } from '../../common/duration.ts';
@@ -73,7 +73,11 @@ function check(s: Settings, source: (k: string) => string) {
   return issues;
 }
 
-function workloadRefs(manifests: readonly Manifest[], s: Settings): WorkloadRef[] {
+function workloadRefs(
+  manifests: readonly Manifest[],
+  s: Settings,
+  source: (k: string) => string,
+): WorkloadRef[] {
   const kinds = new Set(['Deployment', 'StatefulSet', 'DaemonSet', ...(s.wait_jobs ? ['Job'] : [])]);
   const all = manifests
     .filter((m) => kinds.has(m.doc.kind))
@@ -85,7 +89,7 @@ function workloadRefs(manifests: readonly Manifest[], s: Settings): WorkloadRef[
       throw new SettingsError([
         {
           setting: 'wait_deployments',
-          variable: 'PLUGIN_WAIT_DEPLOYMENTS',
+          variable: source('wait_deployments'),
           problem: `"${w}" is not a workload in the templates (have: ${all.map(refKey).join(', ')})`,
         },
       ]);
@@ -121,10 +125,29 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
     project: s.project ?? '',
     zone: s.zone ?? s.region ?? s.location ?? '',
   });
-  const manifests = templateFiles(s.template, deps.workspace).flatMap((f) =>
+  const manifests = templateFiles(s.template, deps.workspace, source('template')).flatMap((f) =>
     loadManifests(f, data, deps.workspace),
   );
   const secretPath = resolve(deps.workspace, s.secret_template);
+  if (existsSync(secretPath) && statSync(secretPath).isDirectory()) {
+    throw new SettingsError([
+      {
+        setting: 'secret_template',
+        variable: source('secret_template'),
+        problem: `${s.secret_template} is a folder; name one file`,
+      },
+    ]);
+  }
+  const summaryDir = dirname(resolve(deps.workspace, s.summary_file));
+  if (!existsSync(summaryDir)) {
+    throw new SettingsError([
+      {
+        setting: 'summary_file',
+        variable: source('summary_file'),
+        problem: `its folder ${summaryDir} does not exist`,
+      },
+    ]);
+  }
   const secretManifests = existsSync(secretPath)
     ? loadManifests(secretPath, { ...data, ...secretData(env) }, deps.workspace)
     : [];
@@ -171,7 +194,7 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
       );
     }
   }
-  const refs = workloadRefs(manifests, s);
+  const refs = workloadRefs(manifests, s, source);
   const rendered: Rendered = {
     manifests: manifests.map((m) => stringify(m.doc)).join('---\n'),
     secrets: secretManifests.map((m) => stringify(m.doc)).join('---\n'),

@@ -2,7 +2,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { PluginError } from '../../common/errors.ts';
+import { SettingsError } from '../../common/errors.ts';
 import { renderTemplate, TemplateError } from './template.ts';
 
 export interface Manifest {
@@ -15,7 +15,14 @@ export interface Manifest {
 const YAML_FILE = /\.ya?ml$/;
 
 /** Files named by the `template` setting: files as given, folders expanded (sorted, recursive). */
-export function templateFiles(paths: readonly string[], workspace: string, setting = 'template'): string[] {
+export function templateFiles(
+  paths: readonly string[],
+  workspace: string,
+  variable = 'PLUGIN_TEMPLATE',
+): string[] {
+  const fail = (problem: string): never => {
+    throw new SettingsError([{ setting: 'template', variable, problem }]);
+  };
   const out: string[] = [];
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir).sort()) {
@@ -27,14 +34,12 @@ export function templateFiles(paths: readonly string[], workspace: string, setti
   for (const p of paths) {
     const full = resolve(workspace, p);
     if (!existsSync(full)) {
-      throw new PluginError(
-        `${setting}: ${p} does not exist in the workspace; set "${setting}" to your manifest file or folder`,
-      );
+      fail(`${p} does not exist in the workspace; set "template" to your manifest file or folder`);
     }
     if (statSync(full).isDirectory()) walk(full);
     else out.push(full);
   }
-  if (out.length === 0) throw new PluginError(`${setting}: no .yml or .yaml files in ${paths.join(', ')}`);
+  if (out.length === 0) fail(`no .yml or .yaml files in ${paths.join(', ')}`);
   return out;
 }
 
@@ -57,7 +62,7 @@ export function loadManifests(file: string, data: Record<string, unknown>, works
     }
     const doc = d.toJS() as Manifest['doc'] | null;
     if (doc === null || doc === undefined) continue;
-    const line = lineOf(rendered, d.range[0]);
+    const line = lineOf(rendered, d.contents?.range?.[0] ?? d.range[0]);
     if (
       typeof doc !== 'object' ||
       Array.isArray(doc) ||

@@ -37,9 +37,12 @@ export const schema = {
     },
     images: {
       type: 'array',
-      items: { type: 'string', pattern: '^[^\\s]+$' },
+      items: {
+        type: 'string',
+        pattern: '^[^\\s]+$',
+        expected: 'image references such as gcr.io/my-project/web:1.2.3',
+      },
       default: [],
-      expected: 'image references such as gcr.io/my-project/web:1.2.3',
       description:
         'Images to set: each replaces the image of every container whose image has the same repository (registry:port/path/name), keeping nothing of the old tag or digest.',
     },

@@ -1,0 +1,118 @@
+// Every gke-deploy setting with a bad value: exit 1, a message naming the setting and its
+// variable, and no secret in the output. In-process, through the real entry; nothing here
+// reaches a cluster (each problem is found before any network call).
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { PluginModule } from '../../../../common/entry.ts';
+import { schema } from '../../../../plugins/gke-deploy/schema.ts';
+import { assertNoLeaks, runInProcess } from '../../../helpers/canary.ts';
+
+const web = resolve(dirname(fileURLToPath(import.meta.url)), '../../../fixtures/gke-deploy/web');
+const load = () => import('../../../../plugins/gke-deploy/main.ts') as Promise<PluginModule>;
+
+// A valid step: one cluster outside GKE, the fixture's templates.
+const valid = {
+  PLUGIN_KUBE_SERVER: 'https://127.0.0.1:1',
+  PLUGIN_KUBE_TOKEN: 'canary-kube-token-0a9b8c7d',
+  PLUGIN_TEMPLATE: join(web, '.kube.yml'),
+  PLUGIN_SECRET_TEMPLATE: join(web, 'no-such.sec.yml'),
+  PLUGIN_VARS: '{"app":"web","tag":"v1","deadline":5}',
+};
+const gke = { PLUGIN_KUBE_SERVER: '', PLUGIN_KUBE_TOKEN: '', PLUGIN_CLUSTERS: 'us-central1/web' };
+
+const cases: [string, Record<string, string>, RegExp][] = [
+  [
+    'token',
+    { ...gke, PLUGIN_TOKEN: '{"type": "service_account", broken' },
+    /is neither a JSON credentials file nor base64/,
+  ],
+  ['project', { PLUGIN_PROJECT: 'Bad_Project' }, /expected a Google Cloud project ID/],
+  [
+    'cluster',
+    { ...gke, PLUGIN_CLUSTERS: '', PLUGIN_CLUSTER: 'Web Cluster', PLUGIN_REGION: 'us-central1' },
+    /expected a GKE cluster name/,
+  ],
+  [
+    'zone',
+    { ...gke, PLUGIN_CLUSTERS: '', PLUGIN_CLUSTER: 'web', PLUGIN_ZONE: 'us-central1' },
+    /expected a zone such as/,
+  ],
+  [
+    'region',
+    { ...gke, PLUGIN_CLUSTERS: '', PLUGIN_CLUSTER: 'web', PLUGIN_REGION: 'us-central1-a' },
+    /expected a region such as/,
+  ],
+  [
+    'location',
+    { ...gke, PLUGIN_CLUSTERS: '', PLUGIN_CLUSTER: 'web', PLUGIN_LOCATION: 'moon' },
+    /expected a region or zone/,
+  ],
+  ['clusters', { ...gke, PLUGIN_CLUSTERS: '[{"name":"web"}]' }, /expected "location\/name"/],
+  ['namespace', { PLUGIN_NAMESPACE: '---' }, /expected a namespace name/],
+  [
+    'kubeconfig',
+    { PLUGIN_KUBE_SERVER: '', PLUGIN_KUBE_TOKEN: '', PLUGIN_KUBECONFIG: 'apiVersion: v1\nkind: Config\n' },
+    /has no current-context/,
+  ],
+  ['kube_server', { PLUGIN_KUBE_SERVER: 'not a url' }, /expected an https:\/\/ URL/],
+  ['kube_token', { ...gke, PLUGIN_KUBE_TOKEN: 'canary-stray-token-1234' }, /needs "kube_server"/],
+  ['kube_ca', { PLUGIN_KUBE_CA: 'not a certificate' }, /is not a PEM certificate/],
+  ['gke_endpoint', { PLUGIN_GKE_ENDPOINT: 'container.googleapis' }, /expected an https:\/\/ URL/],
+  ['token_url', { PLUGIN_TOKEN_URL: 'oauth2' }, /expected an https:\/\/ URL/],
+  ['template', { PLUGIN_TEMPLATE: join(web, 'missing.yml') }, /missing\.yml does not exist/],
+  ['secret_template', { PLUGIN_SECRET_TEMPLATE: web }, /is a folder; name one file/],
+  ['vars', { PLUGIN_VARS: '["app","web"]' }, /expected a JSON object|must be object/],
+  ['expand_env_vars', { PLUGIN_EXPAND_ENV_VARS: 'yes' }, /expected true or false, got "yes"/],
+  ['images', { PLUGIN_IMAGES: 'gcr.io/p/web:v1 extra' }, /expected image references/],
+  ['create_namespace', { PLUGIN_CREATE_NAMESPACE: 'maybe' }, /expected true or false/],
+  ['default_strategy', { PLUGIN_DEFAULT_STRATEGY: 'on' }, /expected true or false/],
+  [
+    'strategy_policy',
+    { PLUGIN_STRATEGY_POLICY: 'strict' },
+    /expected one of: warn, enforce, off, got "strict"/,
+  ],
+  ['server_side', { PLUGIN_SERVER_SIDE: '1' }, /expected true or false/],
+  ['dry_run', { PLUGIN_DRY_RUN: 'perhaps' }, /expected true or false/],
+  ['timeout', { PLUGIN_TIMEOUT: 'soon' }, /expected a duration such as 300s, 5m or 1h, got "soon"/],
+  [
+    'wait_deployments',
+    { PLUGIN_WAIT_DEPLOYMENTS: 'deployment/api' },
+    /"deployment\/api" is not a workload in the templates \(have: deployment\/web\)/,
+  ],
+  ['wait_seconds', { PLUGIN_WAIT_SECONDS: '0' }, /must be >= 1/],
+  ['wait_jobs', { PLUGIN_WAIT_JOBS: 'y' }, /expected true or false/],
+  ['parallel', { PLUGIN_PARALLEL: 'both' }, /expected true or false/],
+  ['rollback_on_failure', { PLUGIN_ROLLBACK_ON_FAILURE: 'no' }, /expected true or false/],
+  ['verify', { PLUGIN_VERIFY: '[{"status":200}]' }, /expected a URL, or an object/],
+  [
+    'summary_file',
+    { PLUGIN_SUMMARY_FILE: '/no/such/folder/summary.json' },
+    /its folder \/no\/such\/folder does not exist/,
+  ],
+  ['verbose', { PLUGIN_VERBOSE: 'loud' }, /expected true or false/],
+  ['debug', { PLUGIN_DEBUG: 'yes' }, /expected true or false/],
+];
+
+describe('gke-deploy settings: each bad value is named', () => {
+  const cwd = process.cwd();
+  before(() => process.chdir(mkdtempSync(join(tmpdir(), 'gke-deploy-settings-'))));
+  after(() => process.chdir(cwd));
+
+  it('covers every setting of the schema', () => {
+    assert.deepEqual(cases.map(([k]) => k).sort(), Object.keys(schema.properties).sort());
+  });
+
+  for (const [setting, env, problem] of cases) {
+    it(`${setting}: exit 1, names setting "${setting}"`, async () => {
+      const r = await runInProcess(schema, load, { ...valid, ...env });
+      assert.equal(r.code, 1, r.output);
+      const line = new RegExp(`setting "${setting}" \\((PLUGIN_${setting.toUpperCase()}|[A-Z_]+)\\)`);
+      assert.match(r.output, line);
+      assert.match(r.output, problem);
+      assertNoLeaks(r.output, ['canary-kube-token-0a9b8c7d', 'canary-stray-token-1234']);
+    });
+  }
+});
