@@ -7,9 +7,9 @@
 //
 // Run as a script (`npx tsx test/testbed/tools.ts`) it builds everything and prints the paths.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isAlive } from './proc.ts';
@@ -222,8 +222,15 @@ async function build(unit: Unit, log: (line: string) => void): Promise<void> {
       );
     }
     const version = TOOL_VERSIONS[unit.id]!;
+    // Leftovers of builds that were killed half-way (their process is gone).
+    const prefix = `${basename(dir)}.partial-`;
+    for (const entry of readdirSync(dirname(dir))) {
+      const pid = entry.startsWith(prefix) ? Number(entry.slice(prefix.length)) : 0;
+      if (pid > 0 && (pid === process.pid || !isAlive(pid))) {
+        rmSync(join(dirname(dir), entry), { recursive: true, force: true });
+      }
+    }
     const partial = `${dir}.partial-${process.pid}`;
-    rmSync(partial, { recursive: true, force: true });
     mkdirSync(partial, { recursive: true });
     const single = unit.binaries.length === 1;
     const args = [
