@@ -175,6 +175,13 @@ function kubeconfigTarget(s: AccessSettings, source: (k: string) => string, deps
       },
     ]);
   }
+  // The credentials inside are secrets on their own, wherever they might be printed.
+  for (const u of (doc as { users?: { user?: Record<string, unknown> }[] })?.users ?? []) {
+    for (const k of ['token', 'password', 'client-key-data', 'client-certificate-data']) {
+      const v = u.user?.[k];
+      if (typeof v === 'string') deps.log.masker.add(v);
+    }
+  }
   const context = doc?.['current-context'];
   const ctx = doc?.contexts?.find((c) => c.name === context);
   const server = doc?.clusters?.find((c) => c.name === ctx?.context?.cluster)?.cluster?.server;

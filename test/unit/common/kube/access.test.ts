@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { resolveClusters } from '../../../../common/kube/access.ts';
+import { renderKubeconfig } from '../../../../common/kube/kubeconfig.ts';
+import { sanitizeNamespace } from '../../../../common/kube/target.ts';
+import { createLogger, memorySink } from '../../../../common/log.ts';
+import { createSecretFiles } from '../../../../common/secret-file.ts';
+
+const source = (k: string) => `PLUGIN_${k.toUpperCase()}`;
+const deps = () => ({
+  log: createLogger({ sink: memorySink() }),
+  secretFiles: createSecretFiles(),
+  selfCommand: ['node', 'x.js'],
+});
+
+describe('cluster access without GKE', () => {
+  it('writes a 0600 kubeconfig for kube_server + kube_token, with the CA', async () => {
+    const d = deps();
+    const ca = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    const [t] = await resolveClusters(
+      {
+        namespace: 'Feature/Login',
+        kube_server: 'https://10.0.0.1:6443',
+        kube_token: 'tok-123456',
+        kube_ca: Buffer.from(ca).toString('base64'),
+      },
+      source,
+      d,
+    );
+    assert.ok(t);
+    assert.equal(t.namespace, 'feature-login');
+    assert.equal(t.id, '10.0.0.1:6443');
+    const cfg = parse(readFileSync(t.kubeconfig, 'utf8'));
+    assert.equal(cfg.clusters[0].cluster.server, 'https://10.0.0.1:6443');
+    assert.equal(
+      Buffer.from(cfg.clusters[0].cluster['certificate-authority-data'], 'base64').toString(),
+      ca.trim(),
+    );
+    assert.equal(cfg.users[0].user.token, 'tok-123456');
+    assert.equal(cfg.contexts[0].context.namespace, 'feature-login');
+    const { statSync } = await import('node:fs');
+    assert.equal(statSync(t.kubeconfig).mode & 0o777, 0o600);
+    d.secretFiles.cleanup();
+  });
+
+  it('uses the current context of a given kubeconfig, base64 or not, and masks it', async () => {
+    const d = deps();
+    const kc =
+      'apiVersion: v1\nkind: Config\ncurrent-context: prod\ncontexts:\n- name: prod\n  context: {cluster: c1, user: u1}\nclusters:\n- name: c1\n  cluster: {server: "https://k8s.example:443"}\nusers:\n- name: u1\n  user: {token: secret-kube-token-99}\n';
+    const [t] = await resolveClusters(
+      { namespace: 'default', kubeconfig: Buffer.from(kc).toString('base64') },
+      source,
+      d,
+    );
+    assert.equal(t?.context, 'prod');
+    assert.equal(t?.server, 'https://k8s.example:443');
+    assert.equal(d.log.masker.mask('token: secret-kube-token-99'), 'token: ***');
+    d.secretFiles.cleanup();
+  });
+});
+
+describe('kubeconfig with an exec credential', () => {
+  it('calls the plugin back with the flag and the helper environment', () => {
+    const cfg = parse(
+      renderKubeconfig({
+        context: 'gke_p_us-central1_web',
+        server: 'https://1.2.3.4',
+        caPem: 'PEM',
+        namespace: 'prod',
+        user: {
+          kind: 'exec',
+          command: '/usr/bin/node',
+          args: ['/app/index.js', '--exec-credential'],
+          env: { DRONE_GKE_TOKEN_CACHE: '/tmp/x/cache' },
+        },
+      }),
+    );
+    const exec = cfg.users[0].user.exec;
+    assert.equal(exec.apiVersion, 'client.authentication.k8s.io/v1beta1');
+    assert.equal(exec.command, '/usr/bin/node');
+    assert.deepEqual(exec.args, ['/app/index.js', '--exec-credential']);
+    assert.deepEqual(exec.env, [{ name: 'DRONE_GKE_TOKEN_CACHE', value: '/tmp/x/cache' }]);
+    assert.equal(cfg['current-context'], 'gke_p_us-central1_web');
+  });
+});
+
+describe('sanitizeNamespace', () => {
+  it('lowercases, replaces other characters, trims dashes and length', () => {
+    assert.equal(sanitizeNamespace('Feature/JIRA-123_login'), 'feature-jira-123-login');
+    assert.equal(sanitizeNamespace(`${'a'.repeat(70)}`).length, 63);
+    assert.equal(sanitizeNamespace('--x--'), 'x');
+  });
+});
