@@ -34,7 +34,7 @@ describe('cluster access without GKE', () => {
     const cfg = parse(readFileSync(t.kubeconfig, 'utf8'));
     assert.equal(cfg.clusters[0].cluster.server, 'https://10.0.0.1:6443');
     assert.equal(
-      Buffer.from(cfg.clusters[0].cluster['certificate-authority-data'], 'base64').toString(),
+      Buffer.from(cfg.clusters[0].cluster['certificate-authority-data'], 'base64').toString().trim(),
       ca.trim(),
     );
     assert.equal(cfg.users[0].user.token, 'tok-123456');
