@@ -13,8 +13,18 @@ import type { RootHookObject } from 'mocha';
 import { checkHealth, startTestbed, stopTestbed } from './cli.ts';
 import { codeHash, readState, type TestbedState } from './state.ts';
 
-let pending: Promise<TestbedState> | null = null;
-let startedHere = false;
+// Mocha loads this file through `require` (the root hook) while test files `import` it, and
+// under tsx those can be two module instances: the flags live on globalThis so both see them.
+interface Shared {
+  pending: Promise<TestbedState> | null;
+  startedHere: boolean;
+}
+const SHARED = Symbol.for('drone-gke-plugins.testbed.hooks');
+function shared(): Shared {
+  const g = globalThis as { [SHARED]?: Shared };
+  g[SHARED] ??= { pending: null, startedHere: false };
+  return g[SHARED];
+}
 
 export interface UseTestbedOptions {
   /** Clusters needed; a running testbed with fewer is not reused. Default $TESTBED_CLUSTERS or 2. */
@@ -50,26 +60,30 @@ export function useTestbed(opts: UseTestbedOptions = {}): Promise<TestbedState> 
         if (verbose) process.stderr.write(`[testbed] ${line}\n`);
       },
     });
-    startedHere = startedHere || state.ownerPid === process.pid;
+    if (state.ownerPid === process.pid) shared().startedHere = true;
     return state;
   };
   // Later calls reuse the first one's testbed unless they need more clusters than it has.
   // A failed start is not retried by every later test file: they all see the same error.
-  pending = pending ? pending.then((s) => (s.clusters.length >= clusters ? s : acquire())) : acquire();
-  return pending;
+  const sh = shared();
+  sh.pending = sh.pending
+    ? sh.pending.then((s) => (s.clusters.length >= clusters ? s : acquire()))
+    : acquire();
+  return sh.pending;
 }
 
 /** True when this process started the testbed it uses (and will stop it). */
 export function testbedStartedHere(): boolean {
-  return startedHere;
+  return shared().startedHere;
 }
 
 export const mochaHooks: RootHookObject = {
   async afterAll(this: Mocha.Context) {
-    if (!startedHere || process.env['TESTBED_KEEP'] === '1') return;
+    const sh = shared();
+    if (!sh.startedHere || process.env['TESTBED_KEEP'] === '1') return;
     this.timeout(30_000);
     await stopTestbed();
-    startedHere = false;
-    pending = null;
+    sh.startedHere = false;
+    sh.pending = null;
   },
 };

@@ -3,10 +3,10 @@
 // process -> down, after which none of its PIDs is alive (a zombie waiting for PID 1 to reap
 // it is not).
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { execa } from 'execa';
 import { isRunning, processesUnder } from '../../testbed/cli.ts';
 import { waitFor } from '../../testbed/proc.ts';
@@ -138,6 +138,84 @@ describe('testbed: lifecycle CLI (up, status, env, down)', function () {
     const again = await cli('down');
     assert.equal(again.exitCode, 0);
     assert.match(again.stdout, /nothing to stop/);
+  });
+
+  it('useTestbed() in a mocha run starts a testbed once and the root hook stops it; a running one is reused and left running', async function () {
+    this.timeout(5 * 60_000);
+    // Two spec files in a folder under the repository (so 'execa' resolves). The first imports
+    // an ESM-only package, so mocha loads it with import() while it loads the second and the
+    // root hook with require(): under tsx that gives two instances of hooks.ts, which must
+    // still agree on who started the testbed.
+    const hooks = pathToFileURL(fileURLToPath(new URL('../../testbed/hooks.ts', import.meta.url))).href;
+    const specDir = mkdtempSync(join(repoRoot(), '.testbed-lifecycle-spec-'));
+    const specFile = (name: string, lines: string[]) => {
+      const file = join(specDir, name);
+      writeFileSync(
+        file,
+        [
+          `import { useTestbed } from '${hooks}';`,
+          ...lines,
+          `describe('${name}', function () {`,
+          '  this.timeout(300000);',
+          "  it('gets the testbed', async () => {",
+          '    const s = await useTestbed({ clusters: 0 });',
+          "    console.log('TESTBED ' + s.ownerPid + ' ' + s.stateFile);",
+          '  });',
+          '});',
+          '',
+        ].join('\n'),
+      );
+      return file;
+    };
+    const specs = [
+      specFile('a-esm.test.ts', ["import { execa } from 'execa';", 'void execa;']),
+      specFile('b-cjs.test.ts', []),
+    ];
+    try {
+      const mocha = (extra: NodeJS.ProcessEnv = {}) =>
+        execa(
+          process.execPath,
+          [
+            fileURLToPath(new URL('../../../node_modules/mocha/bin/mocha.js', import.meta.url)),
+            '--config',
+            join(repoRoot(), '.mocharc.json'),
+            ...specs,
+          ],
+          {
+            cwd: repoRoot(),
+            env: { ...env, TESTBED_CLUSTERS: '0', ...extra },
+            extendEnv: false,
+            reject: false,
+          },
+        );
+      const stateFile = join(dir, 'state.json');
+      const runDir = join(dir, 'run');
+
+      // No testbed running: the mocha process starts one, both files share it, afterAll stops it.
+      const own = await mocha();
+      assert.equal(own.exitCode, 0, `${own.stdout}\n${own.stderr}`);
+      const owners = [...own.stdout.matchAll(/^TESTBED (\d+) /gm)].map((m) => m[1]);
+      assert.equal(owners.length, 2);
+      assert.equal(new Set(owners).size, 1, 'both files must get the same testbed');
+      assert.equal(existsSync(stateFile), false, 'the root hook did not stop the testbed it started');
+      assert.deepEqual(processesUnder(runDir), []);
+
+      // A testbed started by the CLI is reused and left running.
+      const up = await cli('up', '--clusters', '0');
+      assert.equal(up.exitCode, 0, up.stderr);
+      const before = readState(stateFile)!;
+      const reused = await mocha();
+      assert.equal(reused.exitCode, 0, `${reused.stdout}\n${reused.stderr}`);
+      assert.match(reused.stdout, new RegExp(`^TESTBED ${before.ownerPid} `, 'm'));
+      assert.deepEqual(
+        readState(stateFile)?.processes.map((p) => p.pid),
+        before.processes.map((p) => p.pid),
+      );
+      assert.ok(before.processes.every((p) => isRunning(p.pid)));
+      assert.equal((await cli('down')).exitCode, 0);
+    } finally {
+      rmSync(specDir, { recursive: true, force: true });
+    }
   });
 
   it('down also cleans up after an up that crashed half way', async function () {
