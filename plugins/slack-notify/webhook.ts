@@ -52,16 +52,14 @@ function retryAfterOf(headers: Record<string, unknown> | undefined): number | un
 
 /** The real sender: @slack/webhook over a private agent, which is destroyed to end a slow attempt. */
 export const sendWithSlackWebhook: SendWebhook = async (url, payload, timeoutMs) => {
-  const [webhookModule, http, https] = await Promise.all([
-    import('@slack/webhook'),
-    import('node:http'),
-    import('node:https'),
-  ]);
+  // Loaded only to send (about a third of the start-up work): not for --help, a settings
+  // error, or a status notify_on does not want.
+  const webhookModule = await import('@slack/webhook');
   // A CommonJS package: its exports arrive as named exports under tsx, as `default` in the bundle.
   const IncomingWebhook = webhookModule.IncomingWebhook ?? webhookModule.default.IncomingWebhook;
   const agent: Agent = url.startsWith('https:')
-    ? new https.Agent({ keepAlive: false })
-    : new http.Agent({ keepAlive: false });
+    ? new (await import('node:https')).Agent({ keepAlive: false })
+    : new (await import('node:http')).Agent({ keepAlive: false });
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
