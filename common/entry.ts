@@ -3,7 +3,6 @@
 // its dependencies are imported when it runs, so --help starts fast.
 import { errorMessage, SettingsError } from './errors.ts';
 import { renderHelp } from './help.ts';
-import { EXEC_CREDENTIAL_FLAG } from './kube/credential-env.ts';
 import { createLogger, type Logger } from './log.ts';
 import type { BaseDeps } from './plugin.ts';
 import type { PluginSchema } from './schema.ts';
@@ -44,17 +43,6 @@ export async function main(opts: EntryOptions): Promise<number> {
     return code;
   };
   guardAgainstEpipe();
-  if (argv[0] === EXEC_CREDENTIAL_FLAG) {
-    // kubectl reads stdout: the credential goes there as is, never through the masking logger.
-    try {
-      const { runExecCredential } = await import('./kube/exec-credential.ts');
-      process.stdout.write(`${await runExecCredential(env)}\n`);
-      return finish(0);
-    } catch (err) {
-      process.stderr.write(`${name} credential helper failed: ${errorMessage(err)}\n`);
-      return finish(1);
-    }
-  }
   if (argv.includes('--help') || argv.includes('-h')) {
     log.info(renderHelp(opts.schema));
     return finish(0);

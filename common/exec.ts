@@ -70,6 +70,7 @@ export function createExec(log: Logger): Exec {
     };
     const outLines = lineSplitter(streamLine);
     const errLines = lineSplitter(streamLine);
+    const t0 = Date.now();
     const child = execa(req.command, [...req.args], {
       env: req.env as Record<string, string>,
       extendEnv: req.env === undefined,
@@ -85,6 +86,7 @@ export function createExec(log: Logger): Exec {
     const r = await child;
     outLines.flush();
     errLines.flush();
+    log.debug(`${shown} -> exit ${r.exitCode ?? r.signal ?? '?'} in ${Date.now() - t0} ms`);
     const stdout = String(r.stdout ?? '');
     const stderr = String(r.stderr ?? '');
     const stderrTail = req.silent ? '(output hidden)' : masker.mask(tail(stderr || stdout, TAIL_LINES));

@@ -23,6 +23,6 @@ export const endpointSettings = {
     format: 'uri',
     expected: 'an https:// URL',
     description:
-      'Override of the OAuth 2.0 token endpoint (default: the one in the credentials, https://oauth2.googleapis.com/token). For tests and private endpoints.',
+      "Override of the OAuth 2.0 token endpoint for service-account keys (default https://oauth2.googleapis.com/token; google-auth-library ignores the key's token_uri). external_account configs use their own token_url. For tests and private endpoints.",
   },
 } satisfies Record<string, SettingSpec>;

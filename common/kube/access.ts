@@ -1,6 +1,6 @@
 // Cluster access shared by gke-deploy and rollback: from the settings to one kubeconfig
 // per cluster. GKE clusters come from the Kubernetes Engine API (clusters.get: endpoint and
-// CA) with an exec credential; other clusters from `kubeconfig`, or `kube_server` + token.
+// CA) with a token file kept fresh; other clusters from `kubeconfig`, or `kube_server` + token.
 import { parse } from 'yaml';
 import { PluginError, SettingsError } from '../errors.ts';
 import { createGoogleClient, type GoogleClient, type GoogleClientOptions } from '../gcp/auth.ts';
@@ -8,15 +8,9 @@ import { parseCredentials } from '../gcp/credentials.ts';
 import { GKE_API, getGkeCluster } from '../gcp/gke-api.ts';
 import type { Logger } from '../log.ts';
 import type { SecretFiles } from '../secret-file.ts';
-import {
-  ENV_CREDENTIALS_FILE,
-  ENV_TOKEN_CACHE,
-  ENV_TOKEN_URL,
-  EXEC_CREDENTIAL_FLAG,
-} from './credential-env.ts';
-import { writeTokenCache } from './exec-credential.ts';
 import { renderKubeconfig } from './kubeconfig.ts';
 import { type ClusterTarget, sanitizeNamespace } from './target.ts';
+import { startTokenRefresh, type TokenRefresher } from './token-file.ts';
 
 export interface ClusterObject {
   name?: string;
@@ -45,8 +39,6 @@ export interface AccessSettings {
 export interface AccessDeps {
   log: Logger;
   secretFiles: SecretFiles;
-  /** How kubectl runs this plugin for a token: [node, script] (the entry adds the flag). */
-  selfCommand: readonly string[];
   googleClient?: (opts: GoogleClientOptions) => Promise<GoogleClient>;
   now?: () => number;
 }
@@ -82,6 +74,7 @@ async function gkeTargets(
   s: AccessSettings,
   source: (k: string) => string,
   deps: AccessDeps,
+  refreshers: TokenRefresher[],
 ): Promise<ClusterTarget[]> {
   const { log, secretFiles } = deps;
   const credentials = s.token ? parseCredentials(s.token, log.masker, 'token', source('token')) : undefined;
@@ -101,13 +94,10 @@ async function gkeTargets(
     ]);
   }
   log.info(`authenticated as ${credentials?.principal ?? 'Application Default Credentials'}`);
-  const cacheFile = secretFiles.write('token-cache.json', '');
-  writeTokenCache(cacheFile, token);
-  const env: Record<string, string> = { [ENV_TOKEN_CACHE]: cacheFile };
-  if (credentials)
-    env[ENV_CREDENTIALS_FILE] = secretFiles.write('credentials.json', JSON.stringify(credentials.json));
-  if (s.token_url) env[ENV_TOKEN_URL] = s.token_url;
-  const [command = process.execPath, ...args] = deps.selfCommand;
+  const tokenFile = secretFiles.write('gke-token', '');
+  refreshers.push(
+    startTokenRefresh({ file: tokenFile, first: token, getToken: () => client.getAccessToken(), log }),
+  );
   const endpoint = s.gke_endpoint ?? GKE_API;
 
   const results = await Promise.allSettled(
@@ -127,7 +117,7 @@ async function gkeTargets(
           server: cluster.server,
           caPem: cluster.caPem,
           namespace,
-          user: { kind: 'exec', command, args: [...args, EXEC_CREDENTIAL_FLAG], env },
+          user: { kind: 'tokenFile', file: tokenFile },
         }),
       );
       return {
@@ -231,13 +221,28 @@ function serverTarget(s: AccessSettings, source: (k: string) => string, deps: Ac
   return { id: context, name: context, namespace, kubeconfig: file, context, server };
 }
 
+export interface ClusterAccess {
+  targets: ClusterTarget[];
+  /** Stops refreshing GKE tokens; call when the run is over. */
+  close(): void;
+}
+
 /** The clusters the settings name, each with a kubeconfig; throws before any cluster is touched if one is unreachable. */
 export async function resolveClusters(
   s: AccessSettings,
   source: (setting: string) => string,
   deps: AccessDeps,
-): Promise<ClusterTarget[]> {
-  if (s.kubeconfig) return [kubeconfigTarget(s, source, deps)];
-  if (s.kube_server) return [serverTarget(s, source, deps)];
-  return gkeTargets(s, source, deps);
+): Promise<ClusterAccess> {
+  const refreshers: TokenRefresher[] = [];
+  const close = () => {
+    for (const r of refreshers) r.stop();
+  };
+  if (s.kubeconfig) return { targets: [kubeconfigTarget(s, source, deps)], close };
+  if (s.kube_server) return { targets: [serverTarget(s, source, deps)], close };
+  try {
+    return { targets: await gkeTargets(s, source, deps, refreshers), close };
+  } catch (err) {
+    close();
+    throw err;
+  }
 }

@@ -1,12 +1,8 @@
 // Kubeconfig files for kubectl, written 0600 into the run's private secret folder. GKE
-// clusters authenticate through an exec credential that calls back into the plugin for a
-// fresh token, so rollouts longer than a token's hour keep working.
+// clusters authenticate with a tokenFile that the plugin keeps fresh (token-file.ts).
 import { stringify } from 'yaml';
-import { EXEC_API_VERSION } from './credential-env.ts';
 
-export type KubeUser =
-  | { kind: 'exec'; command: string; args: string[]; env: Record<string, string> }
-  | { kind: 'token'; token: string };
+export type KubeUser = { kind: 'tokenFile'; file: string } | { kind: 'token'; token: string };
 
 export interface KubeconfigInput {
   context: string;
@@ -20,20 +16,7 @@ export interface KubeconfigInput {
 export function renderKubeconfig(k: KubeconfigInput): string {
   const cluster: Record<string, unknown> = { server: k.server };
   if (k.caPem) cluster['certificate-authority-data'] = Buffer.from(k.caPem).toString('base64');
-  const user =
-    k.user.kind === 'token'
-      ? { token: k.user.token }
-      : {
-          exec: {
-            apiVersion: EXEC_API_VERSION,
-            command: k.user.command,
-            args: k.user.args,
-            env: Object.entries(k.user.env).map(([name, value]) => ({ name, value })),
-            interactiveMode: 'Never',
-            provideClusterInfo: false,
-            installHint: 'the gke-deploy and rollback images carry their own credential helper',
-          },
-        };
+  const user = k.user.kind === 'token' ? { token: k.user.token } : { tokenFile: k.user.file };
   return stringify({
     apiVersion: 'v1',
     kind: 'Config',

@@ -88,7 +88,10 @@ export async function waitForRollouts(
         .map(([k, s]) => `${k} (${s.message})`);
       return { ok: false, states, reason: `timed out waiting for ${pending.join(', ') || 'the rollout'}` };
     }
-    await sleep(Math.min(opts.pollMs ?? 1000, Math.max(50, opts.deadline - now())));
+    // Poll fast while a rollout is young (kwok and small apps are ready in a second or two),
+    // then settle at pollMs: one kubectl get per cluster per poll.
+    const pause = Math.min(opts.pollMs ?? 1000, 250 + (now() - started) / 10);
+    await sleep(Math.min(pause, Math.max(50, opts.deadline - now())));
   }
 }
 

@@ -26,40 +26,51 @@ export interface Before {
   build: number | undefined;
 }
 
-export async function ensureNamespace(
-  kubectl: Kubectl,
-  t: ClusterTarget,
-  create: boolean,
-  log: Logger,
-): Promise<void> {
-  const r = await kubectl.run(t, ['get', 'namespace', t.namespace, '--ignore-not-found', '-o', 'name']);
-  if (r.stdout.trim() !== '') return;
-  if (!create) {
-    throw new Error(`namespace "${t.namespace}" does not exist; create it or set create_namespace: true`);
-  }
-  await kubectl.run(t, ['create', 'namespace', t.namespace]);
-  log.info(`[${t.id}] created namespace ${t.namespace}`);
+export interface PreflightOptions {
+  /** Create the namespace when missing (create_namespace, and not a dry run). */
+  create: boolean;
+  serverSide: boolean;
 }
 
-/** Server-side dry-run: the API server validates everything (admission included) and stores nothing. */
-export async function dryRun(
+/**
+ * Checks that the cluster would accept the manifests: the namespace exists (or is created
+ * when asked), and a server-side dry-run passes (the API server validates everything,
+ * admission included, and stores nothing). Secret manifests are checked silently.
+ */
+export async function preflight(
   kubectl: Kubectl,
   t: ClusterTarget,
   r: Rendered,
-  serverSide: boolean,
+  opts: PreflightOptions,
+  log: Logger,
 ): Promise<void> {
-  const mode = serverSide ? ['--server-side', '--force-conflicts'] : [];
-  if (r.secrets) {
-    await kubectl.run(t, ['apply', '--dry-run=server', ...mode, '-f', '-'], {
-      input: r.secrets,
-      silent: true,
+  if (opts.create) {
+    const found = await kubectl.run(t, ['get', 'namespace', t.namespace, '--ignore-not-found', '-o', 'name']);
+    if (found.stdout.trim() === '') {
+      await kubectl.run(t, ['create', 'namespace', t.namespace]);
+      log.info(`[${t.id}] created namespace ${t.namespace}`);
+    }
+  }
+  const mode = opts.serverSide ? ['--server-side', '--force-conflicts'] : [];
+  const dry = (input: string, silent: boolean) =>
+    kubectl.run(t, ['apply', '--dry-run=server', ...mode, '-f', '-'], {
+      input,
+      silent,
       namespace: t.namespace,
     });
+  const [plain, secret] = await Promise.allSettled([
+    dry(r.manifests, false),
+    r.secrets ? dry(r.secrets, true) : undefined,
+  ]);
+  // The plain manifests' error says more (the secret one is hidden): report it first.
+  const failure =
+    plain.status === 'rejected' ? plain.reason : secret.status === 'rejected' ? secret.reason : undefined;
+  if (failure === undefined) return;
+  // Without create_namespace a missing namespace is found here, in one call instead of two.
+  if (/namespaces? "[^"]+" not found/.test((failure as Error).message)) {
+    throw new Error(`namespace "${t.namespace}" does not exist; create it or set create_namespace: true`);
   }
-  await kubectl.run(t, ['apply', '--dry-run=server', ...mode, '-f', '-'], {
-    input: r.manifests,
-    namespace: t.namespace,
-  });
+  throw failure;
 }
 
 export async function diff(kubectl: Kubectl, t: ClusterTarget, r: Rendered): Promise<string> {

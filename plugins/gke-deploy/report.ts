@@ -1,9 +1,12 @@
 // The end of a run: the summary file that slack-notify reads, the per-cluster table, and the
 // one command that undoes the deploy.
 import type { DroneContext } from '../../common/drone.ts';
+import { formatDuration } from '../../common/duration.ts';
+import { PluginError } from '../../common/errors.ts';
 import type { ClusterTarget } from '../../common/kube/target.ts';
 import type { RolloutState } from '../../common/kube/workloads.ts';
 import { refKey, type WorkloadRef } from '../../common/kube/workloads.ts';
+import type { Logger } from '../../common/log.ts';
 import { type ClusterResult, type DeploySummary, SUMMARY_VERSION } from '../../common/summary.ts';
 import type { Before } from './cluster-ops.ts';
 
@@ -126,4 +129,33 @@ export function renderTable(summary: DeploySummary): string {
         .trimEnd(),
     )
     .join('\n');
+}
+
+/** The end of the log: the table, one line of outcome, the way back; throws when the deploy failed. */
+export function reportResult(
+  summary: DeploySummary,
+  runs: readonly ClusterRun[],
+  log: Logger,
+  elapsedMs: number,
+): void {
+  log.section('Result');
+  log.info(renderTable(summary));
+  const outcome = {
+    deployed: 'deployed',
+    rolled_back: 'deploy failed and was rolled back',
+    failed: 'deploy failed',
+    dry_run: 'dry run',
+  }[summary.result];
+  log.info(`${outcome} in ${formatDuration(elapsedMs)}`);
+  if (summary.rollbackCommand) log.info(`to roll back by hand: ${summary.rollbackCommand}`);
+  if (summary.result === 'deployed') return;
+  const why = runs
+    .filter((r) => r.error)
+    .map((r) => `${r.target.id}: ${r.error}`)
+    .join('; ');
+  const head =
+    summary.result === 'rolled_back'
+      ? 'the deploy failed and every changed cluster was rolled back'
+      : 'the deploy failed';
+  throw new PluginError(`${head}: ${why}`);
 }

@@ -11,14 +11,15 @@ const source = (k: string) => `PLUGIN_${k.toUpperCase()}`;
 const deps = () => ({
   log: createLogger({ sink: memorySink() }),
   secretFiles: createSecretFiles(),
-  selfCommand: ['node', 'x.js'],
 });
 
 describe('cluster access without GKE', () => {
   it('writes a 0600 kubeconfig for kube_server + kube_token, with the CA', async () => {
     const d = deps();
     const ca = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
-    const [t] = await resolveClusters(
+    const {
+      targets: [t],
+    } = await resolveClusters(
       {
         namespace: 'Feature/Login',
         kube_server: 'https://10.0.0.1:6443',
@@ -48,7 +49,9 @@ describe('cluster access without GKE', () => {
     const d = deps();
     const kc =
       'apiVersion: v1\nkind: Config\ncurrent-context: prod\ncontexts:\n- name: prod\n  context: {cluster: c1, user: u1}\nclusters:\n- name: c1\n  cluster: {server: "https://k8s.example:443"}\nusers:\n- name: u1\n  user: {token: secret-kube-token-99}\n';
-    const [t] = await resolveClusters(
+    const {
+      targets: [t],
+    } = await resolveClusters(
       { namespace: 'default', kubeconfig: Buffer.from(kc).toString('base64') },
       source,
       d,
@@ -60,28 +63,48 @@ describe('cluster access without GKE', () => {
   });
 });
 
-describe('kubeconfig with an exec credential', () => {
-  it('calls the plugin back with the flag and the helper environment', () => {
+describe('kubeconfig for GKE', () => {
+  it('points kubectl at the token file the plugin keeps fresh', () => {
     const cfg = parse(
       renderKubeconfig({
         context: 'gke_p_us-central1_web',
         server: 'https://1.2.3.4',
         caPem: 'PEM',
         namespace: 'prod',
-        user: {
-          kind: 'exec',
-          command: '/usr/bin/node',
-          args: ['/app/index.js', '--exec-credential'],
-          env: { DRONE_GKE_TOKEN_CACHE: '/tmp/x/cache' },
-        },
+        user: { kind: 'tokenFile', file: '/tmp/x/gke-token' },
       }),
     );
-    const exec = cfg.users[0].user.exec;
-    assert.equal(exec.apiVersion, 'client.authentication.k8s.io/v1beta1');
-    assert.equal(exec.command, '/usr/bin/node');
-    assert.deepEqual(exec.args, ['/app/index.js', '--exec-credential']);
-    assert.deepEqual(exec.env, [{ name: 'DRONE_GKE_TOKEN_CACHE', value: '/tmp/x/cache' }]);
+    assert.deepEqual(cfg.users[0].user, { tokenFile: '/tmp/x/gke-token' });
     assert.equal(cfg['current-context'], 'gke_p_us-central1_web');
+    assert.equal(
+      Buffer.from(cfg.clusters[0].cluster['certificate-authority-data'], 'base64').toString(),
+      'PEM',
+    );
+  });
+});
+
+describe('startTokenRefresh', () => {
+  it('writes the token 0600, replaces it when google-auth-library hands out a new one, and masks it', async () => {
+    const { mkdtempSync, readFileSync, statSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { startTokenRefresh } = await import('../../../../common/kube/token-file.ts');
+    const file = join(mkdtempSync(join(tmpdir(), 'tok-')), 'gke-token');
+    const log = createLogger({ sink: memorySink() });
+    const tokens = ['ya29.second-token-abcdef', 'ya29.second-token-abcdef'];
+    const r = startTokenRefresh({
+      file,
+      first: { token: 'ya29.first-token-123456', expiresAt: undefined },
+      getToken: async () => ({ token: tokens.shift() ?? 'ya29.third', expiresAt: undefined }),
+      log,
+      intervalMs: 3_600_000,
+    });
+    assert.equal(readFileSync(file, 'utf8'), 'ya29.first-token-123456');
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    await r.refresh();
+    assert.equal(readFileSync(file, 'utf8'), 'ya29.second-token-abcdef');
+    assert.equal(log.masker.mask('Bearer ya29.second-token-abcdef'), 'Bearer ***');
+    r.stop();
   });
 });
 

@@ -1,0 +1,156 @@
+// Phase 1 of gke-deploy: everything that needs no cluster. Templates rendered, images set,
+// provenance and the rolling-update policy applied, workloads to wait for chosen.
+import { existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { stringify } from 'yaml';
+import type { DroneContext } from '../../common/drone.ts';
+import { PluginError, SettingsError } from '../../common/errors.ts';
+import { sanitizeNamespace } from '../../common/kube/target.ts';
+import { parseWorkloadRef, refKey, type WorkloadRef } from '../../common/kube/workloads.ts';
+import type { Logger } from '../../common/log.ts';
+import type { Env } from '../../common/settings.ts';
+import type { Rendered } from './cluster-ops.ts';
+import { secretData, templateData } from './data.ts';
+import { addProvenance, applyStrategyPolicy } from './decorate.ts';
+import { containerLists, replaceImages } from './images.ts';
+import { loadManifests, type Manifest, templateFiles } from './manifests.ts';
+import type { Settings } from './settings.ts';
+
+export interface RenderResult {
+  rendered: Rendered;
+  refs: WorkloadRef[];
+  /** Images of each workload after the deploy (key: deployment/web). */
+  images: Map<string, string[]>;
+}
+
+function workloadRefs(
+  manifests: readonly Manifest[],
+  s: Settings,
+  source: (k: string) => string,
+): WorkloadRef[] {
+  const kinds = new Set(['Deployment', 'StatefulSet', 'DaemonSet', ...(s.wait_jobs ? ['Job'] : [])]);
+  const all = manifests
+    .filter((m) => kinds.has(m.doc.kind))
+    .map((m) => ({ kind: m.doc.kind, name: m.doc.metadata.name }) as WorkloadRef);
+  if (!s.wait_deployments) return all;
+  return s.wait_deployments.map((w) => {
+    const ref = parseWorkloadRef(w);
+    if (!ref || !all.some((a) => refKey(a) === refKey(ref))) {
+      throw new SettingsError([
+        {
+          setting: 'wait_deployments',
+          variable: source('wait_deployments'),
+          problem: `"${w}" is not a workload in the templates (have: ${all.map(refKey).join(', ')})`,
+        },
+      ]);
+    }
+    return ref;
+  });
+}
+
+export function renderAll(
+  s: Settings,
+  source: (k: string) => string,
+  ctx: DroneContext,
+  env: Env,
+  workspace: string,
+  log: Logger,
+): RenderResult {
+  const deps = { workspace };
+  const namespace = sanitizeNamespace(s.namespace);
+  const data = templateData({
+    ctx,
+    vars: s.vars,
+    expandEnvVars: s.expand_env_vars,
+    env,
+    namespace,
+    cluster: s.cluster ?? '',
+    project: s.project ?? '',
+    zone: s.zone ?? s.region ?? s.location ?? '',
+  });
+  const manifests = templateFiles(s.template, deps.workspace, source('template')).flatMap((f) =>
+    loadManifests(f, data, deps.workspace),
+  );
+  const secretPath = resolve(deps.workspace, s.secret_template);
+  if (existsSync(secretPath) && statSync(secretPath).isDirectory()) {
+    throw new SettingsError([
+      {
+        setting: 'secret_template',
+        variable: source('secret_template'),
+        problem: `${s.secret_template} is a folder; name one file`,
+      },
+    ]);
+  }
+  const summaryDir = dirname(resolve(deps.workspace, s.summary_file));
+  if (!existsSync(summaryDir)) {
+    throw new SettingsError([
+      {
+        setting: 'summary_file',
+        variable: source('summary_file'),
+        problem: `its folder ${summaryDir} does not exist`,
+      },
+    ]);
+  }
+  const secretManifests = existsSync(secretPath)
+    ? loadManifests(secretPath, { ...data, ...secretData(env) }, deps.workspace)
+    : [];
+  for (const v of Object.values(secretData(env))) log.masker.add(v);
+  for (const m of manifests) {
+    const ns = m.doc.metadata.namespace;
+    if (ns !== undefined && ns !== namespace) {
+      throw new PluginError(
+        `${m.file}:${m.line}: ${m.doc.kind}/${m.doc.metadata.name} is in namespace "${ns}" but the step deploys to "${namespace}"; remove metadata.namespace or set "namespace"`,
+      );
+    }
+  }
+  const counts = replaceImages(
+    manifests.map((m) => m.doc),
+    s.images,
+  );
+  counts.forEach((n, i) => {
+    if (n === 0) log.warn(`images: ${s.images[i]} matches no container image in the templates`);
+    else log.info(`image ${s.images[i]} set on ${n} container${n > 1 ? 's' : ''}`);
+  });
+  const deployer = ctx.commit.author.username || ctx.commit.author.name || undefined;
+  const cause = `gke-deploy build ${ctx.build.number ?? '?'}${ctx.commit.sha ? ` (${ctx.commit.sha.slice(0, 8)})` : ''}${deployer ? ` by ${deployer}` : ''}`;
+  addProvenance(
+    manifests,
+    {
+      build: ctx.build.number,
+      commit: ctx.commit.sha,
+      buildLink: ctx.build.link,
+      deployer,
+      repo: ctx.repo.slug,
+    },
+    cause,
+  );
+  const findings = applyStrategyPolicy(manifests, s.default_strategy);
+  if (s.strategy_policy !== 'off') {
+    for (const f of findings) {
+      const text = `${f.manifest.file}:${f.manifest.line}: Deployment ${f.manifest.doc.metadata.name} ${f.problem}`;
+      if (s.strategy_policy === 'enforce') log.error(text);
+      else log.warn(text);
+    }
+    if (s.strategy_policy === 'enforce' && findings.length > 0) {
+      throw new PluginError(
+        `${findings.length} Deployment(s) may drop capacity during a rollout (strategy_policy: enforce); nothing was applied`,
+      );
+    }
+  }
+  const refs = workloadRefs(manifests, s, source);
+  const rendered: Rendered = {
+    manifests: manifests.map((m) => stringify(m.doc)).join('---\n'),
+    secrets: secretManifests.map((m) => stringify(m.doc)).join('---\n'),
+  };
+  log.info(
+    `rendered ${manifests.length} manifest(s)${secretManifests.length ? ` and ${secretManifests.length} secret manifest(s)` : ''}; waiting for ${refs.map(refKey).join(', ') || 'nothing'}`,
+  );
+  if (s.verbose) log.info(`variables: ${JSON.stringify(data, null, 2)}\n---\n${rendered.manifests}`);
+  const images = new Map(
+    manifests.map((m) => [
+      refKey({ kind: m.doc.kind as WorkloadRef['kind'], name: m.doc.metadata.name }),
+      (containerLists(m.doc)[0] ?? []).map((c) => c.image),
+    ]),
+  );
+  return { rendered, refs, images };
+}
