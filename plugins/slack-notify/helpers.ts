@@ -1,6 +1,7 @@
 // drone-slack's template helpers (drone-template-lib), with the semantics of its Go code:
 // strings count runes, durations and times print as Go prints them, regexReplace expands $1
-// and ${name} as Go's regexp does. Arguments are converted as raymond converts them.
+// and ${name} as Go's regexp does. Arguments are converted as raymond converts them. Also
+// raymond's `equal`, which handlebars.js lacks.
 import { goDuration, goFormat, isKnownZone } from './gotime.ts';
 import { unescapeText } from './mrkdwn.ts';
 
@@ -176,6 +177,11 @@ export function createHelpers(deps: HelperDeps): Record<string, Helper> {
     },
     lowercase(...args) {
       return mapRunes(str(split(args).params[0]), (c) => c.toLowerCase());
+    },
+    // raymond's own block helper (drone-slack templates use it): the block when both print alike.
+    equal(...args) {
+      const { params, options } = split(args);
+      return str(params[0]) === str(params[1]) ? options.fn(this) : '';
     },
     regexReplace(...args) {
       const { params } = split(args);

@@ -8,7 +8,7 @@ import { readDroneContext } from '../../common/drone.ts';
 import { parseDuration } from '../../common/duration.ts';
 import { errorMessage, SettingsError } from '../../common/errors.ts';
 import { type BaseDeps, readSettings, withBaseDeps } from '../../common/plugin.ts';
-import type { SettingsOf } from '../../common/schema.ts';
+import { pluginVariable, type SettingsOf } from '../../common/schema.ts';
 import type { Env } from '../../common/settings.ts';
 import { checkSettings } from './checks.ts';
 import { deliver } from './deliver.ts';
@@ -31,11 +31,18 @@ export interface Deps extends BaseDeps {
   sleep: (ms: number) => Promise<void>;
 }
 
-function settingError(env: Env, setting: string, problem: string): SettingsError {
-  const variable =
-    Object.keys(env).find((k) => k === `PLUGIN_${setting.toUpperCase()}`) ??
-    `PLUGIN_${setting.toUpperCase()}`;
-  return new SettingsError([{ setting, variable, problem }]);
+function settingError(setting: string, problem: string): SettingsError {
+  return new SettingsError([{ setting, variable: pluginVariable(setting), problem }]);
+}
+
+/** A copy of `value` with every string masked (the message must not carry a secret either). */
+function maskStrings<T>(value: T, mask: (s: string) => string): T {
+  if (typeof value === 'string') return mask(value) as T;
+  if (Array.isArray(value)) return value.map((v) => maskStrings(v, mask)) as T;
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskStrings(v, mask)])) as T;
+  }
+  return value;
 }
 
 /** drone-slack's channel handling: a bare name gets a #; @user and IDs are kept. */
@@ -59,14 +66,14 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
   let templateText: string | undefined;
   if (s.template !== undefined) {
     const source = resolveTemplate(s.template);
-    if (!source.ok) throw settingError(env, 'template', source.problem);
+    if (!source.ok) throw settingError('template', source.problem);
     const { checkTemplate } = await import('./template.ts');
     const problem = await checkTemplate(source.text);
-    if (problem) throw settingError(env, 'template', `does not parse: ${problem}`);
+    if (problem) throw settingError('template', `does not parse: ${problem}`);
     templateText = source.text;
   }
   const found = findDeploySummary(s.deploy_summary, env.PLUGIN_DEPLOY_SUMMARY !== undefined, log);
-  if (!found.ok) throw settingError(env, 'deploy_summary', found.problem);
+  if (!found.ok) throw settingError('deploy_summary', found.problem);
 
   const ctx = readDroneContext(env);
   const decision = decideNotification(ctx, s.notify_on);
@@ -122,7 +129,7 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
 
   // The webhook URL is the one secret here; keep it out of the message too, whatever a
   // commit message or template holds.
-  const safe = fitToLimits(JSON.parse(log.masker.mask(JSON.stringify(payload))) as SlackPayload);
+  const safe = fitToLimits(maskStrings(payload, (t) => log.masker.mask(t)));
 
   log.debug(`message: ${JSON.stringify(safe)}`);
   log.info(`posting the ${decision.status} message to Slack${s.channel ? ` (${payload.channel})` : ''}`);

@@ -67,6 +67,12 @@ describe('slack-notify e2e: default messages at the Slack sink', function () {
     assert.match(all, /\*Failed steps\*\\n`unit-tests`, `integration-tests`/);
   });
 
+  it('an @name mention turns link_names on, so that Slack links it', async () => {
+    const { body } = await post({ DRONE_BUILD_STATUS: 'failure', PLUGIN_MENTIONS: '@oncall' });
+    assert.match(body.text, /^@oncall :x: /);
+    assert.equal(body.link_names, true);
+  });
+
   it('mentions only on failure', async () => {
     const { body } = await post({ PLUGIN_MENTIONS: 'U012ABCDEF' });
     assert.doesNotMatch(body.text, /U012ABCDEF/);

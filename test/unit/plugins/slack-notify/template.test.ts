@@ -65,6 +65,14 @@ describe('slack-notify drone-slack templates', () => {
       'Tue Jan  1 11:00:00 UTC 2019',
     );
     assert.equal(await render('{{#urlencode}}{{build.message}}{{/urlencode}}', env), 'a+b%2Fc');
+    assert.equal(
+      await render('{{#equal build.number 42}}yes{{else}}no{{/equal}}', { DRONE_BUILD_NUMBER: '42' }),
+      'yes',
+    );
+    assert.equal(
+      await render('{{#equal build.number 41}}yes{{else}}no{{/equal}}', { DRONE_BUILD_NUMBER: '42' }),
+      '',
+    );
     assert.equal(await render('{{regexReplace "(.*?)\\/(.*)" build.message "$2-$1"}}', env), 'c-a b');
   });
 
