@@ -31,8 +31,9 @@ export interface DefaultMessage {
 
 function refText(f: BuildFacts): string {
   if (!f.ref.name) return '';
-  if (f.ref.kind === 'pull request') return `pull request ${escapeText(f.ref.name)}`;
-  return `${f.ref.kind} ${code(f.ref.name)}`;
+  const name = truncatePlain(f.ref.name, 200);
+  if (f.ref.kind === 'pull request') return `pull request ${escapeText(name)}`;
+  return `${f.ref.kind} ${code(name)}`;
 }
 
 function headline(f: BuildFacts, deploy: DeploySummary | undefined, mentions: string): string {

@@ -127,6 +127,7 @@ describe('slack-notify default message', () => {
       },
       summary({ clusters, images: Array.from({ length: 300 }, (_, i) => `img-${i}=${'r'.repeat(200)}`) }),
     );
+    assert.match(m.text, /on branch `b{190,200}…` · /);
     assert.match(m.all, /…and \d+ more clusters/);
     assert.match(m.all, /…and \d+ more steps/);
     assert.ok(m.all.length < 40_000, `payload of ${m.all.length} characters`);
