@@ -16,10 +16,11 @@ import { collectFacts } from './facts.ts';
 import { fitToLimits } from './limits.ts';
 import { formatMentions } from './mentions.ts';
 import { buildDefaultMessage } from './message.ts';
-import type { SlackPayload } from './payload.ts';
+import { channelOf, maskStrings, type SlackPayload } from './payload.ts';
 import { schema } from './schema.ts';
 import { decideNotification } from './status.ts';
 import { findDeploySummary } from './summary-file.ts';
+import { buildTemplateMessage } from './template-message.ts';
 import { resolveTemplate } from './template-source.ts';
 import { type SendWebhook, sendWithSlackWebhook } from './webhook.ts';
 
@@ -33,22 +34,6 @@ export interface Deps extends BaseDeps {
 
 function settingError(setting: string, problem: string): SettingsError {
   return new SettingsError([{ setting, variable: pluginVariable(setting), problem }]);
-}
-
-/** A copy of `value` with every string masked (the message must not carry a secret either). */
-function maskStrings<T>(value: T, mask: (s: string) => string): T {
-  if (typeof value === 'string') return mask(value) as T;
-  if (Array.isArray(value)) return value.map((v) => maskStrings(v, mask)) as T;
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskStrings(v, mask)])) as T;
-  }
-  return value;
-}
-
-/** drone-slack's channel handling: a bare name gets a #; @user and IDs are kept. */
-function channelOf(channel: string): string {
-  if (/^[#@]/.test(channel) || /^[CGD][A-Z0-9]{8,}$/.test(channel)) return channel;
-  return `#${channel}`;
 }
 
 export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> {
@@ -86,26 +71,14 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
 
   let payload: SlackPayload;
   if (templateText !== undefined) {
-    const [{ renderTemplate }, { buildTemplateData }] = await Promise.all([
-      import('./template.ts'),
-      import('./template-data.ts'),
-    ]);
-    const status = decision.status === 'failure' ? 'failure' : 'success';
-    const text = await renderTemplate(templateText, buildTemplateData(ctx, status, deps.now()), {
+    const attachment = await buildTemplateMessage({
+      template: templateText,
+      ctx,
+      status: decision.status === 'failure' ? 'failure' : 'success',
+      color: s.color,
       now: deps.now,
     });
-    const sha = ctx.commit.sha || '00000000';
-    payload = {
-      attachments: [
-        {
-          // drone-slack's attachment, colour and fallback line.
-          color: s.color ?? (status === 'success' ? 'good' : 'danger'),
-          fallback: `${status} ${ctx.repo.owner}/${ctx.repo.name}#${sha.slice(0, 8)} (${ctx.commit.branch || 'master'}) by ${ctx.commit.author.username}`,
-          text,
-          mrkdwn_in: ['text'],
-        },
-      ],
-    };
+    payload = { attachments: [attachment] };
     if (mentions.text) payload.text = mentions.text;
   } else {
     const message = buildDefaultMessage({

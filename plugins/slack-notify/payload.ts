@@ -36,3 +36,19 @@ export interface SlackPayload {
 
 export const mrkdwn = (text: string): TextObject => ({ type: 'mrkdwn', text });
 export const plainText = (text: string): TextObject => ({ type: 'plain_text', text, emoji: true });
+
+/** drone-slack's channel handling: a bare name gets a #; @user and IDs are kept. */
+export function channelOf(channel: string): string {
+  if (/^[#@]/.test(channel) || /^[CGD][A-Z0-9]{8,}$/.test(channel)) return channel;
+  return `#${channel}`;
+}
+
+/** A copy of `value` with every string masked (the message must not carry a secret either). */
+export function maskStrings<T>(value: T, mask: (s: string) => string): T {
+  if (typeof value === 'string') return mask(value) as T;
+  if (Array.isArray(value)) return value.map((v) => maskStrings(v, mask)) as T;
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskStrings(v, mask)])) as T;
+  }
+  return value;
+}

@@ -1,0 +1,89 @@
+// run() with its dependencies replaced: a scripted sender, a clock and a sleep that do not
+// wait. The e2e tests run the same code with the real sender against the Slack sink.
+import assert from 'node:assert/strict';
+import { SettingsError } from '../../../../common/errors.ts';
+import { createLogger, memorySink } from '../../../../common/log.ts';
+import { run } from '../../../../plugins/slack-notify/main.ts';
+import type { SlackPayload } from '../../../../plugins/slack-notify/payload.ts';
+import type { SendOutcome } from '../../../../plugins/slack-notify/webhook.ts';
+import { BUILD_ENV } from './build-env.ts';
+
+const WEBHOOK = 'https://hooks.slack.test/services/T000/B000/unitwebhooksecret';
+
+function deps(script: SendOutcome[]) {
+  const sink = memorySink();
+  const sent: { url: string; payload: SlackPayload }[] = [];
+  const slept: number[] = [];
+  let now = Date.UTC(2026, 0, 5, 10, 3, 12);
+  return {
+    sink,
+    sent,
+    slept,
+    deps: {
+      log: createLogger({ sink }),
+      now: () => now,
+      sleep: async (ms: number) => {
+        slept.push(ms);
+        now += ms;
+      },
+      send: async (url: string, payload: SlackPayload) => {
+        sent.push({ url, payload });
+        return script.shift() ?? { ok: true as const, status: 200 };
+      },
+    },
+  };
+}
+
+describe('slack-notify run() with injected dependencies', () => {
+  it('posts one message to the webhook, retrying after a 429 with the injected sleep', async () => {
+    const h = deps([{ ok: false, status: 429, retryAfter: 2 }]);
+    await run({ ...BUILD_ENV, PLUGIN_WEBHOOK: WEBHOOK }, h.deps);
+    assert.equal(h.sent.length, 2);
+    assert.equal(h.sent[0]?.url, WEBHOOK);
+    assert.deepEqual(h.sent[0]?.payload, h.sent[1]?.payload);
+    assert.deepEqual(h.slept, [2000]);
+    assert.match(h.sent[0]?.payload.text ?? '', /Succeeded/);
+    assert.doesNotMatch(h.sink.text(), /unitwebhooksecret/);
+  });
+
+  it('sends nothing when notify_on does not want the status', async () => {
+    const h = deps([]);
+    await run({ ...BUILD_ENV, PLUGIN_WEBHOOK: WEBHOOK, PLUGIN_NOTIFY_ON: 'failure' }, h.deps);
+    assert.equal(h.sent.length, 0);
+  });
+
+  it('renders a template into drone-slack attachment', async () => {
+    const h = deps([]);
+    await run(
+      { ...BUILD_ENV, PLUGIN_WEBHOOK: WEBHOOK, PLUGIN_TEMPLATE: '{{repo.name}} #{{build.number}}' },
+      h.deps,
+    );
+    assert.deepEqual(h.sent[0]?.payload.attachments, [
+      {
+        color: 'good',
+        fallback: 'success acme/web#7fd1a60b (main) by octocat',
+        text: 'web #42',
+        mrkdwn_in: ['text'],
+      },
+    ]);
+  });
+
+  it('throws a SettingsError naming the setting before sending', async () => {
+    const h = deps([]);
+    await assert.rejects(run({ PLUGIN_WEBHOOK: WEBHOOK, PLUGIN_COLOR: 'green' }, h.deps), (err: Error) => {
+      assert.ok(err instanceof SettingsError);
+      assert.equal(err.issues[0]?.setting, 'color');
+      return true;
+    });
+    assert.equal(h.sent.length, 0);
+  });
+
+  it('with fail_on_error false, a refused message is a warning, not an error', async () => {
+    const h = deps([{ ok: false, status: 403, body: 'action_prohibited' }]);
+    await run({ ...BUILD_ENV, PLUGIN_WEBHOOK: WEBHOOK, PLUGIN_FAIL_ON_ERROR: 'false' }, h.deps);
+    assert.match(
+      h.sink.text(),
+      /^warning: Slack refused the message \(HTTP 403 action_prohibited\): the workspace does not allow this webhook to post there$/m,
+    );
+  });
+});
