@@ -3,15 +3,19 @@
 //   B: gke-deploy with the same 20 manifests (GKE flow: token, clusters.get, exec credential,
 //      server-side dry-run, apply, wait), one cluster
 //   C: gke-deploy to 3 clusters in parallel
+//   D: A on 3 clusters in parallel: what the 3 local control planes cost on this machine's
+//      shared cores, to tell the plugin's scaling from the testbed's
 // Every run deploys a new image tag, so every run is a real rollout. Subjects are interleaved.
 // Usage: npx tsx bench/gke-deploy.ts [--runs 5]   (starts its own 3-cluster testbed in .testbed-bench)
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { median } from './stats.ts';
 
+const exec = promisify(execFile);
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const runsArg = process.argv.indexOf('--runs');
 const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5;
@@ -49,7 +53,7 @@ spec:
 const ws = mkdtempSync(join(tmpdir(), 'bench-gke-deploy-'));
 const kube = (cluster: number, args: string[]) =>
   execFileSync(kubectl, [`--kubeconfig=${tb.clusters[cluster].adminKubeconfig}`, ...args], { stdio: 'pipe' });
-for (const ns of ['bench-a', 'bench-b', 'bench-c'])
+for (const ns of ['bench-a', 'bench-b', 'bench-c', 'bench-d'])
   for (let c = 0; c < 3; c++) kube(c, ['create', 'namespace', ns]);
 
 function timed(fn: () => void): number {
@@ -63,6 +67,20 @@ function plain(tag: string): void {
   writeFileSync(file, manifests(tag));
   kube(0, ['-n', 'bench-a', 'apply', '-f', file]);
   kube(0, ['-n', 'bench-a', 'rollout', 'status', '-f', file, '--timeout=120s']);
+}
+
+async function plainParallel(tag: string): Promise<number> {
+  const file = join(ws, 'plain3.yml');
+  writeFileSync(file, manifests(tag));
+  const t0 = process.hrtime.bigint();
+  await Promise.all(
+    [0, 1, 2].map(async (c) => {
+      const cfg = `--kubeconfig=${tb.clusters[c].adminKubeconfig}`;
+      await exec(kubectl, [cfg, '-n', 'bench-d', 'apply', '-f', file]);
+      await exec(kubectl, [cfg, '-n', 'bench-d', 'rollout', 'status', '-f', file, '--timeout=120s']);
+    }),
+  );
+  return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
 function plugin(tag: string, clusters: number, ns: string): void {
@@ -89,20 +107,22 @@ function plugin(tag: string, clusters: number, ns: string): void {
   if (r.status !== 0) throw new Error(`gke-deploy failed:\n${r.stdout}\n${r.stderr}`);
 }
 
-const times = { a: [] as number[], b: [] as number[], c: [] as number[] };
+const times = { a: [] as number[], b: [] as number[], c: [] as number[], d: [] as number[] };
 for (let i = 0; i <= runs; i++) {
   const tag = `v${i + 1}`;
   const a = timed(() => plain(tag));
   const b = timed(() => plugin(tag, 1, 'bench-b'));
   const c = timed(() => plugin(tag, 3, 'bench-c'));
+  const d = await plainParallel(tag);
   if (i === 0) continue; // the first round creates the Deployments: not a rollout of an existing app
   times.a.push(a);
   times.b.push(b);
   times.c.push(c);
+  times.d.push(d);
 }
 execFileSync('npx', ['tsx', 'test/testbed/cli.ts', 'down'], { cwd: root, env, stdio: 'inherit' });
 
-const [a, b, c] = [median(times.a), median(times.b), median(times.c)];
+const [a, b, c, d] = [median(times.a), median(times.b), median(times.c), median(times.d)];
 console.log(`\n${runs} runs each (interleaved), 20 Deployments x 2 replicas, a new image every run\n`);
 console.log('| subject | median s | runs (s) |');
 console.log('| --- | --- | --- |');
@@ -111,6 +131,9 @@ const row = (name: string, m: number, xs: number[]) =>
 row('A kubectl apply + rollout status, 1 cluster', a, times.a);
 row('B gke-deploy, 1 cluster', b, times.b);
 row('C gke-deploy, 3 clusters in parallel', c, times.c);
+row('D kubectl apply + rollout status, 3 clusters in parallel', d, times.d);
+console.log(`\noverhead B - A: ${((b - a) / 1000).toFixed(2)} s (${(((b - a) / a) * 100).toFixed(0)}%)`);
 console.log(
-  `\noverhead B - A: ${((b - a) / 1000).toFixed(2)} s (${(((b - a) / a) * 100).toFixed(0)}%); C / B: ${(c / b).toFixed(2)}x`,
+  `3 clusters against 1: gke-deploy C / B ${(c / b).toFixed(2)}x; plain kubectl D / A ${(d / a).toFixed(2)}x`,
 );
+console.log(`gke-deploy's own overhead at 3 clusters, C - D: ${((c - d) / 1000).toFixed(2)} s`);
