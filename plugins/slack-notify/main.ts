@@ -78,6 +78,11 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
       color: s.color,
       now: deps.now,
     });
+    if (!attachment.text) {
+      // Slack has nothing to show for an empty text (drone-slack would post an empty bar).
+      log.info('not posting to Slack: the template rendered no text for this build');
+      return;
+    }
     payload = { attachments: [attachment] };
     if (mentions.text) payload.text = mentions.text;
   } else {

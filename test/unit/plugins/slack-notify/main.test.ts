@@ -68,6 +68,20 @@ describe('slack-notify run() with injected dependencies', () => {
     ]);
   });
 
+  it('posts nothing when the template renders no text', async () => {
+    const h = deps([]);
+    await run(
+      {
+        ...BUILD_ENV,
+        PLUGIN_WEBHOOK: WEBHOOK,
+        PLUGIN_TEMPLATE: '{{#failure build.status}}broken{{/failure}}\n',
+      },
+      h.deps,
+    );
+    assert.equal(h.sent.length, 0);
+    assert.equal(h.sink.text(), 'not posting to Slack: the template rendered no text for this build');
+  });
+
   it('throws a SettingsError naming the setting before sending', async () => {
     const h = deps([]);
     await assert.rejects(run({ PLUGIN_WEBHOOK: WEBHOOK, PLUGIN_COLOR: 'green' }, h.deps), (err: Error) => {
