@@ -5,6 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PluginModule } from '../../../common/entry.ts';
+import { DEFAULT_SUMMARY_FILE } from '../../../common/summary.ts';
 import { schema } from '../../../plugins/slack-notify/schema.ts';
 import { type Captured, runInProcess } from '../../helpers/canary.ts';
 import { slackRequests } from '../../testbed/servers/client.ts';
@@ -15,15 +16,21 @@ export { schema };
 
 export const loadPlugin = () => import('../../../plugins/slack-notify/main.ts') as Promise<PluginModule>;
 
+/** An empty folder's summary path: in-process runs must not read a summary another test left in the repository root (the plugin's working folder). */
+const NO_SUMMARY = join(mkdtempSync(join(tmpdir(), 'slack-notify-no-summary-')), DEFAULT_SUMMARY_FILE);
+
+/** The line the plugin prints for the (missing) summary the harness points it at. */
+export const NO_SUMMARY_LINE = `no deploy summary at ${NO_SUMMARY}: the message has no deploy details`;
+
 export function runPlugin(env: Record<string, string>): Promise<Captured> {
-  return runInProcess(schema, loadPlugin, env);
+  return runInProcess(schema, loadPlugin, { PLUGIN_DEPLOY_SUMMARY: NO_SUMMARY, ...env });
 }
 
-/** Runs the bundle with exactly `env` (and PATH) in `cwd`. */
+/** Runs the bundle with exactly `env` (and PATH) in `cwd`, by default an empty workspace. */
 export function runBundle(
   entry: string,
   env: Record<string, string>,
-  cwd = process.cwd(),
+  cwd = tempDir('workspace'),
 ): Promise<Captured & { stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(

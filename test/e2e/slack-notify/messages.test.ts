@@ -10,7 +10,7 @@ import { clearSlack } from '../../testbed/servers/client.ts';
 import type { TestbedState } from '../../testbed/state.ts';
 import { BUILD_ENV, summary } from '../../unit/plugins/slack-notify/build-env.ts';
 import { assertWithinSlackLimits } from '../../unit/plugins/slack-notify/slack-limits.ts';
-import { delivered, onlyMessage, runBundle, runPlugin, tempDir } from './harness.ts';
+import { delivered, NO_SUMMARY_LINE, onlyMessage, runBundle, runPlugin, tempDir } from './harness.ts';
 
 type Body = {
   text: string;
@@ -54,7 +54,7 @@ describe('slack-notify e2e: default messages at the Slack sink', function () {
     assert.equal(body.attachments[0]?.color, '#2eb886');
     assert.equal(body.unfurl_links, false);
     assert.equal(body.channel, undefined);
-    assert.equal(output, 'posting the success message to Slack\nposted to Slack');
+    assert.equal(output, `${NO_SUMMARY_LINE}\nposting the success message to Slack\nposted to Slack`);
   });
 
   it('failure with failed steps (parallel pipeline: DRONE_BUILD_STATUS still success), mentions notify', async () => {
@@ -126,7 +126,10 @@ describe('slack-notify e2e: default messages at the Slack sink', function () {
   it('notify_on filters: nothing is posted when the status is not wanted', async () => {
     const r = await runPlugin({ ...env, PLUGIN_NOTIFY_ON: 'failure' });
     assert.equal(r.code, 0, r.output);
-    assert.equal(r.output, "not posting to Slack: the build's status is success and notify_on is failure");
+    assert.equal(
+      r.output,
+      `${NO_SUMMARY_LINE}\nnot posting to Slack: the build's status is success and notify_on is failure`,
+    );
     assert.deepEqual(await delivered(tb), []);
     const fixed = await runPlugin({
       ...env,
