@@ -244,6 +244,19 @@ interface NodeList {
 }
 
 export async function startCluster(opts: StartClusterOptions): Promise<ClusterInfo> {
+  // A free port can be taken by another process between freePort() and the bind (several
+  // testbeds may start at once): then start again on new ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(opts);
+    } catch (err) {
+      if (attempt >= 3 || !/address already in use/.test((err as Error).message)) throw err;
+      opts.log?.(`[${opts.name}] a port was taken meanwhile; starting again on other ports`);
+    }
+  }
+}
+
+async function startOnce(opts: StartClusterOptions): Promise<ClusterInfo> {
   const log = opts.log ?? (() => {});
   const started = Date.now();
   const nodes = opts.nodes ?? 3;
