@@ -8,6 +8,7 @@ import type { RolloutState } from '../../common/kube/workloads.ts';
 import { refKey, type WorkloadRef } from '../../common/kube/workloads.ts';
 import type { Logger } from '../../common/log.ts';
 import { type ClusterResult, type DeploySummary, SUMMARY_VERSION } from '../../common/summary.ts';
+import { renderTable } from '../../common/summary-table.ts';
 import type { Before } from './cluster-ops.ts';
 
 /** The image the rollback plugin ships as (see Dockerfile.deploy). */
@@ -94,41 +95,6 @@ export function buildSummary(input: SummaryInput): DeploySummary {
     clusters,
     ...(command ? { rollbackCommand: command } : {}),
   };
-}
-
-const RESULT_WORDS: Record<ClusterResult, string> = {
-  deployed: 'deployed',
-  rolled_back: 'rolled back',
-  failed: 'FAILED',
-  unchanged: 'unchanged',
-  skipped: 'skipped',
-};
-
-/** A plain-text table: one line per cluster and workload. */
-export function renderTable(summary: DeploySummary): string {
-  const rows: string[][] = [['cluster', 'result', 'workload', 'revision before', 'build before', 'detail']];
-  for (const c of summary.clusters) {
-    const ws = c.workloads.length > 0 ? c.workloads : [undefined];
-    ws.forEach((w, i) => {
-      rows.push([
-        i === 0 ? c.id : '',
-        i === 0 ? RESULT_WORDS[c.result] : '',
-        w ? `${w.kind.toLowerCase()}/${w.name}` : '-',
-        w?.revisionBefore !== undefined ? String(w.revisionBefore) : '-',
-        w?.buildBefore !== undefined ? String(w.buildBefore) : '-',
-        i === 0 ? (c.error ?? '') : '',
-      ]);
-    });
-  }
-  const widths = rows[0]?.map((_, col) => Math.max(...rows.map((r) => (r[col] ?? '').length))) ?? [];
-  return rows
-    .map((r) =>
-      r
-        .map((cell, col) => cell.padEnd(widths[col] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
 }
 
 /** The end of the log: the table, one line of outcome, the way back; throws when the deploy failed. */

@@ -10,8 +10,11 @@ export const schema = {
     ...clusterAccessSettings,
     deployments: {
       type: 'array',
-      items: { type: 'string', pattern: '^([a-z]+/)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$' },
-      expected: 'workload names such as web or deployment/web',
+      items: {
+        type: 'string',
+        pattern: '^([a-z]+/)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$',
+        expected: 'workload names such as web or deployment/web',
+      },
       description:
         'Workloads to roll back (names or kind/name). Default: every workload in `namespace` labelled as managed by gke-deploy.',
     },

@@ -1,0 +1,64 @@
+// The rollout history of workloads, read once per cluster: the ReplicaSets of Deployments
+// and the ControllerRevisions of StatefulSets and DaemonSets, each with its revision number,
+// its images and the Drone build that gke-deploy recorded on its pod template.
+import type { Kubectl } from '../../common/kube/kubectl.ts';
+import { buildOf } from '../../common/kube/provenance.ts';
+import type { ClusterTarget } from '../../common/kube/target.ts';
+import { type KubeList, type KubeObject, refKey } from '../../common/kube/workloads.ts';
+
+export interface Revision {
+  revision: number;
+  images: string[];
+  build: number | undefined;
+}
+
+type PodTemplate = {
+  metadata?: { annotations?: Record<string, string> };
+  spec?: { containers?: { image?: string }[] };
+};
+
+function fromTemplate(revision: number, template: PodTemplate | undefined): Revision {
+  return {
+    revision,
+    images: (template?.spec?.containers ?? []).map((c) => c.image ?? '?'),
+    build: buildOf(template?.metadata?.annotations),
+  };
+}
+
+/** Revisions of every workload in the namespace, by owner uid, oldest first. */
+export async function readHistory(kubectl: Kubectl, t: ClusterTarget): Promise<Map<string, Revision[]>> {
+  const list = await kubectl.json<KubeList>(t, ['get', 'replicasets,controllerrevisions'], {
+    namespace: t.namespace,
+  });
+  const byOwner = new Map<string, Revision[]>();
+  for (const o of list.items) {
+    const owner = o.metadata.ownerReferences?.find((r) =>
+      ['Deployment', 'StatefulSet', 'DaemonSet'].includes(r.kind),
+    );
+    if (!owner) continue;
+    let rev: Revision | undefined;
+    if (o.kind === 'ReplicaSet') {
+      const n = Number(o.metadata.annotations?.['deployment.kubernetes.io/revision']);
+      if (Number.isInteger(n)) rev = fromTemplate(n, o.spec?.template);
+    } else {
+      const cr = o as KubeObject & { revision?: number; data?: { spec?: { template?: PodTemplate } } };
+      if (typeof cr.revision === 'number') rev = fromTemplate(cr.revision, cr.data?.spec?.template);
+    }
+    if (!rev) continue;
+    const list2 = byOwner.get(owner.uid) ?? [];
+    list2.push(rev);
+    byOwner.set(owner.uid, list2);
+  }
+  for (const revs of byOwner.values()) revs.sort((a, b) => a.revision - b.revision);
+  return byOwner;
+}
+
+export function describeRevision(r: Revision | undefined): string {
+  if (!r) return '-';
+  const build = r.build !== undefined ? `build ${r.build}, ` : '';
+  return `${r.images.join(', ') || '?'} (${build}revision ${r.revision})`;
+}
+
+export function workloadKey(o: KubeObject): string {
+  return refKey({ kind: o.kind as 'Deployment', name: o.metadata.name });
+}

@@ -1,0 +1,92 @@
+// Every rollback setting with a bad value: exit 1, a message naming it, no secret shown.
+// In-process through the real entry; nothing reaches a cluster.
+import assert from 'node:assert/strict';
+import type { PluginModule } from '../../../../common/entry.ts';
+import { schema } from '../../../../plugins/rollback/schema.ts';
+import { assertNoLeaks, runInProcess } from '../../../helpers/canary.ts';
+
+const load = () => import('../../../../plugins/rollback/main.ts') as Promise<PluginModule>;
+const valid = { PLUGIN_KUBE_SERVER: 'https://127.0.0.1:1', PLUGIN_KUBE_TOKEN: 'canary-kube-token-rb-0a9b' };
+const gke = { PLUGIN_KUBE_SERVER: '', PLUGIN_KUBE_TOKEN: '', PLUGIN_CLUSTERS: 'us-central1/web' };
+
+const cases: [string, Record<string, string>, RegExp][] = [
+  [
+    'token',
+    { ...gke, PLUGIN_TOKEN: 'bm90IGpzb24gYXQgYWxs' },
+    /is neither a JSON credentials file nor base64/,
+  ],
+  ['project', { PLUGIN_PROJECT: 'x' }, /expected a Google Cloud project ID/],
+  [
+    'cluster',
+    { ...gke, PLUGIN_CLUSTERS: '', PLUGIN_CLUSTER: 'Web', PLUGIN_REGION: 'us-central1' },
+    /expected a GKE cluster name/,
+  ],
+  ['zone', { ...gke, PLUGIN_CLUSTERS: '', PLUGIN_CLUSTER: 'web', PLUGIN_ZONE: 'us' }, /expected a zone/],
+  [
+    'region',
+    { ...gke, PLUGIN_CLUSTERS: '', PLUGIN_CLUSTER: 'web', PLUGIN_REGION: 'us' },
+    /expected a region/,
+  ],
+  [
+    'location',
+    { ...gke, PLUGIN_CLUSTERS: '', PLUGIN_CLUSTER: 'web', PLUGIN_LOCATION: 'us' },
+    /expected a region or zone/,
+  ],
+  ['clusters', { ...gke, PLUGIN_CLUSTERS: 'web' }, /expected "location\/name"/],
+  ['namespace', { PLUGIN_NAMESPACE: '...' }, /expected a namespace name/],
+  [
+    'kubeconfig',
+    { ...gke, PLUGIN_CLUSTERS: '', PLUGIN_KUBECONFIG: 'kind: Config' },
+    /has no current-context/,
+  ],
+  ['kube_server', { PLUGIN_KUBE_SERVER: 'ftp' }, /expected an https:\/\/ URL/],
+  ['kube_token', { ...gke, PLUGIN_KUBE_TOKEN: 'canary-stray-token-rb-77' }, /needs "kube_server"/],
+  ['kube_ca', { PLUGIN_KUBE_CA: 'nope' }, /is not a PEM certificate/],
+  ['gke_endpoint', { PLUGIN_GKE_ENDPOINT: 'nope' }, /expected an https:\/\/ URL/],
+  ['token_url', { PLUGIN_TOKEN_URL: 'nope' }, /expected an https:\/\/ URL/],
+  [
+    'deployments',
+    { PLUGIN_DEPLOYMENTS: 'Web App' },
+    /expected workload names such as web or deployment\/web/,
+  ],
+  ['to_revision', { PLUGIN_TO_REVISION: '0' }, /must be >= 1/],
+  ['to_build', { PLUGIN_TO_BUILD: 'latest' }, /expected a whole number, got "latest"/],
+  [
+    'targets',
+    { PLUGIN_TARGETS: '{"production":{"namespace":"prod"}}' },
+    /production: missing key "clusters"/,
+  ],
+  ['dry_run', { PLUGIN_DRY_RUN: 'sure' }, /expected true or false/],
+  ['timeout', { PLUGIN_TIMEOUT: 'ages' }, /expected a duration/],
+  [
+    'summary_file',
+    { PLUGIN_SUMMARY_FILE: '/no/such/folder/s.json' },
+    /its folder \/no\/such\/folder does not exist/,
+  ],
+  ['debug', { PLUGIN_DEBUG: 'yes' }, /expected true or false/],
+];
+
+describe('rollback settings: each bad value is named', () => {
+  it('covers every setting of the schema', () => {
+    assert.deepEqual(cases.map(([k]) => k).sort(), Object.keys(schema.properties).sort());
+  });
+
+  it('refuses to_revision and to_build together', async () => {
+    const r = await runInProcess(schema, load, { ...valid, PLUGIN_TO_BUILD: '1', PLUGIN_TO_REVISION: '2' });
+    assert.equal(r.code, 1);
+    assert.match(
+      r.output,
+      /setting "to_build" \(PLUGIN_TO_BUILD\): set "to_revision" or "to_build", not both/,
+    );
+  });
+
+  for (const [setting, env, problem] of cases) {
+    it(`${setting}: exit 1 and a message naming the setting`, async () => {
+      const r = await runInProcess(schema, load, { ...valid, ...env });
+      assert.equal(r.code, 1, r.output);
+      assert.match(r.output, new RegExp(`setting "${setting}" \\(`));
+      assert.match(r.output, problem);
+      assertNoLeaks(r.output, ['canary-kube-token-rb-0a9b', 'canary-stray-token-rb-77']);
+    });
+  }
+});
