@@ -1,7 +1,6 @@
 // Child processes (kubectl and friends): argument arrays, never a secret on the command
 // line, output streamed through the masker, timeouts, and errors that show the command,
 // the exit code and the masked tail of stderr.
-import { execa } from 'execa';
 import { ExecError, PluginError, TimeoutError } from './errors.ts';
 import type { Logger } from './log.ts';
 
@@ -70,6 +69,8 @@ export function createExec(log: Logger): Exec {
     };
     const outLines = lineSplitter(streamLine);
     const errLines = lineSplitter(streamLine);
+    // Loaded on first use: plugins that never run a command do not pay for execa at start-up.
+    const { execa } = await import('execa');
     const t0 = Date.now();
     const child = execa(req.command, [...req.args], {
       env: req.env as Record<string, string>,
