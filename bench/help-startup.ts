@@ -34,5 +34,7 @@ console.log('| --- | --- | --- | --- |');
 for (const [name] of subjects) {
   const xs = times.get(name) ?? [];
   const m = median(xs);
-  console.log(`| ${name} | ${m.toFixed(1)} | ${percentile(xs, 90).toFixed(1)} | +${(m - base).toFixed(1)} ms |`);
+  console.log(
+    `| ${name} | ${m.toFixed(1)} | ${percentile(xs, 90).toFixed(1)} | +${(m - base).toFixed(1)} ms |`,
+  );
 }
