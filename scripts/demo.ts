@@ -9,8 +9,15 @@ import { PLUGINS } from './plugins.ts';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 function show(title: string, args: string[], env: Record<string, string>): number {
-  console.log(`\n$ ${Object.entries(env).map(([k, v]) => `${k}=${JSON.stringify(v)} `).join('')}node ${args.join(' ')}`);
-  const r = spawnSync(process.execPath, args, { stdio: 'inherit', env: { PATH: process.env.PATH ?? '', ...env } });
+  console.log(
+    `\n$ ${Object.entries(env)
+      .map(([k, v]) => `${k}=${JSON.stringify(v)} `)
+      .join('')}node ${args.join(' ')}`,
+  );
+  const r = spawnSync(process.execPath, args, {
+    stdio: 'inherit',
+    env: { PATH: process.env.PATH ?? '', ...env },
+  });
   console.log(`(${title}: exit code ${r.status})`);
   return r.status ?? 1;
 }

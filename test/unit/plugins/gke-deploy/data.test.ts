@@ -43,6 +43,7 @@ describe('template data', () => {
 
   it('expands environment variables in vars only when asked', () => {
     const env = { USER: 'drone', HOME: '/root' };
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell-style ${VAR}, as users write it
     assert.equal(expandEnv('$USER-${HOME}-$$USER-$MISSING.', env), 'drone-/root-$USER-.');
     assert.equal(templateData({ ...base, env, vars: { u: '$USER' } }).u, '$USER');
     assert.equal(templateData({ ...base, env, expandEnvVars: true, vars: { u: '$USER' } }).u, 'drone');
