@@ -172,7 +172,12 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
   let remote: Map<string, RemoteObject>;
   try {
     const progress = createProgress(log, 'list', deps.now);
-    remote = await listRemote(bucket, cfg.target.prefix, (n) => progress(`listed ${n} objects`));
+    remote = await listRemote(
+      bucket,
+      cfg.target.prefix,
+      (n) => progress(`listed ${n} objects`),
+      Math.min(settings.concurrency, 8),
+    );
   } catch (err) {
     throw new PluginError(`${describeApiError(err, `listing ${where} failed`)}; nothing was changed`, {
       cause: err,

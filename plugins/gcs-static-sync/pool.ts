@@ -1,7 +1,8 @@
 // A small concurrency pool (p-limit is not a dependency, and this is all it would do here):
 // `limit` workers take the next item until none is left. Workers, not one promise per item,
-// so 100,000 items cost no more memory than 16. `fn` must not throw: it records its own
-// failures (a sync reports every failed file rather than stopping at the first).
+// so 100,000 items cost no more memory than 16. A `fn` that throws rejects the whole, and
+// the other workers stop after their current item; the sync's callers catch
+// inside `fn` and record each failure, as a sync reports every failed file.
 
 export async function forEachLimit<T>(
   items: readonly T[],
@@ -9,10 +10,16 @@ export async function forEachLimit<T>(
   fn: (item: T, worker: number) => Promise<void>,
 ): Promise<void> {
   let next = 0;
+  let failed = false;
   const worker = async (id: number) => {
-    while (next < items.length) {
+    while (!failed && next < items.length) {
       const item = items[next++] as T;
-      await fn(item, id);
+      try {
+        await fn(item, id);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
     }
   };
   const n = Math.max(1, Math.min(limit, items.length));

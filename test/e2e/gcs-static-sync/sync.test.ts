@@ -52,7 +52,7 @@ describe('gcs-static-sync e2e: sync', function () {
     for (const d of dirs) removeSource(d);
   });
 
-  it('first sync uploads everything with the right types; a re-sync sends nothing but one listing', async () => {
+  it('first sync uploads everything with the right types; a re-sync sends nothing but the listing', async () => {
     const bucket = await createBucket(state, 'gss-first');
     const src = source(SITE);
     const env = syncEnv(state, src, `${bucket}/site`, {}, 'proxy');
@@ -80,9 +80,33 @@ describe('gcs-static-sync e2e: sync', function () {
     assert.match(summaryLine(again.output, 'uploaded'), /^0 files/);
     assert.match(summaryLine(again.output, 'unchanged'), /^7 files/);
     const stats = await faultStats(state);
-    assert.equal(stats.requests, 1, 'a no-op re-sync is one listing request');
+    // site/ with a delimiter, then its folders about/, img/ and static/: listing requests only.
+    assert.equal(stats.requests, 4, 'a no-op re-sync sends the listing and nothing else');
     const after = await readBucket(state, bucket);
     for (const [name, o] of objects) assert.equal(after.get(name)?.generation, o.generation, name);
+  });
+
+  it('lists in pages: over 1,000 objects directly under the prefix and in one folder', async function () {
+    this.timeout(180_000);
+    const bucket = await createBucket(state, 'gss-pages');
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 1001; i++) {
+      files[`top-${i}.txt`] = `t${i}`;
+      files[`deep/er/f-${i}.txt`] = `d${i}`;
+    }
+    files['other/one.txt'] = 'one';
+    const src = source(files);
+    const env = syncEnv(state, src, `${bucket}/p`, { PLUGIN_CONCURRENCY: '32' }, 'proxy');
+    const first = await runSync(state, env);
+    assert.equal(first.code, 0, first.output);
+    await clearFaults(state);
+    const again = await runSync(state, { ...env, PLUGIN_DELETE: 'true' });
+    assert.equal(again.code, 0, again.output);
+    assert.match(summaryLine(again.output, 'unchanged'), /^2,?003 files/);
+    assert.match(summaryLine(again.output, 'uploaded'), /^0 files/);
+    assert.match(summaryLine(again.output, 'deleted'), /^0 objects/);
+    // p/ with a delimiter: 2 pages (1,001 objects); p/deep/: 2 pages; p/other/: 1.
+    assert.equal((await faultStats(state)).requests, 5);
   });
 
   it('uploads only the one changed file', async () => {
@@ -97,7 +121,7 @@ describe('gcs-static-sync e2e: sync', function () {
     assert.equal(r.code, 0, r.output);
     assert.match(summaryLine(r.output, 'uploaded'), /^1 file, /);
     const stats = await faultStats(state);
-    assert.equal(stats.requests, 2, 'one listing and one upload');
+    assert.equal(stats.requests, 5, 'the listing (4 requests) and one upload');
     const after = await readBucket(state, bucket);
     assert.equal(after.get('static/app/main.js')?.md5Hash, md5('console.log("main v2");\n'));
     for (const [name, o] of before) {
@@ -122,7 +146,7 @@ describe('gcs-static-sync e2e: sync', function () {
     assert.match(summaryLine(r.output, 'uploaded'), /^0 files/);
     assert.match(summaryLine(r.output, 'metadata updated'), /^7 files/);
     const stats = await faultStats(state);
-    assert.equal(stats.requests, 8, 'one listing and seven PATCH requests');
+    assert.equal(stats.requests, 11, 'the listing (4 requests) and seven PATCH requests');
     const after = await readBucket(state, bucket);
     for (const [name, o] of before) {
       const a = after.get(name);
