@@ -1,7 +1,7 @@
 // PLUGIN_* environment -> typed, validated settings. In this order: read the environment,
 // register secrets with the masker, decode Drone's encodings, apply defaults and validate
 // with ajv, run the plugin's own cross-setting checks. All problems are reported at once.
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { decodeSetting, showValue } from './decode.ts';
 import { type SettingIssue, SettingsError } from './errors.ts';
 import type { Masker } from './mask.ts';
@@ -13,6 +13,7 @@ import {
   variablesOf,
 } from './schema.ts';
 import { closest } from './suggest.ts';
+import { compileValidator } from './validator.ts';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -30,36 +31,12 @@ export interface LoadedSettings<T> {
   warnings: string[];
 }
 
-const OUR_KEYWORDS = ['secret', 'env', 'aliases', 'example', 'expected'] as const;
-
-const DURATION = /^(\d+(\.\d+)?(ms|s|m|h|d))+$|^\d+$/;
-
-function createAjv(): Ajv {
-  // allErrors to report everything at once; never `verbose`, which copies values (secrets) into errors.
-  const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, allowUnionTypes: true });
-  for (const keyword of OUR_KEYWORDS) ajv.addKeyword({ keyword });
-  ajv.addFormat('duration', DURATION);
-  ajv.addFormat('uri', (s: string) => {
-    try {
-      return Boolean(new URL(s).protocol);
-    } catch {
-      return false;
-    }
-  });
-  return ajv;
-}
-
 const compiled = new WeakMap<PluginSchema, ValidateFunction>();
 
 function validatorFor(schema: PluginSchema): ValidateFunction {
   let v = compiled.get(schema);
   if (!v) {
-    v = createAjv().compile({
-      type: 'object',
-      properties: schema.properties,
-      required: [...(schema.required ?? [])],
-      additionalProperties: false,
-    });
+    v = compileValidator(schema);
     compiled.set(schema, v);
   }
   return v;
