@@ -1,5 +1,7 @@
 // The per-cluster result table that ends a gke-deploy or rollback log.
+
 import type { ClusterResult, DeploySummary } from './summary.ts';
+import { renderColumns } from './text-table.ts';
 
 const RESULT_WORDS: Record<ClusterResult, string> = {
   deployed: 'deployed',
@@ -31,13 +33,5 @@ export function renderTable(summary: DeploySummary): string {
       ]);
     });
   }
-  const widths = rows[0]?.map((_, col) => Math.max(...rows.map((r) => (r[col] ?? '').length))) ?? [];
-  return rows
-    .map((r) =>
-      r
-        .map((cell, col) => cell.padEnd(widths[col] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
+  return renderColumns(rows);
 }

@@ -1,8 +1,10 @@
 // What to undo, decided for every cluster before anything changes: for each workload its
 // current revision and the revision to go back to (the previous one, a revision number, or
 // the one a Drone build deployed). Any workload without that target fails the whole plan.
+
 import type { ClusterTarget } from '../../common/kube/target.ts';
 import type { KubeObject } from '../../common/kube/workloads.ts';
+import { renderColumns } from '../../common/text-table.ts';
 import { describeRevision, type Revision, workloadKey } from './history.ts';
 
 export type Target =
@@ -81,13 +83,5 @@ export function renderPlan(entries: readonly PlanEntry[]): string {
         : describeRevision(e.target);
     rows.push([e.cluster.id, e.key, describeRevision(e.current), after]);
   }
-  const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length))) ?? [];
-  return rows
-    .map((r) =>
-      r
-        .map((cell, c) => cell.padEnd(widths[c] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
+  return renderColumns(rows);
 }
