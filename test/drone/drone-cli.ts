@@ -1,0 +1,137 @@
+// Builds drone-cli (`drone exec`) once per pinned version, the way test/testbed/tools.ts builds
+// the testbed's Go programs: the wrapper module test/drone/go/ pins the version (go.mod, with
+// drone-cli's own `replace` of github.com/docker/docker repeated, since a replace only counts in
+// the main module) and its checksums (go.sum); the binary goes to
+//   ${DRONE_GKE_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/drone-gke-plugins/tools}/drone-cli-<version>/drone
+//
+// Run as a script (`npx tsx test/drone/drone-cli.ts`) it builds it and prints the path.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { isAlive } from '../testbed/proc.ts';
+import { toolsCacheDir } from '../testbed/tools.ts';
+
+const MODULE_DIR = join(dirname(fileURLToPath(import.meta.url)), 'go');
+const MODULE = 'github.com/drone/drone-cli';
+const STAMP = '.complete';
+
+/** The drone-cli version that test/drone/go/go.mod requires. */
+export function droneCliVersion(): string {
+  const text = readFileSync(join(MODULE_DIR, 'go.mod'), 'utf8');
+  const m = /^\s*(?:require\s+)?github\.com\/drone\/drone-cli\s+(v\S+)/m.exec(text);
+  if (!m?.[1]) throw new Error(`test/drone/go/go.mod does not require ${MODULE}`);
+  return m[1];
+}
+
+export function droneCliPath(): string {
+  return join(toolsCacheDir(), `drone-cli-${droneCliVersion()}`, 'drone');
+}
+
+function isBuilt(): boolean {
+  return existsSync(droneCliPath()) && existsSync(join(dirname(droneCliPath()), STAMP));
+}
+
+function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('go', args, { cwd: MODULE_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? 1, out }));
+  });
+}
+
+/** `<dir>.lock`, so that two processes never build it at once; a dead owner's lock is taken over. */
+async function lock(dir: string, log: (line: string) => void): Promise<() => void> {
+  const lockDir = `${dir}.lock`;
+  let said = false;
+  for (;;) {
+    try {
+      mkdirSync(lockDir);
+      writeFileSync(join(lockDir, 'pid'), String(process.pid));
+      return () => rmSync(lockDir, { recursive: true, force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    let owner = 0;
+    try {
+      owner = Number(readFileSync(join(lockDir, 'pid'), 'utf8'));
+    } catch {
+      // being created or removed right now
+    }
+    if (owner > 0 && !isAlive(owner)) {
+      rmSync(lockDir, { recursive: true, force: true });
+      continue;
+    }
+    if (!said) {
+      log(`waiting for another process (pid ${owner || '?'}) that is building drone-cli…`);
+      said = true;
+    }
+    await sleep(1000);
+  }
+}
+
+/** The path of the `drone` binary, built first when the cache does not have it. */
+export async function ensureDroneCli(log: (line: string) => void = (l) => console.error(l)): Promise<string> {
+  if (isBuilt()) return droneCliPath();
+  const version = droneCliVersion();
+  const dir = dirname(droneCliPath());
+  mkdirSync(dirname(dir), { recursive: true });
+  const release = await lock(dir, log);
+  try {
+    if (isBuilt()) return droneCliPath();
+    const partial = `${dir}.partial-${process.pid}`;
+    rmSync(partial, { recursive: true, force: true });
+    mkdirSync(partial, { recursive: true });
+    log(`building drone-cli ${version} (first run only, about a minute)…`);
+    const started = Date.now();
+    const env = {
+      ...process.env,
+      // A go.work above the repository must not change what is built.
+      GOWORK: 'off',
+      // The checksum database has no entries for drone's modules; go.sum pins them instead.
+      GONOSUMDB: 'github.com/drone,github.com/drone-runners',
+    };
+    const r = await run(
+      [
+        'build',
+        '-trimpath',
+        '-buildvcs=false',
+        '-ldflags',
+        `-s -w -X main.version=${version.replace(/^v/, '')}`,
+        '-o',
+        join(partial, 'drone'),
+        `${MODULE}/drone`,
+      ],
+      env,
+    );
+    if (r.code !== 0) {
+      rmSync(partial, { recursive: true, force: true });
+      const tail = r.out.trimEnd().split('\n').slice(-30).join('\n');
+      throw new Error(`building drone-cli ${version} failed (go build exit ${r.code}):\n${tail}`);
+    }
+    writeFileSync(join(partial, STAMP), `${new Date().toISOString()}\n`);
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(partial, dir);
+    log(`built drone-cli ${version} in ${Math.round((Date.now() - started) / 1000)} s`);
+    return droneCliPath();
+  } finally {
+    release();
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  try {
+    console.log(await ensureDroneCli((line) => console.log(line)));
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exitCode = 1;
+  }
+}
