@@ -1,0 +1,140 @@
+// A real Drone run of examples/.drone.yml: drone-cli's `drone exec` (built from the Go module
+// proxy at the version test/drone/go/go.mod pins) on Podman's Docker API, the plugin images
+// of `npm run test:images`, against the testbed: two clusters, a bucket, the Slack sink.
+// The steps run in order and build on each other (scenario.ts).
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { useTestbed } from '../testbed/hooks.ts';
+import type { TestbedState } from '../testbed/state.ts';
+import { ensureDroneCli } from './drone-cli.ts';
+import { ensureImages } from './images.ts';
+import { droneRunner, type Runner, type RunResult, testbedSecrets } from './pipeline.ts';
+import { type PodmanService, startPodmanService } from './podman-service.ts';
+import {
+  BUCKET,
+  BUILDS,
+  bucketObjects,
+  PREFIX,
+  plainText,
+  resetTestbed,
+  rollouts,
+  SITE_FILES,
+  slackMessages,
+} from './scenario.ts';
+
+describe('examples/.drone.yml with drone exec on Podman', function () {
+  this.timeout(300_000);
+  let tb: TestbedState;
+  let service: PodmanService | undefined;
+  let runner: Runner | undefined;
+  const log = (line: string) => process.stderr.write(`      ${line}\n`);
+
+  before(async function () {
+    this.timeout(40 * 60_000); // cold: the testbed's tools, drone-cli, the images
+    tb = await useTestbed({ clusters: 2 });
+    const drone = await ensureDroneCli(log);
+    await ensureImages(log);
+    service = await startPodmanService();
+    runner = droneRunner(tb, { drone, dockerHost: service.dockerHost });
+    await resetTestbed(tb);
+  });
+
+  after(async () => {
+    runner?.dispose();
+    await service?.stop();
+  });
+
+  /** drone exec's output, and the Podman service's refusals, which drone exec does not print. */
+  const explain = (r: RunResult) => {
+    const refused = service
+      ? readFileSync(service.logFile, 'utf8')
+          .split('\n')
+          .filter((l) => /Request Failed|level=error/.test(l))
+          .slice(-10)
+          .join('\n')
+      : '';
+    return `exit ${r.code}\n${r.output}\n--- podman service ---\n${refused}`;
+  };
+
+  const secrets = () => Object.values(testbedSecrets(tb));
+  const assertNoSecrets = (r: RunResult) => {
+    for (const s of secrets()) assert.ok(!r.output.includes(s), 'a secret is in the build log');
+  };
+
+  it('tag v1: syncs the assets, deploys v1 to both clusters, tells Slack', async () => {
+    const r = await runner!.run(BUILDS.v1);
+    assert.equal(r.code, 0, explain(r));
+    // drone exec exits 0 when it never reached a container: the log must show every step.
+    for (const step of ['assets', 'deploy', 'notify'])
+      assert.match(r.output, new RegExp(`^\\[${step}:\\d+\\]`, 'm'));
+    for (const d of await rollouts(tb)) {
+      assert.equal(d.image, 'registry.local/app:v1', d.cluster);
+      assert.equal(d.ready, 3, d.cluster);
+    }
+    const objects = await bucketObjects(tb);
+    assert.deepEqual(
+      objects.map((o) => o.name),
+      SITE_FILES.map((f) => `${PREFIX}${f}`),
+    );
+    const byName = Object.fromEntries(objects.map((o) => [o.name.slice(PREFIX.length), o]));
+    assert.match(byName['index.html']?.contentType ?? '', /^text\/html/);
+    assert.equal(byName['index.html']?.cacheControl, 'public, max-age=60');
+    assert.match(byName['css/site.css']?.contentType ?? '', /^text\/css/);
+    assert.equal(byName['js/app.js']?.cacheControl, 'public, max-age=31536000, immutable');
+    assert.equal(byName['js/app.js']?.contentEncoding, 'gzip');
+    const messages = await slackMessages(tb);
+    assert.equal(messages.length, 1, JSON.stringify(messages));
+    const text = plainText(messages[0]!.raw);
+    assert.match(text, /succeeded|success/i, text);
+    assert.match(text, /registry\.local\/app:v1/, text);
+    assert.match(text, /asia-northeast1/, text);
+    assert.match(text, /us-central1/, text);
+    assertNoSecrets(r);
+    log(`v1: ${(r.ms / 1000).toFixed(1)} s`);
+  });
+
+  it('tag broken: the deploy fails, both clusters go back to v1 by themselves, Slack hears why', async () => {
+    const r = await runner!.run(BUILDS.broken);
+    assert.equal(r.code, 1, explain(r));
+    assert.match(r.output, /gke-deploy failed: the deploy failed and every changed cluster was rolled back/);
+    for (const d of await rollouts(tb)) {
+      assert.equal(d.image, 'registry.local/app:v1', d.cluster);
+      assert.equal(d.ready, 3, d.cluster);
+    }
+    const messages = await slackMessages(tb);
+    assert.equal(messages.length, 2, JSON.stringify(messages));
+    const failure = messages[1]!;
+    const text = plainText(failure.raw);
+    assert.match(text, /fail/i, text);
+    assert.match(text, /rolled back/i, text);
+    // The failed step, from DRONE_FAILED_STEPS, which Drone sets for the steps after a failure.
+    assert.match(text, /Failed steps?\s*:?\s*\n?\s*deploy\b/i, text);
+    assert.match(failure.text, /<!here>/, 'the mention goes into the top-level text');
+    assertNoSecrets(r);
+    log(`broken: ${(r.ms / 1000).toFixed(1)} s`);
+  });
+
+  it('tag v2: deploys v2 to both clusters', async () => {
+    const r = await runner!.run(BUILDS.v2);
+    assert.equal(r.code, 0, explain(r));
+    for (const d of await rollouts(tb)) assert.equal(d.image, 'registry.local/app:v2', d.cluster);
+    log(`v2: ${(r.ms / 1000).toFixed(1)} s`);
+  });
+
+  it('the rollback pipeline (target production) puts v1 back on both clusters and tells Slack', async () => {
+    const r = await runner!.run(BUILDS.rollback);
+    assert.equal(r.code, 0, explain(r));
+    assert.match(r.output, /^\[rollback:\d+\]/m);
+    for (const d of await rollouts(tb)) {
+      assert.equal(d.image, 'registry.local/app:v1', d.cluster);
+      assert.equal(d.ready, 3, d.cluster);
+    }
+    const messages = await slackMessages(tb);
+    assert.equal(messages.length, 4, JSON.stringify(messages.map((m) => m.text)));
+    const text = plainText(messages[3]!.raw);
+    assert.match(text, /rolled back/i, text);
+    assert.match(text, /registry\.local\/app:v1/, text);
+    assertNoSecrets(r);
+    log(`rollback: ${(r.ms / 1000).toFixed(1)} s (bucket ${BUCKET})`);
+  });
+});

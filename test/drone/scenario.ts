@@ -1,0 +1,143 @@
+// The story that `npm run test:drone` checks and `npm run demo` tells, on the testbed:
+//   1. tag v1      deploy: assets synced, both clusters on v1, Slack told
+//   2. tag broken  deploy: the rollout never becomes ready, gke-deploy rolls both clusters back
+//                  to v1 by itself, the step fails, Slack gets the failure with the failed step
+//   3. tag v2      deploy: both clusters on v2
+//   4. rollback    the rollback pipeline, target production: both clusters back on v1
+//
+// Step 4 runs with the event `custom`, not `rollback`: drone exec cannot say which build a
+// rollback goes back to (it sets DRONE_BUILD_PARENT=0, and every build it runs is number 0), and
+// the rollback plugin reads a rollback event with parent 0 as "go back to build 0", which every
+// revision claims. With another event it goes back one revision, as `drone build rollback` of
+// the previous build would; the clusters still come from `targets` through DRONE_DEPLOY_TO.
+import { execFile } from 'node:child_process';
+import { clearSlack, slackRequests } from '../testbed/servers/client.ts';
+import type { TestbedState } from '../testbed/state.ts';
+import type { Build } from './pipeline.ts';
+
+export const BUCKET = 'acme-web-assets';
+export const PREFIX = 'static/';
+export const NAMESPACE = 'web';
+export const SITE_FILES = ['css/site.css', 'index.html', 'js/app.js'];
+
+export const BUILDS = {
+  v1: { pipeline: 'deploy', event: 'tag', tag: 'v1' },
+  broken: { pipeline: 'deploy', event: 'tag', tag: 'broken' },
+  v2: { pipeline: 'deploy', event: 'tag', tag: 'v2' },
+  rollback: { pipeline: 'rollback', event: 'custom', deployTo: 'production' },
+} as const satisfies Record<string, Build>;
+
+function kubectl(tb: TestbedState, cluster: number, args: readonly string[]): Promise<string> {
+  const c = tb.clusters[cluster];
+  if (!c) throw new Error(`the testbed has no cluster ${cluster}`);
+  return new Promise((resolve, reject) => {
+    execFile(
+      tb.tools.kubectl as string,
+      [`--kubeconfig=${c.adminKubeconfig}`, ...args],
+      { timeout: 120_000 },
+      (err, stdout, stderr) =>
+        err ? reject(new Error(`kubectl ${args.join(' ')}: ${stderr}`)) : resolve(stdout),
+    );
+  });
+}
+
+/** A clean start: the bucket exists, the namespace is gone, the Slack sink has forgotten. */
+export async function resetTestbed(tb: TestbedState): Promise<void> {
+  const res = await fetch(`${tb.gcs.url}/storage/v1/b?project=${tb.project.id}`, {
+    method: 'POST',
+    body: JSON.stringify({ name: BUCKET }),
+    headers: { 'content-type': 'application/json' },
+  });
+  if (!res.ok && res.status !== 409)
+    throw new Error(`creating bucket ${BUCKET}: ${res.status} ${await res.text()}`);
+  for (const o of await bucketObjects(tb)) {
+    await fetch(`${tb.gcs.url}/storage/v1/b/${BUCKET}/o/${encodeURIComponent(o.name)}`, { method: 'DELETE' });
+  }
+  await Promise.all(
+    tb.clusters.map((_c, i) =>
+      kubectl(tb, i, [
+        'delete',
+        'namespace',
+        NAMESPACE,
+        '--ignore-not-found',
+        '--wait=true',
+        '--timeout=90s',
+      ]),
+    ),
+  );
+  await clearSlack(tb);
+}
+
+export interface Rollout {
+  cluster: string;
+  image: string | undefined;
+  ready: number;
+  replicas: number;
+}
+
+/** The web Deployment on every cluster. */
+export async function rollouts(tb: TestbedState): Promise<Rollout[]> {
+  return Promise.all(
+    tb.clusters.map(async (c, i) => {
+      const d = JSON.parse(
+        await kubectl(tb, i, ['-n', NAMESPACE, 'get', 'deployment', 'web', '-o', 'json']),
+      ) as {
+        spec: { replicas: number; template: { spec: { containers: { image: string }[] } } };
+        status: { readyReplicas?: number };
+      };
+      return {
+        cluster: `${c.location}/${c.name}`,
+        image: d.spec.template.spec.containers[0]?.image,
+        ready: d.status.readyReplicas ?? 0,
+        replicas: d.spec.replicas,
+      };
+    }),
+  );
+}
+
+export interface StoredObject {
+  name: string;
+  contentType?: string;
+  cacheControl?: string;
+  contentEncoding?: string;
+}
+
+export async function bucketObjects(tb: TestbedState): Promise<StoredObject[]> {
+  const res = await fetch(`${tb.gcs.url}/storage/v1/b/${BUCKET}/o?prefix=${PREFIX}`);
+  if (!res.ok) throw new Error(`listing gs://${BUCKET}/${PREFIX}: ${res.status} ${await res.text()}`);
+  const body = (await res.json()) as { items?: StoredObject[] };
+  return (body.items ?? []).sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export interface SlackMessage {
+  /** The top-level text, which is what a notification shows. */
+  text: string;
+  /** The whole payload as JSON text, for searching. */
+  raw: string;
+}
+
+export async function slackMessages(tb: TestbedState): Promise<SlackMessage[]> {
+  return (await slackRequests(tb)).map((r) => {
+    const body = (r.body ?? {}) as { text?: string };
+    return { text: body.text ?? '', raw: JSON.stringify(r.body ?? r.raw) };
+  });
+}
+
+/** The words of a Block Kit payload, without markup: what someone reading Slack sees. */
+export function plainText(raw: string): string {
+  const words: string[] = [];
+  const walk = (v: unknown, key = '') => {
+    if (typeof v === 'string') {
+      if (['text', 'value', 'fallback', 'title', 'pretext'].includes(key)) words.push(v);
+    } else if (Array.isArray(v)) {
+      for (const x of v) walk(x, key);
+    } else if (v && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) walk(x, k === 'text' && typeof x === 'object' ? '' : k);
+    }
+  };
+  walk(JSON.parse(raw));
+  return words
+    .join('\n')
+    .replace(/<([^|>]+)\|([^>]+)>/g, '$2')
+    .replace(/[*`]/g, '');
+}
