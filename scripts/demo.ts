@@ -1,38 +1,201 @@
-// The demo, for now: each plugin bundle answering --help, then refusing a bad setting the
-// way it would in a Drone log. The local end-to-end demo (testbed clusters, bucket, Slack
-// sink, deploy -> broken deploy -> automatic rollback) replaces this with issue #9.
+// `npm run demo`: the whole flow on this machine, in about two minutes once the tools are built.
+// It starts the local testbed (two GKE-like clusters, a Cloud Storage bucket, a Slack sink, all
+// on 127.0.0.1), then runs examples/.drone.yml as a team would see it run:
+//   1. tag v1      sync the assets, deploy v1 to both clusters, tell Slack
+//   2. tag broken  the rollout never gets ready: gke-deploy rolls both clusters back, Slack hears
+//   3. tag v2      deploy v2
+//   4. rollback    the rollback pipeline puts v1 back
+// and checks after each build that it happened. Exit 0 when everything happened as told.
+//
+// Through Drone (`drone exec` on Podman, with the plugin images) when Podman, Go and the images
+// are there; otherwise the bundles in dist/ run the same steps with the same settings.
+//   npm run demo [-- --drone | --bundles] [-- --stop]
+// --stop (or CI=true) stops the testbed at the end when the demo started it.
 import { spawnSync } from 'node:child_process';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { PLUGINS } from './plugins.ts';
+import { dirname } from 'node:path';
+import { type Build, bundleRunner, droneRunner, type Runner } from '../test/drone/pipeline.ts';
+import {
+  BUCKET,
+  BUILDS,
+  bucketObjects,
+  NAMESPACE,
+  PREFIX,
+  plainText,
+  resetTestbed,
+  rollouts,
+  slackMessages,
+} from '../test/drone/scenario.ts';
+import { startTestbed, stopTestbed } from '../test/testbed/cli.ts';
+import type { TestbedState } from '../test/testbed/state.ts';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const args = new Set(process.argv.slice(2));
+const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
+const dim = (s: string) => (process.stdout.isTTY ? `\x1b[2m${s}\x1b[0m` : s);
+const say = (s = '') => console.log(s);
+const problems: string[] = [];
+const check = (ok: boolean, what: string) => {
+  say(`  ${ok ? 'ok  ' : 'FAIL'} ${what}`);
+  if (!ok) problems.push(what);
+};
 
-function show(title: string, args: string[], env: Record<string, string>): number {
-  console.log(
-    `\n$ ${Object.entries(env)
-      .map(([k, v]) => `${k}=${JSON.stringify(v)} `)
-      .join('')}node ${args.join(' ')}`,
-  );
-  const r = spawnSync(process.execPath, args, {
-    stdio: 'inherit',
-    env: { PATH: process.env.PATH ?? '', ...env },
+function has(cmd: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+/** Drone and Podman when they can run here without building images (minutes); else the bundles. */
+async function chooseRunner(tb: TestbedState): Promise<{ runner: Runner; stop: () => Promise<void> }> {
+  const bundles = () => ({ runner: bundleRunner(tb), stop: async () => {} });
+  if (args.has('--bundles')) return bundles();
+  const why: string[] = [];
+  if (!has('podman')) why.push('podman is not installed');
+  if (!has('go')) why.push('go is not installed (drone-cli is built from source)');
+  if (why.length === 0) {
+    const { missingImages } = await import('../test/drone/images.ts');
+    const missing = await missingImages();
+    if (missing.length > 0)
+      why.push(`the images of ${missing.join(', ')} are not built (npm run test:images)`);
+  }
+  if (why.length > 0 && !args.has('--drone')) {
+    say(`Running the pipeline's steps as the bundles in dist/: ${why.join('; ')}.`);
+    say(dim('(the same steps and settings; npm run test:drone runs them through Drone)'));
+    return bundles();
+  }
+  const { ensureDroneCli } = await import('../test/drone/drone-cli.ts');
+  const { ensureImages } = await import('../test/drone/images.ts');
+  const { startPodmanService } = await import('../test/drone/podman-service.ts');
+  const drone = await ensureDroneCli((l) => say(dim(l)));
+  await ensureImages((l) => say(dim(l)));
+  const service = await startPodmanService();
+  say('Running the pipeline with drone exec on Podman, with the plugin images.');
+  return { runner: droneRunner(tb, { drone, dockerHost: service.dockerHost }), stop: service.stop };
+}
+
+function commandOf(runner: Runner, b: Build): string {
+  if (runner.kind === 'bundles') {
+    return `(${b.pipeline} pipeline, event ${b.event}${b.tag ? `, tag ${b.tag}` : ''}${b.deployTo ? `, target ${b.deployTo}` : ''})`;
+  }
+  return [
+    ...(b.tag ? [`DRONE_TAG=${b.tag}`] : []),
+    `drone exec --pipeline ${b.pipeline} --event ${b.event}`,
+    ...(b.deployTo ? [`--deploy-to ${b.deployTo}`] : []),
+    '--trusted --secret-file secrets.env --env-file testbed.env .drone.yml',
+  ].join(' ');
+}
+
+async function build(runner: Runner, title: string, b: Build): Promise<number> {
+  say();
+  say(bold(`== ${title}`));
+  say(dim(`$ ${commandOf(runner, b)}`));
+  const r = await runner.run(b, (line) => {
+    // The testbed's endpoints are global settings; plugins without them say so once. Noise here.
+    if (!/unknown setting "(gke_endpoint|storage_endpoint|token_url)"/.test(line)) say(dim(`  ${line}`));
   });
-  console.log(`(${title}: exit code ${r.status})`);
-  return r.status ?? 1;
+  say(`  -> exit ${r.code} after ${(r.ms / 1000).toFixed(1)} s`);
+  return r.code;
 }
 
-let unexpected = 0;
-for (const name of PLUGINS) {
-  const entry = join('dist', name, 'index.js');
-  console.log(`\n======== ${name} ========`);
-  if (show('help', [entry, '--help'], {}) !== 0) unexpected++;
-  const bad = { PLUGIN_TIMEOUT: 'soon', PLUGIN_DRY_RUN: 'yes', PLUGIN_WAIT_SECOND: '60' };
-  if (show('bad settings, as a Drone step would show them', [entry], bad) !== 1) unexpected++;
+async function expectClusters(tb: TestbedState, image: string): Promise<void> {
+  for (const d of await rollouts(tb)) {
+    check(
+      d.image === image && d.ready === d.replicas,
+      `${d.cluster}: ${d.image}, ${d.ready}/${d.replicas} ready`,
+    );
+  }
 }
-process.chdir(root);
-if (unexpected > 0) {
-  console.error(`\ndemo: ${unexpected} command(s) did not exit as expected`);
-  process.exit(1);
+
+async function lastSlack(tb: TestbedState, count: number, pattern: RegExp, what: string): Promise<void> {
+  const messages = await slackMessages(tb);
+  const last = messages.at(-1);
+  const headline = last ? plainText(last.raw).split('\n')[0] : '(nothing)';
+  check(
+    messages.length === count && last !== undefined && pattern.test(plainText(last.raw)),
+    `Slack: ${what}: "${headline}"`,
+  );
 }
-console.log('\ndemo: done. The full local pipeline demo arrives with issue #9.');
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  say(bold('drone-gke-plugins demo'));
+  say('A web service on two GKE clusters (asia-northeast1, us-central1), its static assets in a');
+  say('bucket, its team on Slack: all of it local (the testbed), driven by examples/.drone.yml.');
+  say();
+  say(bold('== Starting the testbed'));
+  const tb = await startTestbed({ clusters: 2, log: (l) => say(dim(`  ${l}`)) });
+  const startedHere = tb.ownerPid === process.pid;
+  await resetTestbed(tb);
+  say(`  bucket gs://${BUCKET}, namespace ${NAMESPACE} removed from both clusters, Slack sink emptied`);
+  say();
+  const { runner, stop } = await chooseRunner(tb);
+  try {
+    let code = await build(
+      runner,
+      '1. Tag v1: sync the assets, deploy v1 to both clusters, notify',
+      BUILDS.v1,
+    );
+    check(code === 0, 'the build passed');
+    await expectClusters(tb, 'registry.local/app:v1');
+    const objects = await bucketObjects(tb);
+    check(
+      objects.length === 3,
+      `bucket: ${objects.map((o) => `${o.name} (${o.cacheControl ?? '-'})`).join(', ')}`,
+    );
+    await lastSlack(tb, 1, /registry\.local\/app:v1/, 'success');
+
+    code = await build(runner, '2. Tag broken: a v2 whose pods never get ready', BUILDS.broken);
+    check(code !== 0, 'the build failed (the deploy step)');
+    await expectClusters(tb, 'registry.local/app:v1');
+    say(dim('  gke-deploy noticed the stalled rollout and rolled both clusters back to v1 by itself'));
+    await lastSlack(tb, 2, /rolled back/i, 'failure, rolled back, failed step named');
+
+    code = await build(runner, '3. Tag v2 (fixed): deploy v2', BUILDS.v2);
+    check(code === 0, 'the build passed');
+    await expectClusters(tb, 'registry.local/app:v2');
+    await lastSlack(tb, 3, /registry\.local\/app:v2/, 'success');
+
+    code = await build(runner, '4. v2 misbehaves: the rollback pipeline, target production', BUILDS.rollback);
+    check(code === 0, 'the rollback passed');
+    await expectClusters(tb, 'registry.local/app:v1');
+    await lastSlack(tb, 4, /rolled back/i, 'rolled back');
+  } finally {
+    runner.dispose();
+    await stop();
+  }
+
+  say();
+  say(bold('== What Slack received'));
+  for (const [i, m] of (await slackMessages(tb)).entries()) {
+    say(`  --- message ${i + 1}`);
+    for (const line of plainText(m.raw).split('\n').slice(0, 14)) say(`  ${line}`);
+  }
+
+  const kubectlDir = dirname(tb.tools.kubectl as string);
+  const ctx = tb.clusters[0]?.context ?? '';
+  say();
+  say(bold('== Look around'));
+  say('  eval "$(npx tsx test/testbed/cli.ts env)"');
+  say(`  export PATH="${kubectlDir}:$PATH"`);
+  say(`  kubectl --context ${ctx} -n ${NAMESPACE} get deployments,pods`);
+  say(`  kubectl --context ${ctx} -n ${NAMESPACE} rollout history deployment/web`);
+  say(`  curl -s "$TESTBED_GCS_ENDPOINT/storage/v1/b/${BUCKET}/o?prefix=${PREFIX}"`);
+  say(`  curl -s ${tb.slack.requestsUrl}`);
+  say('  Stop it all: npx tsx test/testbed/cli.ts down');
+
+  const stopNow = args.has('--stop') || process.env['CI'] === 'true';
+  if (stopNow && startedHere) {
+    await stopTestbed();
+    say(dim('  (the testbed was stopped: --stop or CI)'));
+  }
+  say();
+  if (problems.length > 0) {
+    say(bold(`demo: ${problems.length} thing(s) did not happen as told:`));
+    for (const p of problems) say(`  - ${p}`);
+    process.exitCode = 1;
+    return;
+  }
+  say(bold(`demo: everything happened as told, in ${Math.round((Date.now() - started) / 1000)} s.`));
+}
+
+main().catch((err: unknown) => {
+  console.error(`demo failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exitCode = 1;
+});
