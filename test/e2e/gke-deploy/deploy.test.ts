@@ -247,4 +247,59 @@ describe('gke-deploy against two clusters', function () {
       for (const cluster of [0, 1]) assert.equal(await namespaceExists(tb, cluster, ns), false);
     });
   });
+
+  describe('credentials', () => {
+    it('workload identity: an external_account config in token (STS exchange through its own token_url)', async () => {
+      const ns = uniqueNamespace();
+      const r = await deploy(ns, workspace('web'), 1, 'v1', {
+        PLUGIN_TOKEN: readFileSync(tb.credentials.externalAccountFile, 'utf8'),
+        PLUGIN_PROJECT: tb.project.id,
+      });
+      assert.equal(r.code, 0, r.output);
+      assert.match(r.stdout, /authenticated as \/\/iam\.googleapis\.com\//);
+      assert.equal((await deploymentOf(tb, 0, ns)).image, 'registry.local/app:v1');
+    });
+
+    it('Application Default Credentials from GOOGLE_APPLICATION_CREDENTIALS when token is not set', async () => {
+      const ns = uniqueNamespace();
+      const r = await deploy(ns, workspace('web'), 1, 'v1', {
+        PLUGIN_TOKEN: '',
+        GOOGLE_APPLICATION_CREDENTIALS: tb.credentials.serviceAccountKeyFile,
+      });
+      assert.equal(r.code, 0, r.output);
+      assert.match(r.stdout, /authenticated as Application Default Credentials/);
+      assert.equal((await deploymentOf(tb, 1, ns)).image, 'registry.local/app:v1');
+    });
+
+    it('a key the token endpoint refuses: a clear error, nothing applied', async () => {
+      const ns = uniqueNamespace();
+      const key = JSON.parse(serviceAccountKey(tb)) as Record<string, string>;
+      const { generateKeyPairSync } = await import('node:crypto');
+      const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({
+        type: 'pkcs8',
+        format: 'pem',
+      });
+      const forged = JSON.stringify({ ...key, private_key: String(other) });
+      const r = await deploy(ns, workspace('web'), 1, 'v1', { PLUGIN_TOKEN: forged });
+      assert.equal(r.code, 1, r.output);
+      assert.match(r.stderr, /could not get a Google access token for testbed-deployer@/);
+      for (const cluster of [0, 1]) assert.equal(await namespaceExists(tb, cluster, ns), false);
+      assertNoLeaks(r.output, [forged]);
+    });
+  });
+
+  it('never prints a secret manifest, not even when the API server rejects it', async () => {
+    const ns = uniqueNamespace();
+    const ws = workspace('web');
+    writeFileSync(
+      join(ws, '.kube.sec.yml'),
+      'apiVersion: v1\nkind: Secret\nmetadata:\n  name: web-secrets\ndata:\n  cert: {{.SECRET_BASE64_CERT}}\n',
+    );
+    const bad = 'canary-not-base64-!!-9f8e7d6c';
+    const r = await deploy(ns, ws, 1, 'v1', { SECRET_BASE64_CERT: bad, PLUGIN_VERBOSE: 'true' });
+    assert.equal(r.code, 1, r.output);
+    assert.match(r.stderr, /preflight failed on 2 of 2 cluster\(s\); nothing was applied anywhere/);
+    assert.match(r.stderr, /\(output hidden\)/);
+    assertNoLeaks(r.output, [bad, serviceAccountKey(tb)]);
+  });
 });
