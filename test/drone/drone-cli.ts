@@ -90,7 +90,7 @@ export async function ensureDroneCli(log: (line: string) => void = (l) => consol
     const partial = `${dir}.partial-${process.pid}`;
     rmSync(partial, { recursive: true, force: true });
     mkdirSync(partial, { recursive: true });
-    log(`building drone-cli ${version} (first run only, about a minute)…`);
+    log(`building drone-cli ${version} (first run only, one to four minutes)…`);
     const started = Date.now();
     const env = {
       ...process.env,
