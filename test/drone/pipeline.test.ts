@@ -4,6 +4,7 @@
 // The steps run in order and build on each other (scenario.ts).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { ensurePackages } from '../../scripts/images/podman.ts';
 import { useTestbed } from '../testbed/hooks.ts';
 import type { TestbedState } from '../testbed/state.ts';
 import { ensureDroneCli } from './drone-cli.ts';
@@ -31,6 +32,7 @@ describe('examples/.drone.yml with drone exec on Podman', function () {
 
   before(async function () {
     this.timeout(40 * 60_000); // cold: the testbed's tools, drone-cli, the images
+    await ensurePackages(log);
     tb = await useTestbed({ clusters: 2 });
     const drone = await ensureDroneCli(log);
     await ensureImages(log);
