@@ -38,6 +38,20 @@ export function runtimeBase(): string {
   return base.ref;
 }
 
+/** The repository's web address for org.opencontainers.image.source (none without a remote). */
+function source(): string {
+  try {
+    const url = execFileSync('git', ['remote', 'get-url', 'origin'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+    return url.replace(/^git@([^:]+):/, 'https://$1/').replace(/\.git$/, '');
+  } catch {
+    return '';
+  }
+}
+
 function revision(): string {
   try {
     return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
@@ -72,6 +86,8 @@ export async function buildImage(
     `VERSION=${VERSION}`,
     '--build-arg',
     `REVISION=${revision()}`,
+    '--build-arg',
+    `SOURCE=${source()}`,
   ];
   if (DOCKERFILE[plugin] === 'Dockerfile.deploy') {
     // The stand-in's kubectl is the testbed's build from source, not the release binary the
