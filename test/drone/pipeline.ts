@@ -47,7 +47,7 @@ export interface Build {
 
 export interface RunResult {
   code: number;
-  /** Everything printed, step lines prefixed with `[step:N]` as drone exec prints them. */
+  /** Everything printed; step lines as drone exec prints them: `[<step>:<line of the build>] …`. */
   output: string;
   ms: number;
 }
@@ -121,7 +121,8 @@ function spawnLines(
     env: NodeJS.ProcessEnv;
     timeoutMs: number;
     onLine?: (line: string) => void;
-    prefix?: string;
+    /** Called for each line, returns its prefix. */
+    prefix?: () => string;
   },
 ): Promise<{ code: number; output: string }> {
   return new Promise((resolvePromise, reject) => {
@@ -133,7 +134,7 @@ function spawnLines(
       const lines = partial.split('\n');
       partial = lines.pop() ?? '';
       for (const l of lines) {
-        const line = `${opts.prefix ?? ''}${l}`;
+        const line = `${opts.prefix?.() ?? ''}${l}`;
         output += `${line}\n`;
         opts.onLine?.(line);
       }
@@ -145,8 +146,9 @@ function spawnLines(
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (partial !== '') {
-        output += `${opts.prefix ?? ''}${partial}\n`;
-        opts.onLine?.(`${opts.prefix ?? ''}${partial}`);
+        const line = `${opts.prefix?.() ?? ''}${partial}`;
+        output += `${line}\n`;
+        opts.onLine?.(line);
       }
       resolvePromise({ code: code ?? (signal ? 128 : 1), output });
     });
@@ -310,6 +312,7 @@ export function bundleRunner(tb: TestbedState): Runner {
       const pipeline = readPipelines(text).find((p) => p.name === build.pipeline);
       if (!pipeline) throw new Error(`examples/.drone.yml has no pipeline ${build.pipeline}`);
       let output = '';
+      let lineNo = 0;
       const failed: string[] = [];
       const say = (line: string) => {
         output += `${line}\n`;
@@ -345,7 +348,7 @@ export function bundleRunner(tb: TestbedState): Runner {
           env,
           timeoutMs: 600_000,
           onLine: say,
-          prefix: `[${step.name}:${i + 1}] `,
+          prefix: () => `[${step.name}:${++lineNo}] `,
         });
         if (r.code !== 0) failed.push(step.name);
       }
