@@ -3,13 +3,14 @@
 // of `npm run test:images`, against the testbed: two clusters, a bucket, the Slack sink.
 // The steps run in order and build on each other (scenario.ts).
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { ensurePackages } from '../../scripts/images/podman.ts';
 import { useTestbed } from '../testbed/hooks.ts';
 import type { TestbedState } from '../testbed/state.ts';
 import { ensureDroneCli } from './drone-cli.ts';
 import { ensureImages } from './images.ts';
-import { droneRunner, type Runner, type RunResult, testbedSecrets } from './pipeline.ts';
+import { droneRunner, PIPELINE_FILE, type Runner, type RunResult, testbedSecrets } from './pipeline.ts';
 import { type PodmanService, startPodmanService } from './podman-service.ts';
 import {
   BUCKET,
@@ -28,13 +29,14 @@ describe('examples/.drone.yml with drone exec on Podman', function () {
   let tb: TestbedState;
   let service: PodmanService | undefined;
   let runner: Runner | undefined;
+  let drone = '';
   const log = (line: string) => process.stderr.write(`      ${line}\n`);
 
   before(async function () {
     this.timeout(40 * 60_000); // cold: the testbed's tools, drone-cli, the images
     await ensurePackages(log);
     tb = await useTestbed({ clusters: 2 });
-    const drone = await ensureDroneCli(log);
+    drone = await ensureDroneCli(log);
     await ensureImages(log);
     service = await startPodmanService();
     runner = droneRunner(tb, { drone, dockerHost: service.dockerHost });
@@ -62,6 +64,19 @@ describe('examples/.drone.yml with drone exec on Podman', function () {
   const assertNoSecrets = (r: RunResult) => {
     for (const s of secrets()) assert.ok(!r.output.includes(s), 'a secret is in the build log');
   };
+
+  it('drone lint accepts the file for a trusted repository, and only for one (network_mode: host)', () => {
+    const lint = (...flags: string[]) =>
+      spawnSync(drone, ['lint', ...flags, PIPELINE_FILE], {
+        encoding: 'utf8',
+        env: { PATH: process.env['PATH'] },
+      });
+    const trusted = lint('--trusted');
+    assert.equal(trusted.status, 0, trusted.stderr + trusted.stdout);
+    const untrusted = lint();
+    assert.notEqual(untrusted.status, 0);
+    assert.match(untrusted.stderr + untrusted.stdout, /untrusted repositories cannot configure network_mode/);
+  });
 
   it('tag v1: syncs the assets, deploys v1 to both clusters, tells Slack', async () => {
     const r = await runner!.run(BUILDS.v1);
