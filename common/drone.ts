@@ -90,7 +90,8 @@ export function readDroneContext(env: Env): DroneContext {
       created: int(env, 'DRONE_BUILD_CREATED'),
       started: int(env, 'DRONE_BUILD_STARTED'),
       finished: int(env, 'DRONE_BUILD_FINISHED'),
-      parent: int(env, 'DRONE_BUILD_PARENT'),
+      // Drone writes 0 for a build without a parent; build numbers start at 1.
+      parent: int(env, 'DRONE_BUILD_PARENT') || undefined,
     },
     stage: {
       name: str(env, 'DRONE_STAGE_NAME'),

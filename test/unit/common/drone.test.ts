@@ -47,6 +47,10 @@ describe('readDroneContext', () => {
     assert.equal(ctx.build.parent, 41);
   });
 
+  it('reads DRONE_BUILD_PARENT=0 (what Drone writes for no parent) as no parent', () => {
+    assert.equal(readDroneContext({ ...base, DRONE_BUILD_PARENT: '0' }).build.parent, undefined);
+  });
+
   it('leaves numbers undefined when absent or not numbers', () => {
     const ctx = readDroneContext({ DRONE_BUILD_NUMBER: 'x' });
     assert.equal(ctx.build.number, undefined);
