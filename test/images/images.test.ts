@@ -3,13 +3,14 @@
 // PLUGIN_* environment, the workspace mounted as the working folder, host networking (the
 // testbed listens on 127.0.0.1), a read-only root filesystem with a tmpfs /tmp.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, copyFileSync, cpSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildAll, DOCKERFILE, imageRef, runtimeBase, VERSION } from '../../scripts/images/build.ts';
 import { ensurePackages, podmanOk } from '../../scripts/images/podman.ts';
-import { PLUGINS } from '../../scripts/plugins.ts';
+import { loadSchema, PLUGINS, type PluginName } from '../../scripts/plugins.ts';
 import { deploymentOf, FIXTURES, serviceAccountKey, uniqueNamespace } from '../e2e/gke-deploy/harness.ts';
-import { assertNoLeaks } from '../helpers/canary.ts';
+import { assertNoLeaks, makeCanaries, serviceAccountShape } from '../helpers/canary.ts';
 import { useTestbed } from '../testbed/hooks.ts';
 import { createBucket, listObjectNames, slackRequests } from '../testbed/servers/client.ts';
 import type { TestbedState } from '../testbed/state.ts';
@@ -41,7 +42,9 @@ describe('container images (podman, stand-in bases)', function () {
       it('runs as the non-root user 65532, exec-form entrypoint, OCI labels', async () => {
         const img = await inspect(ref);
         assert.equal(img.Config.User, '65532:65532');
-        assert.deepEqual(img.Config.Entrypoint, ['/nodejs/bin/node', '/opt/plugin/index.js']);
+        const flags =
+          plugin === 'gcs-static-sync' ? ['--disable-warning=DEP0040', '--disable-warning=DEP0169'] : [];
+        assert.deepEqual(img.Config.Entrypoint, ['/nodejs/bin/node', ...flags, '/opt/plugin/index.js']);
         const labels = img.Config.Labels ?? {};
         assert.equal(labels['org.opencontainers.image.version'], VERSION);
         assert.match(labels['org.opencontainers.image.revision'] ?? '', /^[0-9a-f]{40}$/);
@@ -198,11 +201,73 @@ describe('container images (podman, stand-in bases)', function () {
       });
       assert.equal(r.code, 0, out(r));
       assertNoLeaks(`${r.stdout}\n${r.stderr}`, [serviceAccountKey(tb)]);
+      assert.doesNotMatch(r.stderr, /Warning/, r.stderr);
       const local = (readdirSync(join(ws, 'public'), { recursive: true }) as string[])
         .filter((f) => statSync(join(ws, 'public', f)).isFile())
         .sort();
       assert.ok(local.length > 0);
       assert.deepEqual((await listObjectNames(tb, bucket)).sort(), local);
+    });
+
+    it('secret canaries: no image prints a secret on its failure paths', async () => {
+      const shapes = {
+        token: serviceAccountShape,
+        webhook: (c: string) => `http://127.0.0.1:9/services/T0/B0/${c}`,
+        kubeconfig: (c: string) =>
+          `apiVersion: v1\nkind: Config\nusers:\n- name: u\n  user:\n    token: ${c}\n`,
+      };
+      const ws = openDir('ws');
+      cpSync(join(FIXTURES, 'web'), ws, { recursive: true });
+      openTree(ws);
+      const cases: [string, PluginName, Record<string, string>, string[]][] = [];
+      for (const plugin of PLUGINS) {
+        const c = makeCanaries(await loadSchema(plugin), shapes);
+        // Every secret at once: conflicting or unusable settings, reported without values.
+        cases.push([`${plugin}, every secret setting`, plugin, { ...BUILD_ENV, ...c.env }, c.secrets]);
+      }
+      // Past the settings: a key that cannot sign, on the way to the clusters and the bucket.
+      const key = serviceAccountShape(`canarytoken${randomBytes(9).toString('hex')}`);
+      for (const plugin of ['gke-deploy', 'rollback'] as const) {
+        const render: Record<string, string> =
+          plugin === 'gke-deploy'
+            ? { PLUGIN_VARS: JSON.stringify({ app: 'web', tag: 'v1', deadline: 6 }), SECRET_API_TOKEN: 'x' }
+            : {};
+        const env = { ...gke(uniqueNamespace('cn')), ...render, PLUGIN_TOKEN: key };
+        cases.push([`${plugin}, a key that cannot sign`, plugin, env, [key]]);
+      }
+      const bucket = await createBucket(tb, 'cn');
+      const sync = {
+        PLUGIN_SOURCE: '.',
+        PLUGIN_TARGET: bucket,
+        PLUGIN_STORAGE_ENDPOINT: tb.gcs.url,
+        PLUGIN_TOKEN_URL: tb.gke.tokenUrl,
+        PLUGIN_TOKEN: key,
+      };
+      cases.push(['gcs-static-sync, a key it never needs', 'gcs-static-sync', sync, [key]]);
+      const hook = makeCanaries(await loadSchema('slack-notify'), shapes);
+      cases.push([
+        'slack-notify, a webhook that refuses',
+        'slack-notify',
+        { ...BUILD_ENV, ...hook.env },
+        hook.secrets,
+      ]);
+      const loud: Record<PluginName, Record<string, string>> = {
+        'gke-deploy': { PLUGIN_VERBOSE: 'true' },
+        rollback: {},
+        'gcs-static-sync': { PLUGIN_DEBUG: 'true' },
+        // Connection refused is retried until the timeout: keep it short.
+        'slack-notify': { PLUGIN_DEBUG: 'true', PLUGIN_TIMEOUT: '3s' },
+      };
+      for (const [name, plugin, env, secrets] of cases) {
+        const r = await runImage(imageRef(plugin), {
+          workspace: ws,
+          ca,
+          env: { ...env, ...loud[plugin] },
+        });
+        assert.ok(r.stdout.length + r.stderr.length > 0, `${name}: no output`);
+        assertNoLeaks(`${r.stdout}\n${r.stderr}`, secrets);
+        log(`${name}: exit ${r.code}, ${r.stderr.trim().split('\n')[0]?.slice(0, 110)}`);
+      }
     });
 
     it('slack-notify posts to the Slack sink', async () => {
