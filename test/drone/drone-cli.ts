@@ -8,10 +8,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { isAlive } from '../testbed/proc.ts';
-import { toolsCacheDir } from '../testbed/tools.ts';
+import { lock, toolsCacheDir } from '../testbed/tools.ts';
 
 const MODULE_DIR = join(dirname(fileURLToPath(import.meta.url)), 'go');
 const MODULE = 'github.com/drone/drone-cli';
@@ -48,43 +46,13 @@ function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; ou
   });
 }
 
-/** `<dir>.lock`, so that two processes never build it at once; a dead owner's lock is taken over. */
-async function lock(dir: string, log: (line: string) => void): Promise<() => void> {
-  const lockDir = `${dir}.lock`;
-  let said = false;
-  for (;;) {
-    try {
-      mkdirSync(lockDir);
-      writeFileSync(join(lockDir, 'pid'), String(process.pid));
-      return () => rmSync(lockDir, { recursive: true, force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    let owner = 0;
-    try {
-      owner = Number(readFileSync(join(lockDir, 'pid'), 'utf8'));
-    } catch {
-      // being created or removed right now
-    }
-    if (owner > 0 && !isAlive(owner)) {
-      rmSync(lockDir, { recursive: true, force: true });
-      continue;
-    }
-    if (!said) {
-      log(`waiting for another process (pid ${owner || '?'}) that is building drone-cli…`);
-      said = true;
-    }
-    await sleep(1000);
-  }
-}
-
 /** The path of the `drone` binary, built first when the cache does not have it. */
 export async function ensureDroneCli(log: (line: string) => void = (l) => console.error(l)): Promise<string> {
   if (isBuilt()) return droneCliPath();
   const version = droneCliVersion();
   const dir = dirname(droneCliPath());
   mkdirSync(dirname(dir), { recursive: true });
-  const release = await lock(dir, log);
+  const release = await lock(dir, 'drone-cli', log);
   try {
     if (isBuilt()) return droneCliPath();
     const partial = `${dir}.partial-${process.pid}`;

@@ -179,7 +179,7 @@ async function goVersion(): Promise<string> {
  * Takes `<dir>.lock` so that two processes do not build the same tool at once; a lock left by
  * a dead process is taken over. Returns the release function.
  */
-async function lock(dir: string, what: string, log: (line: string) => void): Promise<() => void> {
+export async function lock(dir: string, what: string, log: (line: string) => void): Promise<() => void> {
   const lockDir = `${dir}.lock`;
   let said = false;
   for (;;) {
