@@ -19,6 +19,7 @@ export interface JsonSchema {
   format?: string;
   items?: JsonSchema;
   minItems?: number;
+  minProperties?: number;
   maxItems?: number;
   uniqueItems?: boolean;
   properties?: Record<string, JsonSchema>;

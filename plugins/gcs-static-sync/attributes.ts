@@ -19,7 +19,8 @@ export interface ObjectAttributes {
 }
 
 export interface AttributeSettings {
-  cacheControl?: string | Record<string, string> | undefined;
+  /** One value; a map (matched in its key order); or a list of maps (matched in list order). */
+  cacheControl?: string | Record<string, string> | Record<string, string>[] | undefined;
   gzip?: readonly string[] | undefined;
   contentType?: Readonly<Record<string, string>> | undefined;
   metadata?: Readonly<Record<string, string>> | undefined;
@@ -49,9 +50,12 @@ export function createAttributeRules(s: AttributeSettings): (path: string) => Ob
   );
   const gzip = new Set((s.gzip ?? []).map(normaliseExtension));
   const cache = s.cacheControl;
-  // Object.entries keeps the written order (except for keys that are integers, which no glob is).
-  const cacheRules =
-    typeof cache === 'object' ? Object.entries(cache).map(([g, v]) => [compileGlob(g), v] as const) : [];
+  // A list keeps the written order through Drone; a map arrives with its keys sorted (Drone
+  // encodes maps with Go's encoding/json), and Object.entries keeps that order.
+  const ordered = Array.isArray(cache)
+    ? cache.flatMap((rule) => Object.entries(rule))
+    : Object.entries(cache ?? {});
+  const cacheRules = typeof cache === 'object' ? ordered.map(([g, v]) => [compileGlob(g), v] as const) : [];
   const metadata = { ...(s.metadata ?? {}) };
   return (path) => {
     const ext = extensionOf(path);

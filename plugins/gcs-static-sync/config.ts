@@ -84,8 +84,11 @@ export function resolveConfig(
   const cache = s.cache_control;
   if (typeof cache === 'string' && cache.trim() === '') issue('cache_control', 'is empty');
   if (typeof cache === 'object') {
-    if (Object.keys(cache).length === 0) issue('cache_control', 'the map is empty: give at least one glob');
-    for (const [glob, value] of Object.entries(cache)) {
+    const rules = Array.isArray(cache)
+      ? cache.flatMap((rule) => Object.entries(rule))
+      : Object.entries(cache);
+    if (rules.length === 0) issue('cache_control', 'has no rules: give at least one glob');
+    for (const [glob, value] of rules) {
       if (glob.trim() === '') issue('cache_control', 'a glob is empty');
       if (value.trim() === '') issue('cache_control', `the value for "${glob}" is empty`);
     }

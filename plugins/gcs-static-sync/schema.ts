@@ -36,10 +36,12 @@ export const schema = {
         'Extensions of files to store gzip-compressed with Content-Encoding: gzip. Their source MD5 is kept in custom metadata, so an unchanged file is not uploaded again.',
     },
     cache_control: {
-      type: ['string', 'object'],
+      type: ['string', 'object', 'array'],
       additionalProperties: { type: 'string' },
+      items: { type: 'object', additionalProperties: { type: 'string' }, minProperties: 1 },
+      expected: 'a Cache-Control value, a map glob -> value, or a list of such maps',
       description:
-        'Cache-Control for uploaded objects: one value, or a map glob -> value where the first matching glob (in written order) wins; files that match no glob get none.',
+        'Cache-Control for uploaded objects: one value for all; or rules glob -> value where the first matching glob wins, files that match none getting no Cache-Control. Write the rules as a list (`- "*.html": no-cache`) to fix their order: Drone passes a map with its keys sorted, so a map is matched in sorted order.',
     },
     metadata: {
       type: 'object',

@@ -22,6 +22,27 @@ describe('gcs-static-sync: object attributes', () => {
     assert.equal(rules('data.unknownext').contentType, 'application/octet-stream');
   });
 
+  it('cache_control as a list keeps its order through Drone, which sorts the keys of a map', async () => {
+    const { loadSettings } = await import('../../../../common/settings.ts');
+    const { Masker } = await import('../../../../common/mask.ts');
+    const { schema } = await import('../../../../plugins/gcs-static-sync/schema.ts');
+    // How Drone writes the YAML list `- "**": ...` / `- "*.html": ...` (a list of maps: JSON, in order).
+    const env = {
+      PLUGIN_SOURCE: 'dist',
+      PLUGIN_TARGET: 'bucket/p',
+      PLUGIN_CACHE_CONTROL: '[{"static/**":"immutable"},{"**":"max-age=300"}]',
+    };
+    const { settings } = loadSettings<{ cache_control: Record<string, string>[] }>(schema, env, {
+      masker: new Masker(),
+    });
+    const rules = createAttributeRules({ cacheControl: settings.cache_control });
+    assert.equal(rules('static/app.js').cacheControl, 'immutable');
+    assert.equal(rules('index.html').cacheControl, 'max-age=300');
+    // The same rules as a map, as Drone passes it (keys sorted: "**" before "static/**"): the catch-all wins.
+    const map = createAttributeRules({ cacheControl: { '**': 'max-age=300', 'static/**': 'immutable' } });
+    assert.equal(map('static/app.js').cacheControl, 'max-age=300');
+  });
+
   it('cache_control map: the first matching glob in written order wins; no match, no header', () => {
     const first = createAttributeRules({
       cacheControl: {
