@@ -63,7 +63,8 @@ export function decodeSetting(raw: string, spec: JsonSchema, secret: boolean): D
     if (r.ok && !Array.isArray(r.value)) return { ok: false, problem: 'expected a JSON array' };
     return r;
   }
-  if (types.has('array')) {
+  // A setting that takes a string or a list reads a non-JSON value as the string.
+  if (types.has('array') && !types.has('string')) {
     const itemTypes = spec.items ? acceptedTypes(spec.items) : new Set(['string']);
     const items: unknown[] = [];
     for (const part of raw.split(',')) {

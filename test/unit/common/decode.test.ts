@@ -67,6 +67,12 @@ describe('decodeSetting (Drone encodings)', () => {
     assert.equal(ok('public, max-age=60', spec), 'public, max-age=60');
   });
 
+  it('reads a non-JSON value as the string when a setting takes a string or a list', () => {
+    const spec = { type: ['string', 'object', 'array'] };
+    assert.equal(ok('public, max-age=60', spec), 'public, max-age=60');
+    assert.deepEqual(ok('[{"*.html":"no-cache"}]', spec), [{ '*.html': 'no-cache' }]);
+  });
+
   it('never quotes a secret, not even through JSON.parse messages', () => {
     const secret = '{"private_key": "hunter2-top-secret"';
     const p = problem(secret, { type: 'object' }, true);
