@@ -5,11 +5,10 @@
 //   3. tag v2      deploy: both clusters on v2
 //   4. rollback    the rollback pipeline, target production: both clusters back on v1
 //
-// Step 4 runs with the event `custom`, not `rollback`: drone exec cannot say which build a
-// rollback goes back to (it sets DRONE_BUILD_PARENT=0, and every build it runs is number 0), and
-// the rollback plugin reads a rollback event with parent 0 as "go back to build 0", which every
-// revision claims. With another event it goes back one revision, as `drone build rollback` of
-// the previous build would; the clusters still come from `targets` through DRONE_DEPLOY_TO.
+// Step 4 runs with the event `rollback`, as `drone build rollback` does. drone exec cannot say
+// which build a rollback goes back to: it sets DRONE_BUILD_PARENT=0 (Drone's "no parent"), so
+// the plugin goes back one revision, as a rollback of the previous build would; the clusters
+// come from `targets` through DRONE_DEPLOY_TO.
 import { execFile } from 'node:child_process';
 import { clearSlack, slackRequests } from '../testbed/servers/client.ts';
 import type { TestbedState } from '../testbed/state.ts';
@@ -24,7 +23,7 @@ export const BUILDS = {
   v1: { pipeline: 'deploy', event: 'tag', tag: 'v1' },
   broken: { pipeline: 'deploy', event: 'tag', tag: 'broken' },
   v2: { pipeline: 'deploy', event: 'tag', tag: 'v2' },
-  rollback: { pipeline: 'rollback', event: 'custom', deployTo: 'production' },
+  rollback: { pipeline: 'rollback', event: 'rollback', deployTo: 'production' },
 } as const satisfies Record<string, Build>;
 
 function kubectl(tb: TestbedState, cluster: number, args: readonly string[]): Promise<string> {
