@@ -5,11 +5,10 @@
 //   ${DRONE_GKE_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/drone-gke-plugins/tools}/drone-cli-<version>/drone
 //
 // Run as a script (`npx tsx test/drone/drone-cli.ts`) it builds it and prints the path.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { lock, toolsCacheDir } from '../testbed/tools.ts';
+import { lock, run as runCommand, toolsCacheDir } from '../testbed/tools.ts';
 
 const MODULE_DIR = join(dirname(fileURLToPath(import.meta.url)), 'go');
 const MODULE = 'github.com/drone/drone-cli';
@@ -29,21 +28,6 @@ export function droneCliPath(): string {
 
 function isBuilt(): boolean {
   return existsSync(droneCliPath()) && existsSync(join(dirname(droneCliPath()), STAMP));
-}
-
-function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('go', args, { cwd: MODULE_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, out }));
-  });
 }
 
 /** The path of the `drone` binary, built first when the cache does not have it. */
@@ -67,7 +51,8 @@ export async function ensureDroneCli(log: (line: string) => void = (l) => consol
       // The checksum database has no entries for drone's modules; go.sum pins them instead.
       GONOSUMDB: 'github.com/drone,github.com/drone-runners',
     };
-    const r = await run(
+    const r = await runCommand(
+      'go',
       [
         'build',
         '-trimpath',
@@ -78,6 +63,7 @@ export async function ensureDroneCli(log: (line: string) => void = (l) => consol
         join(partial, 'drone'),
         `${MODULE}/drone`,
       ],
+      MODULE_DIR,
       env,
     );
     if (r.code !== 0) {

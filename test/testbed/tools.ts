@@ -145,7 +145,8 @@ function describe(unit: Unit): string {
   return `${names.length > 1 ? names.join(', ') : names[0]} ${TOOL_VERSIONS[unit.id]}`;
 }
 
-function run(
+/** Runs a command to the end, stdout and stderr together. */
+export function run(
   cmd: string,
   args: string[],
   cwd: string,

@@ -2,8 +2,9 @@
 // proxy, the Slack sink's records and queued answers, faults and patched clusters on the GKE
 // API, and the kubeconfig a plugin would build from a GKE API response. They only talk HTTP to 127.0.0.1; nothing here starts a process.
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
+import { writeKubeconfig } from '../kube/cluster.ts';
 import type { TestbedState } from '../state.ts';
 import type { FaultPlan, FaultStats } from './fault-proxy.ts';
 import type { QueuedResponse, RecordedRequest } from './slack-sink.ts';
@@ -154,26 +155,6 @@ export interface GkeClusterLike {
 
 /** Writes a kubeconfig the way a deploy plugin builds one: https://<endpoint>, the CA, a bearer token. */
 export function writeKubeconfigFromCluster(file: string, cluster: GkeClusterLike, token: string): void {
-  const name = cluster.name;
-  const text = [
-    'apiVersion: v1',
-    'kind: Config',
-    'clusters:',
-    `- name: ${name}`,
-    '  cluster:',
-    `    server: https://${cluster.endpoint}`,
-    `    certificate-authority-data: ${cluster.masterAuth.clusterCaCertificate}`,
-    'users:',
-    `- name: ${name}`,
-    '  user:',
-    `    token: ${token}`,
-    'contexts:',
-    `- name: ${name}`,
-    '  context:',
-    `    cluster: ${name}`,
-    `    user: ${name}`,
-    `current-context: ${name}`,
-    '',
-  ].join('\n');
-  writeFileSync(file, text, { mode: 0o600 });
+  const caPem = Buffer.from(cluster.masterAuth.clusterCaCertificate, 'base64').toString('utf8');
+  writeKubeconfig(file, cluster.name, `https://${cluster.endpoint}`, caPem, { token });
 }
