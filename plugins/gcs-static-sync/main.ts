@@ -340,7 +340,9 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
   log.info(formatSummary(counts, dryRun));
 
   if (failures.length > 0) {
-    const first = failures
+    // Sorted: uploads finish in any order, and the message should not change from run to run.
+    const first = [...failures]
+      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
       .slice(0, 3)
       .map((f) => f.path)
       .join(', ');

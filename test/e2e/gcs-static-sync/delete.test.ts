@@ -130,7 +130,7 @@ describe('gcs-static-sync e2e: delete, delete_older_than, dry_run, failures', fu
       storageRetry: { maxRetries: 1, maxRetryDelay: 1, retryDelayMultiplier: 1 },
     });
     assert.equal(r.code, 1, r.output);
-    assert.match(r.output, /^failed: static\/app\.v2\.js: upload failed: .*503|Backend Error/m);
+    assert.match(r.output, /^failed: static\/app\.v2\.js: upload failed: .*(?:503|Backend Error)/m);
     assert.match(r.output, /^failed: static\/app\.v2\.css: upload failed: /m);
     assert.match(r.output, /not deleting 2 objects under gs:\/\/[^ ]+\/: 2 files failed/);
     assert.match(
