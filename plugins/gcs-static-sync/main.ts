@@ -14,6 +14,7 @@ import { createTokenSource, type TokenSource } from './auth.ts';
 import { COMPUTE_ENDPOINT, invalidateCdn } from './cdn.ts';
 import { collapsePaths, urlPathsOf } from './cdn-paths.ts';
 import { resolveConfig, type Settings, type SyncConfig } from './config.ts';
+import { startHashWorkers, workerCount } from './hash-workers.ts';
 import { createIgnoreMatcher, isIgnoredPath } from './ignore.ts';
 import { CHUNK, hashFile, walkSource } from './local.ts';
 import { computeSyncPlan, type HashedFile, needsCrc32c, type SyncPlan } from './plan.ts';
@@ -27,6 +28,9 @@ import { showTarget } from './target.ts';
 import { deleteObject, patchObject, uploadObject } from './upload.ts';
 
 export type { Settings };
+
+/** Files per message to a hashing worker. */
+const HASH_BATCH = 32;
 
 export interface Deps extends BaseDeps {
   createStorage: (opts: StorageOptions) => Storage;
@@ -85,28 +89,57 @@ async function hashSource(
   }
   const rules = createAttributeRules(config.attributes);
   const files: HashedFile[] = [];
-  const buffers = new Map<number, Buffer>();
   let done = 0;
   const progress = createProgress(log, 'hash', now);
-  await forEachLimit(walk.files, concurrency, async (entry, worker) => {
+  const failed = (path: string, message: string) => {
+    failures.push({ path, problem: `cannot read: ${message}` });
+    unreadable.add(path);
+    log.error(`failed: ${path}: cannot read: ${message}`);
+  };
+  const entries = walk.files.map((entry) => {
     const name = config.target.prefix + entry.path;
     const attrs = rules(entry.path);
-    let buffer = buffers.get(worker);
-    if (!buffer) {
-      buffer = Buffer.allocUnsafe(CHUNK);
-      buffers.set(worker, buffer);
-    }
+    return { entry, name, attrs, crc32c: needsCrc32c(remote.get(name), attrs.gzip) };
+  });
+
+  // MD5 only (nearly always): on worker threads, in batches.
+  const md5Only = entries.filter((e) => !e.crc32c);
+  if (md5Only.length > 0) {
+    const workers = startHashWorkers(workerCount(concurrency));
     try {
-      const hash = await hashFile(entry.abs, needsCrc32c(remote.get(name), attrs.gzip), buffer);
-      files.push({ path: entry.path, abs: entry.abs, name, hash, attrs });
+      const per = Math.max(1, Math.min(HASH_BATCH, Math.ceil(md5Only.length / (workers.size * 4))));
+      const batches: (typeof md5Only)[] = [];
+      for (let i = 0; i < md5Only.length; i += per) batches.push(md5Only.slice(i, i + per));
+      await forEachLimit(batches, workers.size * 2, async (batch, slot) => {
+        const results = await workers.hashBatch(
+          batch.map((e) => e.entry.abs),
+          slot,
+        );
+        batch.forEach((e, i) => {
+          const r = results[i];
+          if (!r || 'error' in r) failed(e.entry.path, r ? r.error : 'no result from the hashing worker');
+          else files.push({ path: e.entry.path, abs: e.entry.abs, name: e.name, hash: r, attrs: e.attrs });
+        });
+        done += batch.length;
+        progress(`hashed ${done} of ${walk.files.length} files`);
+      });
+    } finally {
+      await workers.close();
+    }
+  }
+
+  // MD5 and CRC32C (remote objects without an MD5): here, with the library's CRC32C.
+  const buffer = Buffer.allocUnsafe(CHUNK);
+  for (const e of entries.filter((x) => x.crc32c)) {
+    try {
+      const hash = await hashFile(e.entry.abs, true, buffer);
+      files.push({ path: e.entry.path, abs: e.entry.abs, name: e.name, hash, attrs: e.attrs });
     } catch (err) {
-      failures.push({ path: entry.path, problem: `cannot read: ${errorMessage(err)}` });
-      unreadable.add(entry.path);
-      log.error(`failed: ${entry.path}: cannot read: ${errorMessage(err)}`);
+      failed(e.entry.path, errorMessage(err));
     }
     done += 1;
     progress(`hashed ${done} of ${walk.files.length} files`);
-  });
+  }
   files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return { files, ignored: walk.ignored, unreadable };
 }
