@@ -1,6 +1,7 @@
 // Access tokens from google-auth-library: explicit credentials, or Application Default
 // Credentials (GOOGLE_APPLICATION_CREDENTIALS, workload identity, the metadata server).
 // The library is imported only when a token is needed, so --help stays fast.
+import type { Agent } from 'node:https';
 import { HttpError } from '../errors.ts';
 import type { GoogleCredentials } from './credentials.ts';
 
@@ -27,6 +28,13 @@ export interface GoogleClientOptions {
   /** Replaces Google's OAuth token endpoint (the `token_url` setting; for tests and private endpoints). */
   tokenUrl?: string | undefined;
   scopes?: string[];
+  /**
+   * A credentials file for Application Default Credentials, when the plugin's environment is
+   * not process.env (GOOGLE_APPLICATION_CREDENTIALS as the plugin was given it).
+   */
+  keyFile?: string | undefined;
+  /** HTTPS agent for token and API requests (in-process tests trust the testbed's CA with it). */
+  agent?: Agent | undefined;
 }
 
 interface Interceptable {
@@ -68,9 +76,15 @@ export async function createGoogleClient(opts: GoogleClientOptions): Promise<Goo
   };
   const GoogleAuth = mod.GoogleAuth ?? mod.default?.GoogleAuth;
   const scopes = opts.scopes ?? [CLOUD_PLATFORM_SCOPE];
-  const auth = opts.credentials
-    ? new GoogleAuth({ credentials: opts.credentials.json as never, scopes })
-    : new GoogleAuth({ scopes });
+  const auth = new GoogleAuth({
+    scopes,
+    ...(opts.credentials
+      ? { credentials: opts.credentials.json as never }
+      : opts.keyFile
+        ? { keyFile: opts.keyFile }
+        : {}),
+    ...(opts.agent ? { clientOptions: { transporterOptions: { agent: opts.agent } } } : {}),
+  });
   let client: Awaited<ReturnType<typeof auth.getClient>>;
   try {
     client = await auth.getClient();

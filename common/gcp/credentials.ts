@@ -19,12 +19,16 @@ const TYPES = new Set([
   'impersonated_service_account',
 ]);
 
-function decode(raw: string): unknown {
-  const text = raw.trim();
-  if (text.startsWith('{')) return JSON.parse(text);
-  const decoded = Buffer.from(text, 'base64').toString('utf8').trim();
-  if (!decoded.startsWith('{')) throw new Error('not JSON');
-  return JSON.parse(decoded);
+/** The JSON text (decoded from base64 when it is not JSON itself) and its value. */
+function decode(raw: string): { text: string; value: unknown } | 'not-json' | 'broken-json' {
+  const trimmed = raw.trim();
+  const text = trimmed.startsWith('{') ? trimmed : Buffer.from(trimmed, 'base64').toString('utf8').trim();
+  if (!text.startsWith('{')) return 'not-json';
+  try {
+    return { text, value: JSON.parse(text) };
+  } catch {
+    return 'broken-json';
+  }
 }
 
 /**
@@ -41,14 +45,18 @@ export function parseCredentials(
     const issue: SettingIssue = { setting, variable, problem };
     throw new SettingsError([issue]);
   };
-  let parsed: unknown;
-  try {
-    parsed = decode(raw);
-  } catch {
+  const decoded = decode(raw);
+  if (decoded === 'not-json')
     return fail(
       'is neither a JSON credentials file nor base64 of one (the value is secret, so it is not shown)',
     );
-  }
+  if (decoded === 'broken-json')
+    return fail(
+      'is not valid JSON (the value is not shown: it is a secret); paste the whole key file, or its base64',
+    );
+  // The decoded text is a new form of the secret, as written (its own spacing, line by line).
+  masker.add(decoded.text);
+  const parsed = decoded.value;
   masker.add(JSON.stringify(parsed));
   masker.add(JSON.stringify(parsed, null, 2));
   const json = parsed as Record<string, unknown>;

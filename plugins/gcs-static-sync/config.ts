@@ -4,11 +4,12 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseDuration } from '../../common/duration.ts';
-import type { SettingIssue } from '../../common/errors.ts';
+import { type SettingIssue, SettingsError } from '../../common/errors.ts';
+import { type GoogleCredentials, parseCredentials } from '../../common/gcp/credentials.ts';
+import type { Masker } from '../../common/mask.ts';
 import type { SettingsOf } from '../../common/schema.ts';
 import type { Env } from '../../common/settings.ts';
 import { type AttributeSettings, SOURCE_MD5_KEY } from './attributes.ts';
-import { type CredentialsJson, parseCredentials } from './credentials.ts';
 import { ignoreGlobProblem } from './ignore.ts';
 import type { schema } from './schema.ts';
 import { type BucketTarget, parseBucketTarget } from './target.ts';
@@ -26,7 +27,7 @@ export interface CdnConfig {
 export interface SyncConfig {
   sourceDir: string;
   target: BucketTarget;
-  credentials: CredentialsJson | undefined;
+  credentials: GoogleCredentials | undefined;
   /** GOOGLE_APPLICATION_CREDENTIALS from the plugin's environment, for ADC. */
   keyFile: string | undefined;
   ignore: string[];
@@ -38,8 +39,6 @@ export interface SyncConfig {
 export interface Resolved {
   issues: SettingIssue[];
   config: SyncConfig | undefined;
-  /** The decoded credentials JSON, a new form of the secret: register it with the masker. */
-  secretForms: string[];
 }
 
 export const DEFAULT_MAX_PATHS = 10;
@@ -50,20 +49,21 @@ const EXTENSION = /^\.?[A-Za-z0-9][A-Za-z0-9_+.-]*$/;
 export function resolveConfig(
   s: Settings,
   source: (setting: string) => string,
-  ctx: { cwd: string; env: Env },
+  ctx: { cwd: string; env: Env; masker: Masker },
 ): Resolved {
   const issues: SettingIssue[] = [];
-  const secretForms: string[] = [];
   const issue = (setting: string, problem: string) =>
     issues.push({ setting, variable: source(setting), problem });
 
-  let credentials: CredentialsJson | undefined;
+  // Decoded forms of the key are registered with the masker as they are found.
+  let credentials: GoogleCredentials | undefined;
   if (s.token !== undefined) {
-    const parsed = parseCredentials(s.token);
-    if (parsed.ok) {
-      credentials = parsed.credentials;
-      secretForms.push(parsed.json);
-    } else issue('token', parsed.problem);
+    try {
+      credentials = parseCredentials(s.token, ctx.masker, 'token', source('token'));
+    } catch (err) {
+      if (!(err instanceof SettingsError)) throw err;
+      issues.push(...err.issues);
+    }
   }
 
   const sourceDir = resolve(ctx.cwd, s.source);
@@ -127,20 +127,13 @@ export function resolveConfig(
       maxPaths: c.max_paths ?? DEFAULT_MAX_PATHS,
     };
   }
-  if (
-    cdn &&
-    s.project === undefined &&
-    credentials &&
-    !credentials.project_id &&
-    !credentials.quota_project_id
-  )
+  if (cdn && s.project === undefined && credentials && !credentials.projectId)
     issue('project', 'is needed for "cdn_invalidate": the credentials in "token" name no project');
 
-  if (issues.length > 0 || !target.ok) return { issues, config: undefined, secretForms };
+  if (issues.length > 0 || !target.ok) return { issues, config: undefined };
   const keyFile = ctx.env.GOOGLE_APPLICATION_CREDENTIALS;
   return {
     issues,
-    secretForms,
     config: {
       sourceDir,
       target: target.target,

@@ -6,11 +6,11 @@ import type { Agent } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Bucket, Storage, StorageOptions } from '@google-cloud/storage';
 import { errorMessage, PluginError } from '../../common/errors.ts';
+import { createGoogleClient, type GoogleClient } from '../../common/gcp/auth.ts';
 import type { Logger } from '../../common/log.ts';
 import { type BaseDeps, readSettings, withBaseDeps } from '../../common/plugin.ts';
 import type { Env } from '../../common/settings.ts';
 import { createAttributeRules } from './attributes.ts';
-import { createTokenSource, type TokenSource } from './auth.ts';
 import { COMPUTE_ENDPOINT, invalidateCdn } from './cdn.ts';
 import { collapsePaths, urlPathsOf } from './cdn-paths.ts';
 import { resolveConfig, type Settings, type SyncConfig } from './config.ts';
@@ -160,8 +160,7 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
   const started = deps.now();
   let config: SyncConfig | undefined;
   const settings = readSettings<Settings>(schema, env, log, (s, source) => {
-    const r = resolveConfig(s, source, { cwd: deps.cwd, env });
-    for (const form of r.secretForms) log.masker.add(form);
+    const r = resolveConfig(s, source, { cwd: deps.cwd, env, masker: log.masker });
     config = r.config;
     return r.issues;
   });
@@ -173,17 +172,17 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
     `gcs-static-sync: ${settings.source} -> ${where}${dryRun ? ' (dry run: nothing is changed)' : ''}`,
   );
 
-  // The CDN's project and token source are settled before anything changes.
-  let tokens: TokenSource | undefined;
+  // The CDN's project and Google client are settled before anything changes.
+  let google: GoogleClient | undefined;
   let project: string | undefined = settings.project;
   if (cfg.cdn) {
-    tokens = createTokenSource({
+    google = await createGoogleClient({
       credentials: cfg.credentials,
       keyFile: cfg.keyFile,
       tokenUrl: settings.token_url,
       agent: deps.httpsAgent,
     });
-    project ??= await tokens.projectId();
+    project ??= await google.projectId();
     if (!project)
       throw new PluginError(
         'setting "project" (PLUGIN_PROJECT) is needed for "cdn_invalidate": the credentials name no project',
@@ -336,7 +335,7 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
   counts.failed = failures.length;
 
   let cdnError: unknown;
-  if (cfg.cdn && tokens && project) {
+  if (cfg.cdn && google && project) {
     const names = dryRun
       ? [
           ...plan.uploads.map((u) => u.file.name),
@@ -350,7 +349,7 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
     if (paths.length === 0) log.info('nothing changed: no invalidation');
     else if (dryRun) for (const p of paths) log.info(`would invalidate ${p}`);
     else {
-      const source = tokens;
+      const client = google;
       try {
         await invalidateCdn(
           {
@@ -360,7 +359,12 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
             host: cfg.cdn.host,
             paths,
           },
-          { fetch: deps.fetch, accessToken: () => source.accessToken(), log, sleep: deps.sleep },
+          {
+            fetch: deps.fetch,
+            accessToken: async () => (await client.getAccessToken()).token,
+            log,
+            sleep: deps.sleep,
+          },
         );
       } catch (err) {
         cdnError = err;

@@ -8,7 +8,7 @@ import { IdempotencyStrategy, Storage, type StorageOptions } from '@google-cloud
 
 export type RetryOptions = NonNullable<StorageOptions['retryOptions']>;
 
-import type { CredentialsJson } from './credentials.ts';
+import type { GoogleCredentials } from '../../common/gcp/credentials.ts';
 
 export const DEFAULT_RETRY: RetryOptions = {
   autoRetry: true,
@@ -23,7 +23,7 @@ export const DEFAULT_RETRY: RetryOptions = {
 
 export interface StorageConfig {
   endpoint?: string | undefined;
-  credentials?: CredentialsJson | undefined;
+  credentials?: GoogleCredentials | undefined;
   keyFile?: string | undefined;
   projectId?: string | undefined;
   retry?: Partial<RetryOptions> | undefined;
@@ -42,7 +42,7 @@ export function storageOptions(cfg: StorageConfig): StorageOptions {
     useAuthWithCustomEndpoint: sendsCredentials(cfg.endpoint),
   };
   if (cfg.endpoint) opts.apiEndpoint = cfg.endpoint.replace(/\/+$/, '');
-  if (cfg.credentials) opts.credentials = cfg.credentials as StorageOptions['credentials'];
+  if (cfg.credentials) opts.credentials = cfg.credentials.json as StorageOptions['credentials'];
   else if (cfg.keyFile) opts.keyFilename = cfg.keyFile;
   if (cfg.projectId) opts.projectId = cfg.projectId;
   return opts;

@@ -21,6 +21,33 @@ describe('parseCredentials', () => {
     }
   });
 
+  it('reads base64 wrapped over lines, and masks the decoded text as written', () => {
+    const pretty = JSON.stringify(JSON.parse(key), null, 4);
+    const wrapped = Buffer.from(pretty)
+      .toString('base64')
+      .replace(/(.{60})/g, '$1\n');
+    const m = new Masker();
+    const c = parseCredentials(wrapped, m);
+    assert.equal(c.principal, 'deployer@my-project.iam.gserviceaccount.com');
+    assert.equal(m.mask(pretty), '***');
+  });
+
+  it('refuses an array, a JSON without "type", and base64 of plain text, never quoting them', () => {
+    const cases: [string, RegExp][] = [
+      ['["hunter2"]', /neither a JSON credentials file nor base64/],
+      ['{"type": "service_account", "private_key": "hunter2', /is not valid JSON \(the value is not shown/],
+      ['{"private_key": "hunter2"}', /has "type": null/],
+      [Buffer.from('hunter2-password').toString('base64'), /neither a JSON credentials file nor base64/],
+      ['hunter2 is my password', /neither a JSON credentials file nor base64/],
+    ];
+    for (const [raw, problem] of cases)
+      assert.throws(
+        () => parseCredentials(raw, new Masker()),
+        (err: Error) => problem.test(err.message) && !err.message.includes('hunter2'),
+        raw,
+      );
+  });
+
   it('registers the decoded key with the masker (a base64 token decodes to a new secret form)', () => {
     const m = new Masker();
     parseCredentials(Buffer.from(key).toString('base64'), m);
@@ -29,7 +56,7 @@ describe('parseCredentials', () => {
   });
 
   it('fails with fixed wording that never quotes the value', () => {
-    for (const raw of ['{"type": "service_account", "private_key": "MIIEsecret', 'bm90IGpzb24=']) {
+    for (const raw of ['MIIEsecret=', 'bm90IGpzb24=']) {
       assert.throws(
         () => parseCredentials(raw, new Masker(), 'token', 'TOKEN'),
         (err: SettingsError) =>

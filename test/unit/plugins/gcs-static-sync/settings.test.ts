@@ -22,8 +22,13 @@ describe('gcs-static-sync: a bad value of each setting', () => {
   const base = () => ({ ...canaries.env, PLUGIN_SOURCE: dir, PLUGIN_TARGET: 'my-assets/static' });
 
   const cases: [setting: string, variable: string, value: string, problem: RegExp][] = [
-    ['token', 'PLUGIN_TOKEN', 'not json, not base64!', /neither a credentials JSON nor base64/],
-    ['token', 'PLUGIN_JSON_KEY', Buffer.from('plain text').toString('base64'), /neither a credentials JSON/],
+    ['token', 'PLUGIN_TOKEN', 'not json, not base64!', /neither a JSON credentials file nor base64/],
+    [
+      'token',
+      'PLUGIN_JSON_KEY',
+      Buffer.from('plain text').toString('base64'),
+      /neither a JSON credentials file/,
+    ],
     ['project', 'PLUGIN_PROJECT', 'Not_A_Project', /Google Cloud project ID/],
     ['source', 'PLUGIN_SOURCE', 'no/such/folder', /folder "no\/such\/folder" does not exist/],
     ['target', 'PLUGIN_TARGET', 'Bad Bucket/x', /bucket\/prefix/],

@@ -27,7 +27,7 @@ const cases: [string, Record<string, string>, RegExp][] = [
   [
     'token',
     { ...gke, PLUGIN_TOKEN: '{"type": "service_account", broken' },
-    /is neither a JSON credentials file nor base64/,
+    /is not valid JSON \(the value is not shown: it is a secret\); paste the whole key file/,
   ],
   ['project', { PLUGIN_PROJECT: 'Bad_Project' }, /expected a Google Cloud project ID/],
   [
