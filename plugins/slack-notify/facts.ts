@@ -31,9 +31,11 @@ export function collectFacts(ctx: DroneContext, status: BuildStatus, nowMs: numb
     : ctx.pullRequest
       ? { kind: 'pull request', name: `#${ctx.pullRequest}` }
       : { kind: 'branch', name: ctx.commit.branch };
-  const started = ctx.build.started ?? ctx.build.created;
+  const started = ctx.build.started || ctx.build.created || undefined;
+  // A finish time equal to the start says nothing (drone exec sets both when it starts):
+  // the build is still running, so the duration runs to now.
   const endSec =
-    ctx.build.finished && started && ctx.build.finished >= started ? ctx.build.finished : undefined;
+    ctx.build.finished && started && ctx.build.finished > started ? ctx.build.finished : undefined;
   const durationMs =
     started === undefined ? undefined : Math.max(0, (endSec ? endSec * 1000 : nowMs) - started * 1000);
   return {
@@ -48,7 +50,8 @@ export function collectFacts(ctx: DroneContext, status: BuildStatus, nowMs: numb
       author: authorOf(ctx),
     },
     build: {
-      number: ctx.build.number,
+      // Build numbers start at 1; drone exec runs a pipeline as build 0, which is no build.
+      number: ctx.build.number || undefined,
       link: ctx.build.link,
       event: ctx.build.event,
       deployTo: ctx.deploy.to,

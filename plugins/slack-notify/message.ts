@@ -50,7 +50,8 @@ function headline(f: BuildFacts, deploy: DeploySummary | undefined, mentions: st
 /** The plain-text summary Slack shows where it cannot show blocks (notifications, old clients). */
 function fallback(f: BuildFacts, deploy: DeploySummary | undefined): string {
   const parts = [
-    `${STATUS_LOOK[f.status].word}: ${f.repo.slug}`,
+    `${STATUS_LOOK[f.status].word}:`,
+    f.repo.slug,
     f.build.number !== undefined ? `#${f.build.number}` : '',
     f.ref.name ? `(${f.ref.name})` : '',
     f.commit.author ? `by ${f.commit.author}` : '',

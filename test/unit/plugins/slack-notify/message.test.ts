@@ -47,6 +47,22 @@ describe('slack-notify default message', () => {
     assert.doesNotMatch(m.all, /not shown|Failed steps/);
   });
 
+  it('drone exec (build 0, no repo, started = finished): no "#0", no empty repo, the time since the start', () => {
+    const start = String(Date.UTC(2026, 0, 5, 10, 2, 0) / 1000);
+    const m = message({
+      DRONE_BUILD_NUMBER: '0',
+      DRONE_BUILD_EVENT: 'push',
+      DRONE_BUILD_CREATED: start,
+      DRONE_BUILD_STARTED: start,
+      DRONE_BUILD_FINISHED: start,
+      DRONE_COMMIT_BRANCH: 'main',
+    });
+    assert.equal(m.text, ':white_check_mark: *Succeeded*: build on branch `main`');
+    assert.equal(m.attachment.fallback, 'Succeeded: (main)');
+    assert.match(m.all, /\*Duration\*\\n1m12s/);
+    assert.doesNotMatch(m.all, /#0/);
+  });
+
   it('failure in a parallel pipeline: failed steps listed, mentions in the headline, red', () => {
     const m = message({ ...BUILD_ENV, DRONE_FAILED_STEPS: 'unit-tests,lint' }, undefined, '<@U012ABCDEF>');
     assert.match(m.text, /^<@U012ABCDEF> :x: \*Failed\*: /);
