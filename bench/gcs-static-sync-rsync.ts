@@ -13,7 +13,7 @@
 //
 //   TESTBED_DIR=.testbed-gcs npx tsx test/testbed/cli.ts up      # a testbed must be running
 //   TESTBED_DIR=.testbed-gcs npx tsx bench/gcs-static-sync-rsync.ts [--runs 3]
-//       [--scale 1000,10000,30000,100000] [--skip-gcloud] [--skip-scale]
+//       [--scale 1000,10000,30000,100000] [--skip-gcloud] [--skip-scale] [--sets 4k,256k]
 //
 // gcloud is pointed at the emulator with CLOUDSDK_API_ENDPOINT_OVERRIDES_STORAGE, runs with
 // CLOUDSDK_AUTH_DISABLE_CREDENTIALS=true and a private, empty CLOUDSDK_CONFIG, so it never
@@ -38,6 +38,8 @@ const runs = Number(arg('--runs') ?? 3);
 const scale = (arg('--scale') ?? '1000,10000,30000,100000').split(',').map(Number);
 const skipGcloud = process.argv.includes('--skip-gcloud');
 const skipScale = process.argv.includes('--skip-scale');
+/** Which side-by-side data sets: 4k (10,000 x 4 KB), 256k (1,000 x 256 KB). */
+const sets = (arg('--sets') ?? '4k,256k').split(',');
 
 interface Measure {
   ms: number;
@@ -234,10 +236,14 @@ async function main() {
       }).stdout.split('\n')[0] ?? '');
   console.log(`node ${process.version}; ${gcloudVersion}; ${runs} runs, interleaved\n`);
 
-  const datasets: [string, number, number][] = [
-    ['10,000 files of 4 KB', 10_000, 4096],
-    ['1,000 files of 256 KB', 1_000, 256 * 1024],
-  ];
+  const datasets = (
+    [
+      ['4k', '10,000 files of 4 KB', 10_000, 4096],
+      ['256k', '1,000 files of 256 KB', 1_000, 256 * 1024],
+    ] as const
+  )
+    .filter(([key]) => sets.includes(key))
+    .map(([, label, files, bytes]) => [label, files, bytes] as const);
   const rows: string[] = [];
   for (const [label, files, bytes] of datasets) {
     const source = makeDataset(`set-${files}x${bytes}`, files, bytes);

@@ -5,7 +5,6 @@
 import { createHash } from 'node:crypto';
 import { type Dirent, promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { CRC32C } from '@google-cloud/storage';
 import type { Matcher } from './attributes.ts';
 
 export interface LocalEntry {
@@ -97,7 +96,8 @@ export async function hashFile(abs: string, withCrc32c: boolean, buffer: Buffer)
   const handle = await fs.open(abs, 'r');
   try {
     const md5 = createHash('md5');
-    const crc = withCrc32c ? new CRC32C() : undefined;
+    // The storage library is loaded only when a CRC32C is needed (rarely: composite objects).
+    const crc = withCrc32c ? new (await import('@google-cloud/storage')).CRC32C() : undefined;
     let size = 0;
     for (;;) {
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);

@@ -10,30 +10,26 @@ import { createGoogleClient, type GoogleClient } from '../../common/gcp/auth.ts'
 import type { Logger } from '../../common/log.ts';
 import { type BaseDeps, readSettings, withBaseDeps } from '../../common/plugin.ts';
 import type { Env } from '../../common/settings.ts';
-import { createAttributeRules } from './attributes.ts';
 import { COMPUTE_ENDPOINT, invalidateCdn } from './cdn.ts';
 import { collapsePaths, urlPathsOf } from './cdn-paths.ts';
 import { resolveConfig, type Settings, type SyncConfig } from './config.ts';
-import { startHashWorkers, workerCount } from './hash-workers.ts';
 import { createIgnoreMatcher, isIgnoredPath } from './ignore.ts';
-import { CHUNK, hashFile, walkSource } from './local.ts';
-import { computeSyncPlan, type HashedFile, needsCrc32c, type SyncPlan } from './plan.ts';
+import { computeSyncPlan, type SyncPlan } from './plan.ts';
 import { forEachLimit } from './pool.ts';
 import { createProgress } from './progress.ts';
 import { listRemote, type RemoteObject } from './remote.ts';
 import { schema } from './schema.ts';
-import { createStorage, type RetryOptions, storageOptions } from './storage.ts';
+import { completeHashes, scanSource } from './source.ts';
+import type { RetryOptions } from './storage.ts';
 import { formatBytes, formatRate, formatSummary, type SyncCounts } from './summary.ts';
 import { showTarget } from './target.ts';
 import { deleteObject, patchObject, uploadObject } from './upload.ts';
 
 export type { Settings };
 
-/** Files per message to a hashing worker. */
-const HASH_BATCH = 32;
-
 export interface Deps extends BaseDeps {
-  createStorage: (opts: StorageOptions) => Storage;
+  /** The Cloud Storage client (default: the library's, loaded once the hashing has started). */
+  createStorage?: (opts: StorageOptions) => Storage;
   /** For the Compute API (CDN invalidation). */
   fetch: typeof fetch;
   sleep: (ms: number) => Promise<void>;
@@ -45,16 +41,10 @@ export interface Deps extends BaseDeps {
   storageRetry?: Partial<RetryOptions>;
 }
 
-interface Failure {
-  path: string;
-  problem: string;
-}
-
 function fillDeps(partial: Partial<Deps>): Deps {
   const base = withBaseDeps<Deps>(partial);
   return {
     ...base,
-    createStorage: partial.createStorage ?? createStorage,
     fetch: partial.fetch ?? globalThis.fetch,
     sleep: partial.sleep ?? ((ms) => sleep(ms).then(() => undefined)),
     cwd: partial.cwd ?? process.cwd(),
@@ -69,79 +59,6 @@ function describeApiError(err: unknown, what: string): string {
   if (code === 401 || code === 403)
     return `${what}: permission denied (does the service account have roles/storage.objectAdmin on the bucket?): ${msg}`;
   return `${what}: ${msg}`;
-}
-
-async function hashSource(
-  config: SyncConfig,
-  remote: ReadonlyMap<string, RemoteObject>,
-  concurrency: number,
-  log: Logger,
-  now: () => number,
-  failures: Failure[],
-): Promise<{ files: HashedFile[]; ignored: number; unreadable: Set<string> }> {
-  const ignored = createIgnoreMatcher(config.ignore);
-  const walk = await walkSource(config.sourceDir, ignored, config.target.prefix);
-  const unreadable = new Set<string>();
-  for (const p of walk.problems) {
-    failures.push(p);
-    unreadable.add(p.path);
-    log.error(`failed: ${p.path}: ${p.problem}`);
-  }
-  const rules = createAttributeRules(config.attributes);
-  const files: HashedFile[] = [];
-  let done = 0;
-  const progress = createProgress(log, 'hash', now);
-  const failed = (path: string, message: string) => {
-    failures.push({ path, problem: `cannot read: ${message}` });
-    unreadable.add(path);
-    log.error(`failed: ${path}: cannot read: ${message}`);
-  };
-  const entries = walk.files.map((entry) => {
-    const name = config.target.prefix + entry.path;
-    const attrs = rules(entry.path);
-    return { entry, name, attrs, crc32c: needsCrc32c(remote.get(name), attrs.gzip) };
-  });
-
-  // MD5 only (nearly always): on worker threads, in batches.
-  const md5Only = entries.filter((e) => !e.crc32c);
-  if (md5Only.length > 0) {
-    const workers = startHashWorkers(workerCount(concurrency));
-    try {
-      const per = Math.max(1, Math.min(HASH_BATCH, Math.ceil(md5Only.length / (workers.size * 4))));
-      const batches: (typeof md5Only)[] = [];
-      for (let i = 0; i < md5Only.length; i += per) batches.push(md5Only.slice(i, i + per));
-      await forEachLimit(batches, workers.size * 2, async (batch, slot) => {
-        const results = await workers.hashBatch(
-          batch.map((e) => e.entry.abs),
-          slot,
-        );
-        batch.forEach((e, i) => {
-          const r = results[i];
-          if (!r || 'error' in r) failed(e.entry.path, r ? r.error : 'no result from the hashing worker');
-          else files.push({ path: e.entry.path, abs: e.entry.abs, name: e.name, hash: r, attrs: e.attrs });
-        });
-        done += batch.length;
-        progress(`hashed ${done} of ${walk.files.length} files`);
-      });
-    } finally {
-      await workers.close();
-    }
-  }
-
-  // MD5 and CRC32C (remote objects without an MD5): here, with the library's CRC32C.
-  const buffer = Buffer.allocUnsafe(CHUNK);
-  for (const e of entries.filter((x) => x.crc32c)) {
-    try {
-      const hash = await hashFile(e.entry.abs, true, buffer);
-      files.push({ path: e.entry.path, abs: e.entry.abs, name: e.name, hash, attrs: e.attrs });
-    } catch (err) {
-      failed(e.entry.path, errorMessage(err));
-    }
-    done += 1;
-    progress(`hashed ${done} of ${walk.files.length} files`);
-  }
-  files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return { files, ignored: walk.ignored, unreadable };
 }
 
 function printPlan(plan: SyncPlan, log: Logger): void {
@@ -189,28 +106,41 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
       );
   }
 
-  const storage = deps.createStorage(
-    storageOptions({
-      endpoint: settings.storage_endpoint,
-      credentials: cfg.credentials,
-      keyFile: cfg.keyFile,
-      projectId: project,
-      retry: deps.storageRetry,
-    }),
-  );
-  const bucket: Bucket = storage.bucket(cfg.target.bucket);
+  // The source is walked and hashed while the storage library loads and the prefix is
+  // listed: none of these needs the others.
+  let hashed = 0;
+  const hashProgress = createProgress(log, 'hash', deps.now);
+  const scanning = scanSource(cfg, settings.concurrency, (done, total) => {
+    hashed = done;
+    hashProgress(`hashed ${done} of ${total} files`);
+  });
+  // Awaited below; this keeps a failure from counting as unhandled meanwhile.
+  scanning.catch(() => undefined);
 
   log.section(`listing ${where}`);
+  let bucket: Bucket;
   let remote: Map<string, RemoteObject>;
   try {
+    const { createStorage, storageOptions } = await import('./storage.ts');
+    const storage = (deps.createStorage ?? createStorage)(
+      storageOptions({
+        endpoint: settings.storage_endpoint,
+        credentials: cfg.credentials,
+        keyFile: cfg.keyFile,
+        projectId: project,
+        retry: deps.storageRetry,
+      }),
+    );
+    bucket = storage.bucket(cfg.target.bucket);
     const progress = createProgress(log, 'list', deps.now);
     remote = await listRemote(
       bucket,
       cfg.target.prefix,
-      (n) => progress(`listed ${n} objects`),
+      (n) => progress(`listed ${n} objects${hashed > 0 ? ` (${hashed} files hashed meanwhile)` : ''}`),
       Math.min(settings.concurrency, 8),
     );
   } catch (err) {
+    await scanning.catch(() => undefined);
     throw new PluginError(`${describeApiError(err, `listing ${where} failed`)}; nothing was changed`, {
       cause: err,
     });
@@ -218,15 +148,10 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
   log.info(`${remote.size} objects under ${where}`);
 
   log.section(`hashing ${settings.source}`);
-  const failures: Failure[] = [];
-  const { files, ignored, unreadable } = await hashSource(
-    cfg,
-    remote,
-    settings.concurrency,
-    log,
-    deps.now,
-    failures,
-  );
+  const scan = await scanning;
+  const { files, failures, unreadable } = await completeHashes(scan, remote);
+  for (const f of failures) log.error(`failed: ${f.path}: ${f.problem}`);
+  const ignored = scan.ignored;
   log.info(`${files.length} files${ignored > 0 ? `, ${ignored} ignored` : ''}`);
   const ignoreMatcher = createIgnoreMatcher(cfg.ignore);
   const plan = computeSyncPlan(files, remote, {

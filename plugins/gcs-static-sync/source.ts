@@ -1,0 +1,117 @@
+// The source side of a sync: walk the folder and hash every file. The MD5s are computed on
+// worker threads while the remote prefix is being listed (neither needs the other); the few
+// files that also need a CRC32C, because their remote object has no MD5, are hashed again
+// once the listing says which.
+import { errorMessage } from '../../common/errors.ts';
+import { createAttributeRules, type ObjectAttributes } from './attributes.ts';
+import type { SyncConfig } from './config.ts';
+import { startHashWorkers, workerCount } from './hash-workers.ts';
+import { createIgnoreMatcher } from './ignore.ts';
+import { CHUNK, type FileHash, hashFile, type LocalEntry, walkSource } from './local.ts';
+import { type HashedFile, needsCrc32c } from './plan.ts';
+import { forEachLimit } from './pool.ts';
+import type { RemoteObject } from './remote.ts';
+
+/** Files per message to a hashing worker. */
+const HASH_BATCH = 32;
+
+export interface SourceProblem {
+  path: string;
+  problem: string;
+}
+
+interface ScannedFile {
+  entry: LocalEntry;
+  name: string;
+  attrs: ObjectAttributes;
+  hash: FileHash | undefined;
+  error: string | undefined;
+}
+
+export interface SourceScan {
+  files: ScannedFile[];
+  /** Paths the walk could not take (unreadable folders, links to folders, bad names). */
+  problems: SourceProblem[];
+  ignored: number;
+}
+
+/** Walks the source and MD5-hashes every file; `progress` gets (hashed, total). */
+export async function scanSource(
+  config: SyncConfig,
+  concurrency: number,
+  progress: (done: number, total: number) => void,
+): Promise<SourceScan> {
+  const walk = await walkSource(config.sourceDir, createIgnoreMatcher(config.ignore), config.target.prefix);
+  const rules = createAttributeRules(config.attributes);
+  const files: ScannedFile[] = walk.files.map((entry) => ({
+    entry,
+    name: config.target.prefix + entry.path,
+    attrs: rules(entry.path),
+    hash: undefined,
+    error: undefined,
+  }));
+  if (files.length > 0) {
+    const workers = startHashWorkers(workerCount(concurrency));
+    try {
+      const per = Math.max(1, Math.min(HASH_BATCH, Math.ceil(files.length / (workers.size * 4))));
+      const batches: ScannedFile[][] = [];
+      for (let i = 0; i < files.length; i += per) batches.push(files.slice(i, i + per));
+      let done = 0;
+      // Eight batches queued per worker keep it busy while the main thread is (loading the
+      // storage library, parsing the listing) and cannot hand out the next batch at once.
+      await forEachLimit(batches, workers.size * 8, async (batch, slot) => {
+        const results = await workers.hashBatch(
+          batch.map((f) => f.entry.abs),
+          slot,
+        );
+        batch.forEach((f, i) => {
+          const r = results[i];
+          if (r && !('error' in r)) f.hash = r;
+          else f.error = r ? r.error : 'no result from the hashing worker';
+        });
+        done += batch.length;
+        progress(done, files.length);
+      });
+    } finally {
+      await workers.close();
+    }
+  }
+  return { files, problems: walk.problems, ignored: walk.ignored };
+}
+
+export interface HashedSource {
+  /** Sorted by object name. */
+  files: HashedFile[];
+  failures: SourceProblem[];
+  /** Source paths that failed: their remote objects must not be deleted. */
+  unreadable: Set<string>;
+}
+
+/**
+ * The scan's hashes, plus CRC32C where the remote object has no MD5 (composite objects),
+ * computed here with the library's CRC32C. Failures: the walk's problems, then unreadable files.
+ */
+export async function completeHashes(
+  scan: SourceScan,
+  remote: ReadonlyMap<string, RemoteObject>,
+): Promise<HashedSource> {
+  const failures: SourceProblem[] = [...scan.problems];
+  const files: HashedFile[] = [];
+  const buffer = Buffer.allocUnsafe(CHUNK);
+  for (const f of scan.files) {
+    let hash = f.hash;
+    let error = f.error;
+    if (hash && needsCrc32c(remote.get(f.name), f.attrs.gzip)) {
+      try {
+        hash = await hashFile(f.entry.abs, true, buffer);
+      } catch (err) {
+        hash = undefined;
+        error = errorMessage(err);
+      }
+    }
+    if (hash) files.push({ path: f.entry.path, abs: f.entry.abs, name: f.name, hash, attrs: f.attrs });
+    else failures.push({ path: f.entry.path, problem: `cannot read: ${error ?? 'unknown error'}` });
+  }
+  files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { files, failures, unreadable: new Set(failures.map((f) => f.path)) };
+}
