@@ -1,6 +1,7 @@
 // Child processes (kubectl and friends): argument arrays, never a secret on the command
 // line, output streamed through the masker, timeouts, and errors that show the command,
 // the exit code and the masked tail of stderr.
+import { StringDecoder } from 'node:string_decoder';
 import { ExecError, PluginError, TimeoutError } from './errors.ts';
 import type { Logger } from './log.ts';
 
@@ -17,6 +18,13 @@ export interface ExecRequest {
   prefix?: string;
   /** Never print this command's output, even masked (used for rendered secret manifests). */
   silent?: boolean;
+  /**
+   * Each chunk of stdout as it arrives, for commands that run until stopped (kubectl get
+   * --watch). Stdout is then not kept for the result.
+   */
+  onStdout?: (chunk: string) => void;
+  /** Stops the command (SIGTERM); a command stopped this way is not a failure. */
+  signal?: AbortSignal;
 }
 
 export interface ExecResult {
@@ -81,8 +89,16 @@ export function createExec(log: Logger): Exec {
       reject: false,
       stripFinalNewline: false,
       encoding: 'utf8',
+      ...(req.onStdout ? { buffer: { stdout: false, stderr: true } } : {}),
+      ...(req.signal ? { cancelSignal: req.signal } : {}),
     });
-    child.stdout?.on('data', (c: Buffer) => outLines.push(c));
+    const onStdout = req.onStdout;
+    // A chunk can end inside a UTF-8 character: the decoder keeps it for the next one.
+    const decoder = new StringDecoder('utf8');
+    child.stdout?.on('data', (c: Buffer) => {
+      if (onStdout) onStdout(decoder.write(c));
+      else outLines.push(c);
+    });
     child.stderr?.on('data', (c: Buffer) => errLines.push(c));
     const r = await child;
     outLines.flush();
@@ -90,6 +106,7 @@ export function createExec(log: Logger): Exec {
     log.debug(`${shown} -> exit ${r.exitCode ?? r.signal ?? '?'} in ${Date.now() - t0} ms`);
     const stdout = String(r.stdout ?? '');
     const stderr = String(r.stderr ?? '');
+    if (r.isCanceled) return { stdout, stderr, exitCode: r.exitCode ?? 0 };
     const stderrTail = req.silent ? '(output hidden)' : masker.mask(tail(stderr || stdout, TAIL_LINES));
     if (r.timedOut) {
       throw new TimeoutError(

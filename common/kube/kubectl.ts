@@ -1,6 +1,7 @@
 // kubectl against one cluster target: its own kubeconfig and context, never the
 // environment's KUBECONFIG, output masked and errors that name the cluster.
 import type { Exec, ExecResult } from '../exec.ts';
+import { jsonStream } from './json-stream.ts';
 import type { ClusterTarget } from './target.ts';
 
 export interface KubectlOptions {
@@ -10,11 +11,23 @@ export interface KubectlOptions {
   timeoutMs?: number;
   stream?: boolean;
   namespace?: string;
+  onStdout?: (chunk: string) => void;
+  signal?: AbortSignal;
 }
 
 export interface Kubectl {
   run(target: ClusterTarget, args: readonly string[], opts?: KubectlOptions): Promise<ExecResult>;
   json<T>(target: ClusterTarget, args: readonly string[], opts?: KubectlOptions): Promise<T>;
+  /**
+   * `kubectl get <kind> --watch -o json` in the target's namespace: every object now, then
+   * each one again as it changes. Resolves when kubectl exits or `signal` stops it.
+   */
+  watch(
+    target: ClusterTarget,
+    kind: string,
+    onObject: (o: unknown) => void,
+    opts: { signal: AbortSignal; timeoutMs: number; namespace?: string },
+  ): Promise<void>;
 }
 
 export function createKubectl(
@@ -36,6 +49,8 @@ export function createKubectl(
       ...(opts.input !== undefined ? { input: opts.input } : {}),
       ...(opts.silent ? { silent: true } : {}),
       ...(opts.stream ? { stream: true, prefix: `[${target.id}] ` } : {}),
+      ...(opts.onStdout ? { onStdout: opts.onStdout } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
       timeoutMs: opts.timeoutMs ?? 120_000,
     });
   return {
@@ -43,6 +58,15 @@ export function createKubectl(
     async json<T>(target: ClusterTarget, args: readonly string[], opts: KubectlOptions = {}) {
       const r = await run(target, [...args, '-o', 'json'], opts);
       return JSON.parse(r.stdout) as T;
+    },
+    async watch(target, kind, onObject, opts) {
+      const stream = jsonStream(onObject);
+      await run(target, ['get', kind, '--watch', '-o', 'json'], {
+        namespace: opts.namespace ?? target.namespace,
+        onStdout: (chunk) => stream.push(chunk),
+        signal: opts.signal,
+        timeoutMs: opts.timeoutMs,
+      });
     },
   };
 }

@@ -1,5 +1,6 @@
-// Waiting for rollouts and undoing them. One `kubectl get` per cluster per poll covers
-// every workload of the run, so twenty Deployments cost the same as one.
+// Waiting for rollouts and undoing them. One `kubectl get --watch` per cluster and kind sees
+// every workload of the run change as it happens; if a watch ends early, one `kubectl get`
+// per cluster per poll does the same job more slowly.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { formatDuration } from '../duration.ts';
 import type { Logger } from '../log.ts';
@@ -29,6 +30,8 @@ export interface WaitOptions {
   now?: () => number;
   /** Stop early (another cluster failed and a rollback is coming). */
   signal?: AbortSignal;
+  /** Watch for changes (default) rather than poll; polling remains the fallback. */
+  watch?: boolean;
 }
 
 /** Lists the given kinds in a namespace, as a map from workload key to object. */
@@ -46,6 +49,97 @@ export async function getWorkloads(
   );
 }
 
+/** Rollout states of `refs` from the objects seen so far; the result once all are done or one failed. */
+function evaluate(
+  target: ClusterTarget,
+  refs: readonly WorkloadRef[],
+  objects: ReadonlyMap<string, KubeObject>,
+  states: Map<string, RolloutState>,
+  log: Logger,
+  elapsedMs: () => number,
+): WaitResult | undefined {
+  for (const r of refs) {
+    const o = objects.get(refKey(r));
+    states.set(refKey(r), o ? rolloutState(o) : { state: 'progressing', message: 'not found yet' });
+  }
+  const failed = [...states].find(([, s]) => s.state === 'failed');
+  const done = [...states.values()].every((s) => s.state === 'done');
+  const line = [...states].map(([k, s]) => `${k} ${s.message}`).join('; ');
+  log.progress(target.id, `[${target.id}] ${line}`, done || failed !== undefined);
+  if (failed) return { ok: false, states, reason: `${failed[0]} ${failed[1].message}` };
+  if (done) {
+    log.info(`[${target.id}] rolled out in ${formatDuration(elapsedMs())}`);
+    return { ok: true, states };
+  }
+  return undefined;
+}
+
+function timedOut(states: Map<string, RolloutState>): WaitResult {
+  const pending = [...states].filter(([, s]) => s.state !== 'done').map(([k, s]) => `${k} (${s.message})`);
+  return { ok: false, states, reason: `timed out waiting for ${pending.join(', ') || 'the rollout'}` };
+}
+
+const STOPPED = 'stopped: another cluster failed';
+
+/**
+ * Waits by watching (one `kubectl get --watch` per kind): each change is seen as it happens,
+ * where a poll would see it up to a poll interval plus a kubectl start later. Undefined when
+ * the watches ended before an answer (an API error, a dropped connection): poll then.
+ */
+async function watchRollouts(
+  kubectl: Kubectl,
+  target: ClusterTarget,
+  refs: readonly WorkloadRef[],
+  kinds: readonly string[],
+  states: Map<string, RolloutState>,
+  log: Logger,
+  opts: WaitOptions,
+  elapsedMs: () => number,
+): Promise<WaitResult | undefined> {
+  const now = opts.now ?? Date.now;
+  const objects = new Map<string, KubeObject>();
+  const stop = new AbortController();
+  let result: WaitResult | undefined;
+  let settle = () => {};
+  const settled = new Promise<void>((resolve) => {
+    settle = resolve;
+  });
+  const finish = (r: WaitResult) => {
+    if (result) return;
+    result = r;
+    stop.abort();
+    settle();
+  };
+  const onAbort = () => finish({ ok: false, states, reason: STOPPED });
+  if (opts.signal?.aborted) return { ok: false, states, reason: STOPPED };
+  opts.signal?.addEventListener('abort', onAbort);
+  const timer = setTimeout(() => finish(timedOut(states)), Math.max(0, opts.deadline - now()));
+  const watches = kinds.map((kind) =>
+    kubectl
+      .watch(
+        target,
+        kind.toLowerCase(),
+        (o) => {
+          const obj = o as KubeObject;
+          if (!obj?.metadata?.name || typeof obj.kind !== 'string') return;
+          objects.set(refKey({ kind: obj.kind as WorkloadRef['kind'], name: obj.metadata.name }), obj);
+          const r = evaluate(target, refs, objects, states, log, elapsedMs);
+          if (r) finish(r);
+        },
+        { signal: stop.signal, timeoutMs: Math.max(1000, opts.deadline - now() + 5000) },
+      )
+      .catch((err: Error) => {
+        if (!result) log.debug(`[${target.id}] watch ended: ${err.message.split('\n')[0]}; polling instead`);
+      }),
+  );
+  await Promise.race([settled, Promise.all(watches)]);
+  clearTimeout(timer);
+  opts.signal?.removeEventListener('abort', onAbort);
+  stop.abort();
+  await Promise.all(watches);
+  return result;
+}
+
 export async function waitForRollouts(
   kubectl: Kubectl,
   target: ClusterTarget,
@@ -55,9 +149,14 @@ export async function waitForRollouts(
 ): Promise<WaitResult> {
   const now = opts.now ?? Date.now;
   const started = now();
+  const elapsedMs = () => now() - started;
   const kinds = [...new Set(refs.map((r) => r.kind))];
   const states = new Map<string, RolloutState>();
   if (refs.length === 0) return { ok: true, states };
+  if (opts.watch !== false) {
+    const watched = await watchRollouts(kubectl, target, refs, kinds, states, log, opts, elapsedMs);
+    if (watched) return watched;
+  }
   for (;;) {
     let objects: Map<string, KubeObject> | undefined;
     try {
@@ -67,27 +166,11 @@ export async function waitForRollouts(
       log.warn(`[${target.id}] could not read rollout status: ${(err as Error).message.split('\n')[0]}`);
     }
     if (objects) {
-      for (const r of refs) {
-        const o = objects.get(refKey(r));
-        states.set(refKey(r), o ? rolloutState(o) : { state: 'progressing', message: 'not found yet' });
-      }
-      const failed = [...states].find(([, s]) => s.state === 'failed');
-      const done = [...states.values()].every((s) => s.state === 'done');
-      const line = [...states].map(([k, s]) => `${k} ${s.message}`).join('; ');
-      log.progress(target.id, `[${target.id}] ${line}`, done || failed !== undefined);
-      if (failed) return { ok: false, states, reason: `${failed[0]} ${failed[1].message}` };
-      if (done) {
-        log.info(`[${target.id}] rolled out in ${formatDuration(now() - started)}`);
-        return { ok: true, states };
-      }
+      const r = evaluate(target, refs, objects, states, log, elapsedMs);
+      if (r) return r;
     }
-    if (opts.signal?.aborted) return { ok: false, states, reason: 'stopped: another cluster failed' };
-    if (now() >= opts.deadline) {
-      const pending = [...states]
-        .filter(([, s]) => s.state !== 'done')
-        .map(([k, s]) => `${k} (${s.message})`);
-      return { ok: false, states, reason: `timed out waiting for ${pending.join(', ') || 'the rollout'}` };
-    }
+    if (opts.signal?.aborted) return { ok: false, states, reason: STOPPED };
+    if (now() >= opts.deadline) return timedOut(states);
     // Poll fast while a rollout is young (kwok and small apps are ready in a second or two),
     // then settle at pollMs: one kubectl get per cluster per poll.
     const pause = Math.min(opts.pollMs ?? 1000, 250 + (now() - started) / 10);
