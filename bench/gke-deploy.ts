@@ -1,6 +1,6 @@
 // gke-deploy's overhead against plain kubectl, and its multi-cluster scaling, on the testbed.
 //   A: kubectl apply -f 20 Deployments + kubectl rollout status -f (admin kubeconfig), one cluster
-//   B: gke-deploy with the same 20 manifests (GKE flow: token, clusters.get, exec credential,
+//   B: gke-deploy with the same 20 manifests (GKE flow: token, clusters.get, token file,
 //      server-side dry-run, apply, wait), one cluster
 //   C: gke-deploy to 3 clusters in parallel
 //   D: A on 3 clusters in parallel: what the 3 local control planes cost on this machine's

@@ -103,7 +103,9 @@ export function createExec(log: Logger): Exec {
     const r = await child;
     outLines.flush();
     errLines.flush();
-    log.debug(`${shown} -> exit ${r.exitCode ?? r.signal ?? '?'} in ${Date.now() - t0} ms`);
+    log.debug(
+      `${shown} -> ${r.isCanceled ? 'stopped' : `exit ${r.exitCode ?? r.signal ?? '?'}`} in ${Date.now() - t0} ms`,
+    );
     const stdout = String(r.stdout ?? '');
     const stderr = String(r.stderr ?? '');
     if (r.isCanceled) return { stdout, stderr, exitCode: r.exitCode ?? 0 };

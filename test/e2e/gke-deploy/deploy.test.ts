@@ -124,6 +124,65 @@ describe('gke-deploy against two clusters', function () {
     assert.equal(await namespaceExists(tb, 0, ns), false);
   });
 
+  it('preflight: what only server-side apply refuses (duplicate env names) still deploys client-side', async () => {
+    // The quick server-side-apply dry-run refuses duplicate list keys; the client-side dry-run
+    // of the apply that follows accepts them, and decides.
+    const ws = workspace('web');
+    const file = join(ws, '.kube.yml');
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8').replace(
+        '          ports:\n',
+        '          env:\n            - {name: MODE, value: a}\n            - {name: MODE, value: b}\n          ports:\n',
+      ),
+    );
+    const ns = uniqueNamespace();
+    const r = await deploy(ns, ws, 1, 'v1', {
+      PLUGIN_CLUSTERS: `${tb.clusters[0]?.location}/${tb.clusters[0]?.name}`,
+      PLUGIN_DEBUG: 'true',
+    });
+    assert.equal(r.code, 0, r.output);
+    assert.match(r.output, /apply --dry-run=server --server-side --force-conflicts -f - -> exit 1/);
+    assert.match(r.output, /apply --dry-run=server -f - -> exit 0/);
+    const env = JSON.parse(
+      await kubectl(tb, 0, [
+        '-n',
+        ns,
+        'get',
+        'deployment',
+        'web',
+        '-o',
+        'jsonpath={.spec.template.spec.containers[0].env}',
+      ]),
+    );
+    assert.deepEqual(
+      env.map((e: { name: string }) => e.name),
+      ['MODE', 'MODE'],
+    );
+  });
+
+  it('preflight: a ConfigMap too large for client-side apply fails it, though server-side apply takes it', async () => {
+    // 300 KB fits a ConfigMap (1 MiB) but not kubectl's last-applied annotation (256 KiB).
+    const ws = workspace('web');
+    const file = join(ws, '.kube.yml');
+    const big = `---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n  blob: ${'x'.repeat(300 * 1024)}\n`;
+    writeFileSync(file, `${readFileSync(file, 'utf8')}${big}`);
+    const ns = uniqueNamespace();
+    const r = await deploy(ns, ws, 1, 'v1', {
+      PLUGIN_CLUSTERS: `${tb.clusters[0]?.location}/${tb.clusters[0]?.name}`,
+    });
+    assert.equal(r.code, 1, r.output);
+    assert.match(r.stderr, /preflight failed on 1 of 1 cluster\(s\); nothing was applied anywhere/);
+    assert.match(
+      r.stderr,
+      /Too long: may not be more than 262144 bytes|Too long: must have at most 262144 bytes/,
+    );
+    assert.equal(
+      (await kubectl(tb, 0, ['-n', ns, 'get', 'deployments,configmaps', '-o', 'name'])).includes('big'),
+      false,
+    );
+  });
+
   it('applies nothing when a cluster is unknown to the Kubernetes Engine API', async () => {
     const ns = uniqueNamespace();
     const env = gkeEnv(tb, ns, {
