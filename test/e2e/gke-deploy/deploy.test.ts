@@ -11,6 +11,7 @@ import type { TestbedState } from '../../testbed/state.ts';
 import {
   bundled,
   deploymentOf,
+  editManifests,
   gkeEnv,
   kubectl,
   namespaceExists,
@@ -128,10 +129,8 @@ describe('gke-deploy against two clusters', function () {
     // The quick server-side-apply dry-run refuses duplicate list keys; the client-side dry-run
     // of the apply that follows accepts them, and decides.
     const ws = workspace('web');
-    const file = join(ws, '.kube.yml');
-    writeFileSync(
-      file,
-      readFileSync(file, 'utf8').replace(
+    editManifests(ws, (text) =>
+      text.replace(
         '          ports:\n',
         '          env:\n            - {name: MODE, value: a}\n            - {name: MODE, value: b}\n          ports:\n',
       ),
@@ -164,9 +163,8 @@ describe('gke-deploy against two clusters', function () {
   it('preflight: a ConfigMap too large for client-side apply fails it, though server-side apply takes it', async () => {
     // 300 KB fits a ConfigMap (1 MiB) but not kubectl's last-applied annotation (256 KiB).
     const ws = workspace('web');
-    const file = join(ws, '.kube.yml');
     const big = `---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n  blob: ${'x'.repeat(300 * 1024)}\n`;
-    writeFileSync(file, `${readFileSync(file, 'utf8')}${big}`);
+    editManifests(ws, (text) => `${text}${big}`);
     const ns = uniqueNamespace();
     const r = await deploy(ns, ws, 1, 'v1', {
       PLUGIN_CLUSTERS: `${tb.clusters[0]?.location}/${tb.clusters[0]?.name}`,
@@ -274,16 +272,13 @@ describe('gke-deploy against two clusters', function () {
   });
 
   describe('rolling-update policy', () => {
-    const unsafe = (ws: string) => {
-      const file = join(ws, '.kube.yml');
-      writeFileSync(
-        file,
-        readFileSync(file, 'utf8').replace(
+    const unsafe = (ws: string) =>
+      editManifests(ws, (text) =>
+        text.replace(
           '  replicas: 3\n',
           '  replicas: 3\n  strategy:\n    type: RollingUpdate\n    rollingUpdate:\n      maxUnavailable: 1\n',
         ),
       );
-    };
 
     it('warns about a Deployment that may drop capacity, and deploys', async () => {
       const ws = workspace('web');

@@ -3,7 +3,7 @@
 // local OAuth -> local Kubernetes Engine API -> kubeconfig with an exec credential -> kubectl).
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +29,12 @@ export function workspace(fixture: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'gke-deploy-ws-'));
   cpSync(join(FIXTURES, fixture), dir, { recursive: true });
   return dir;
+}
+
+/** Rewrites the workspace's .kube.yml (a test's variation on the fixture). */
+export function editManifests(ws: string, edit: (text: string) => string): void {
+  const file = join(ws, '.kube.yml');
+  writeFileSync(file, edit(readFileSync(file, 'utf8')));
 }
 
 export function uniqueNamespace(prefix = 'e2e'): string {
