@@ -79,7 +79,7 @@ describe('waitForRollouts on a testbed cluster', function () {
     );
     assert.match(debugSink.text(), /rolled out in/);
     // Answered by the watch, which was then stopped: one `get --watch`, no poll, none left running.
-    assert.match(debugSink.text(), /get deployment --watch -o json -> exit/);
+    assert.match(debugSink.text(), /get deployment --watch -o json -> stopped in/);
     assert.doesNotMatch(debugSink.text(), /polling instead|get deployment -o json/);
     const ps = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
     assert.doesNotMatch(ps, new RegExp(`kubeconfig=${target.kubeconfig}.*--watch`));
