@@ -31,6 +31,15 @@ function decode(raw: string): { text: string; value: unknown } | 'not-json' | 'b
   }
 }
 
+/** The first of `keys` whose value in `json` is a string. */
+function firstString(json: Record<string, unknown>, ...keys: string[]): string | undefined {
+  for (const k of keys) {
+    const v = json[k];
+    if (typeof v === 'string') return v;
+  }
+  return undefined;
+}
+
 /**
  * Parses the credentials in `raw` (the value of `setting`, read from `variable`). Errors
  * have fixed wording: a JSON.parse message would quote the secret.
@@ -74,17 +83,7 @@ export function parseCredentials(
       'is a service_account key without private_key or client_email: download a new JSON key for the service account',
     );
   }
-  const principal =
-    typeof json.client_email === 'string'
-      ? json.client_email
-      : typeof json.audience === 'string'
-        ? json.audience
-        : type;
-  const projectId =
-    typeof json.project_id === 'string'
-      ? json.project_id
-      : typeof json.quota_project_id === 'string'
-        ? json.quota_project_id
-        : undefined;
+  const principal = firstString(json, 'client_email', 'audience') ?? type;
+  const projectId = firstString(json, 'project_id', 'quota_project_id');
   return { type: type as GoogleCredentials['type'], json, projectId, principal };
 }
