@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { SOURCE_MD5_KEY } from '../../../plugins/gcs-static-sync/attributes.ts';
 import { useTestbed } from '../../testbed/hooks.ts';
-import { clearFaults, createBucket, faultStats } from '../../testbed/servers/client.ts';
+import { clearFaults, createBucket, faultStats, setCompositeObjects } from '../../testbed/servers/client.ts';
 import type { TestbedState } from '../../testbed/state.ts';
 import {
   makeSource,
@@ -126,6 +126,33 @@ describe('gcs-static-sync e2e: sync', function () {
     assert.equal(after.get('static/app/main.js')?.md5Hash, md5('console.log("main v2");\n'));
     for (const [name, o] of before) {
       if (name !== 'static/app/main.js') assert.equal(after.get(name)?.generation, o.generation, name);
+    }
+  });
+
+  it('objects without an MD5 (composite objects) are compared by CRC32C', async () => {
+    const bucket = await createBucket(state, 'gss-crc');
+    const src = source(SITE);
+    const env = syncEnv(state, src, bucket, {}, 'proxy');
+    assert.equal((await runSync(state, env)).code, 0);
+    // fake-gcs-server gives every object an MD5; the proxy takes it out for these two.
+    await setCompositeObjects(state, ['robots.txt', 'static/app/main.js']);
+    try {
+      const listed = (await (
+        await fetch(`${state.gcs.proxyUrl}/storage/v1/b/${bucket}/o?prefix=robots`)
+      ).json()) as { items: { md5Hash?: string; crc32c?: string }[] };
+      assert.equal(listed.items[0]?.md5Hash, undefined);
+      assert.ok(listed.items[0]?.crc32c);
+      const same = await runSync(state, env);
+      assert.equal(same.code, 0, same.output);
+      assert.match(summaryLine(same.output, 'uploaded'), /^0 files/);
+      // Same size, other bytes: only the CRC32C can tell.
+      writeFileSync(join(src, 'robots.txt'), 'User-agent: X\n');
+      const changed = await runSync(state, env);
+      assert.equal(changed.code, 0, changed.output);
+      assert.match(summaryLine(changed.output, 'uploaded'), /^1 file, /);
+      assert.equal((await readBucket(state, bucket)).get('robots.txt')?.md5Hash, md5('User-agent: X\n'));
+    } finally {
+      await setCompositeObjects(state, []);
     }
   });
 

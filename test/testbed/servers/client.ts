@@ -66,6 +66,11 @@ export function clearFaults(state: TestbedState): Promise<unknown> {
   return call('DELETE', state.gcs.faultsUrl);
 }
 
+/** These objects are reported without an MD5 through the proxy, as composite objects are. */
+export function setCompositeObjects(state: TestbedState, names: string[]): Promise<unknown> {
+  return call('POST', state.gcs.faultsUrl.replace(/\/faults$/, '/composite'), { names });
+}
+
 export function faultStats(state: TestbedState): Promise<FaultStats> {
   return call<FaultStats>('GET', state.gcs.faultsUrl);
 }

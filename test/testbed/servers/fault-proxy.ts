@@ -12,6 +12,9 @@
 //                             which requests may be faulted
 //   DELETE /_testbed/faults   no more faults, counters reset
 //   GET    /_testbed/faults   -> FaultStats
+//   POST   /_testbed/composite {"names":["static/app.js"]}  these objects are reported without
+//                             an MD5, as Cloud Storage reports composite objects (fake-gcs-server
+//                             gives every object one); {"names":[]} ends it
 import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import { isMain, type Listening, listen, readJson, runAsProcess, sendJson } from './http-util.ts';
 
@@ -92,6 +95,8 @@ export async function startFaultProxy(config: FaultProxyConfig): Promise<Listeni
   let random: () => number = Math.random;
   let fromRate = 0;
   let stats: FaultStats;
+  /** Objects reported without md5Hash (composite objects). */
+  let composite = new Set<string>();
   const resetStats = () => {
     stats = {
       requests: 0,
@@ -119,6 +124,13 @@ export async function startFaultProxy(config: FaultProxyConfig): Promise<Listeni
 
   const control = async (req: IncomingMessage, res: ServerResponse, path: string) => {
     if (path === '/_testbed/health') return sendJson(res, 200, { ok: true, name: 'fault-proxy' });
+    if (path === '/_testbed/composite' && req.method === 'POST') {
+      const body = (await readJson(req)) as { names?: unknown };
+      if (!Array.isArray(body.names) || body.names.some((n) => typeof n !== 'string'))
+        return sendJson(res, 400, { error: 'give {"names": [object names]}' });
+      composite = new Set(body.names as string[]);
+      return sendJson(res, 200, { ok: true, names: [...composite] });
+    }
     if (path === '/_testbed/faults') {
       if (req.method === 'GET') return sendJson(res, 200, { ...stats, plan });
       if (req.method === 'DELETE') {
@@ -156,8 +168,17 @@ export async function startFaultProxy(config: FaultProxyConfig): Promise<Listeni
     req.resume();
   };
 
+  /** Object metadata and listings, with the MD5 of composite objects taken out. */
+  const rewrites = (req: IncomingMessage) =>
+    composite.size > 0 && req.method === 'GET' && (req.url ?? '').startsWith('/storage/v1/b/');
+  const dropMd5 = (o: { name?: unknown; md5Hash?: unknown }) => {
+    if (typeof o.name === 'string' && composite.has(o.name)) delete o.md5Hash;
+  };
+
   const forward = (req: IncomingMessage, res: ServerResponse) => {
+    const rewrite = rewrites(req);
     const headers = { ...req.headers, host: upstream.host };
+    if (rewrite) headers['accept-encoding'] = 'identity';
     const up = request(
       {
         host: upstream.hostname,
@@ -172,8 +193,29 @@ export async function startFaultProxy(config: FaultProxyConfig): Promise<Listeni
         if (typeof out.location === 'string' && out.location.startsWith(upstream.origin)) {
           out.location = proxyBase + out.location.slice(upstream.origin.length);
         }
-        res.writeHead(upRes.statusCode ?? 502, out);
-        upRes.pipe(res);
+        const json = String(upRes.headers['content-type'] ?? '').includes('json');
+        if (!rewrite || !json) {
+          res.writeHead(upRes.statusCode ?? 502, out);
+          upRes.pipe(res);
+          return;
+        }
+        const chunks: Buffer[] = [];
+        upRes.on('data', (c: Buffer) => chunks.push(c));
+        upRes.on('end', () => {
+          let body = Buffer.concat(chunks);
+          try {
+            const doc = JSON.parse(body.toString('utf8')) as { items?: { name?: unknown }[]; name?: unknown };
+            dropMd5(doc);
+            for (const item of doc.items ?? []) dropMd5(item);
+            body = Buffer.from(JSON.stringify(doc));
+          } catch {
+            // not JSON after all: passed on as it came
+          }
+          out['content-length'] = String(body.length);
+          delete out['transfer-encoding'];
+          res.writeHead(upRes.statusCode ?? 502, out);
+          res.end(body);
+        });
       },
     );
     up.on('error', (err) => {
