@@ -87,6 +87,17 @@ describe('Masker', () => {
     assert.equal(m.mask('about a b'), 'about a b');
   });
 
+  it('masks secrets with regular-expression characters, every occurrence, and overlapping ones whole', () => {
+    const m = new Masker();
+    m.add('a.b*c(d)+[e]$');
+    m.add('pass-word-1234');
+    m.add('word-1234-tail');
+    assert.equal(m.mask('x a.b*c(d)+[e]$ y a.b*c(d)+[e]$'), 'x *** y ***');
+    assert.equal(m.mask('axbxcxdxe'), 'axbxcxdxe');
+    // Both secrets overlap in "word-1234": neither part of either survives.
+    assert.doesNotMatch(m.mask('pass-word-1234-tail'), /pass|tail|1234/);
+  });
+
   it('says whether a text holds a secret', () => {
     assert.equal(masker.contains('--token=s3cr3t-t0ken-value'), true);
     assert.equal(masker.contains('--token=nothing'), false);
