@@ -30,8 +30,6 @@ export interface WaitOptions {
   now?: () => number;
   /** Stop early (another cluster failed and a rollback is coming). */
   signal?: AbortSignal;
-  /** Watch for changes (default) rather than poll; polling remains the fallback. */
-  watch?: boolean;
 }
 
 /** Lists the given kinds in a namespace, as a map from workload key to object. */
@@ -153,10 +151,8 @@ export async function waitForRollouts(
   const kinds = [...new Set(refs.map((r) => r.kind))];
   const states = new Map<string, RolloutState>();
   if (refs.length === 0) return { ok: true, states };
-  if (opts.watch !== false) {
-    const watched = await watchRollouts(kubectl, target, refs, kinds, states, log, opts, elapsedMs);
-    if (watched) return watched;
-  }
+  const watched = await watchRollouts(kubectl, target, refs, kinds, states, log, opts, elapsedMs);
+  if (watched) return watched;
   for (;;) {
     let objects: Map<string, KubeObject> | undefined;
     try {
