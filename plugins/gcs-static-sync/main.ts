@@ -110,7 +110,8 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
   // listed: none of these needs the others.
   let hashed = 0;
   const hashProgress = createProgress(log, 'hash', deps.now);
-  const scanning = scanSource(cfg, settings.concurrency, (done, total) => {
+  const ignoreMatcher = createIgnoreMatcher(cfg.ignore);
+  const scanning = scanSource(cfg, ignoreMatcher, settings.concurrency, (done, total) => {
     hashed = done;
     hashProgress(`hashed ${done} of ${total} files`);
   });
@@ -153,7 +154,6 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
   for (const f of failures) log.error(`failed: ${f.path}: ${f.problem}`);
   const ignored = scan.ignored;
   log.info(`${files.length} files${ignored > 0 ? `, ${ignored} ignored` : ''}`);
-  const ignoreMatcher = createIgnoreMatcher(cfg.ignore);
   const plan = computeSyncPlan(files, remote, {
     prefix: cfg.target.prefix,
     delete: settings.delete,

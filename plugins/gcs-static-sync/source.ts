@@ -3,10 +3,9 @@
 // files that also need a CRC32C, because their remote object has no MD5, are hashed again
 // once the listing says which.
 import { errorMessage } from '../../common/errors.ts';
-import { createAttributeRules, type ObjectAttributes } from './attributes.ts';
+import { createAttributeRules, type Matcher, type ObjectAttributes } from './attributes.ts';
 import type { SyncConfig } from './config.ts';
 import { startHashWorkers, workerCount } from './hash-workers.ts';
-import { createIgnoreMatcher } from './ignore.ts';
 import { CHUNK, type FileHash, hashFile, type LocalEntry, walkSource } from './local.ts';
 import { type HashedFile, needsCrc32c } from './plan.ts';
 import { forEachLimit } from './pool.ts';
@@ -35,13 +34,14 @@ export interface SourceScan {
   ignored: number;
 }
 
-/** Walks the source and MD5-hashes every file; `progress` gets (hashed, total). */
+/** Walks the source (leaving out what `ignored` matches) and MD5-hashes every file; `progress` gets (hashed, total). */
 export async function scanSource(
   config: SyncConfig,
+  ignored: Matcher,
   concurrency: number,
   progress: (done: number, total: number) => void,
 ): Promise<SourceScan> {
-  const walk = await walkSource(config.sourceDir, createIgnoreMatcher(config.ignore), config.target.prefix);
+  const walk = await walkSource(config.sourceDir, ignored, config.target.prefix);
   const rules = createAttributeRules(config.attributes);
   const files: ScannedFile[] = walk.files.map((entry) => ({
     entry,

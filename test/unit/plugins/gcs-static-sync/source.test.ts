@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CRC32C } from '@google-cloud/storage';
 import type { SyncConfig } from '../../../../plugins/gcs-static-sync/config.ts';
+import { createIgnoreMatcher } from '../../../../plugins/gcs-static-sync/ignore.ts';
 import type { RemoteObject } from '../../../../plugins/gcs-static-sync/remote.ts';
 import { completeHashes, scanSource } from '../../../../plugins/gcs-static-sync/source.ts';
 
@@ -53,7 +54,9 @@ describe('gcs-static-sync: the source scan', () => {
 
   it('hashes every file once, reports progress, and adds CRC32C only for objects without an MD5', async () => {
     const seen: [number, number][] = [];
-    const scan = await scanSource(config, 4, (done, total) => seen.push([done, total]));
+    const scan = await scanSource(config, createIgnoreMatcher(config.ignore), 4, (done, total) =>
+      seen.push([done, total]),
+    );
     assert.equal(scan.ignored, 1);
     assert.deepEqual(seen.at(-1), [3, 3]);
     const remote = new Map([
@@ -75,7 +78,7 @@ describe('gcs-static-sync: the source scan', () => {
   it('a file the worker could not read is a failure with its reason, and is kept from deletes', async () => {
     // The read error itself comes from the worker (hash-workers.test.ts); here it is set on
     // the scan, as the worker reports it, to check what the sync makes of it.
-    const scan = await scanSource(config, 2, () => undefined);
+    const scan = await scanSource(config, createIgnoreMatcher(config.ignore), 2, () => undefined);
     const first = scan.files[0];
     assert.equal(first?.entry.path, 'app/main.js');
     if (first) {
