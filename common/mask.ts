@@ -89,8 +89,8 @@ function secretFieldsOfJson(value: string): string[] {
 
 export class Masker {
   readonly #variants = new Set<string>();
-  /** The variants, longest first (contains() stops at the first). */
-  #sorted: string[] | undefined;
+  /** The variants as an array, for the per-line searches. */
+  #list: string[] | undefined;
 
   /** Registers a secret (and every encoded form of it). Empty and very short values are ignored. */
   add(secret: string | undefined | null): void {
@@ -98,7 +98,7 @@ export class Masker {
     const before = this.#variants.size;
     for (const v of variantsOf(secret)) this.#variants.add(v);
     for (const field of secretFieldsOfJson(secret)) for (const v of variantsOf(field)) this.#variants.add(v);
-    if (this.#variants.size !== before) this.#sorted = undefined;
+    if (this.#variants.size !== before) this.#list = undefined;
   }
 
   get size(): number {
@@ -107,7 +107,7 @@ export class Masker {
 
   /** True when `text` holds any registered secret in any form. */
   contains(text: string): boolean {
-    return this.#list().some((v) => text.includes(v));
+    return this.#variantList().some((v) => text.includes(v));
   }
 
   // Plain substring search, not one alternation of every variant: a service-account key
@@ -117,7 +117,7 @@ export class Masker {
   // no part of two overlapping secrets survives.
   mask(text: string): string {
     const found: [start: number, end: number][] = [];
-    for (const v of this.#list()) {
+    for (const v of this.#variantList()) {
       for (let i = text.indexOf(v); i !== -1; i = text.indexOf(v, i + 1)) found.push([i, i + v.length]);
     }
     if (found.length === 0) return text;
@@ -136,8 +136,8 @@ export class Masker {
     return `${out}${text.slice(at, start)}${MASK}${text.slice(end)}`;
   }
 
-  #list(): string[] {
-    this.#sorted ??= [...this.#variants].sort((a, b) => b.length - a.length);
-    return this.#sorted;
+  #variantList(): string[] {
+    this.#list ??= [...this.#variants];
+    return this.#list;
   }
 }
