@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startHashWorkers, workerCount } from '../../../../plugins/gcs-static-sync/hash-workers.ts';
+import { compileMd5Lanes } from '../../../../plugins/gcs-static-sync/md5-lanes.ts';
 
 describe('gcs-static-sync: hashing on worker threads', () => {
   let dir: string;
@@ -28,6 +29,53 @@ describe('gcs-static-sync: hashing on worker threads', () => {
           bodies.map((b) => ({ size: b.length, md5: createHash('md5').update(b).digest('base64') })),
         );
       }
+    } finally {
+      await workers.close();
+    }
+  });
+
+  it('four lanes at a time: every length around the 64-byte blocks and the chunks, big files alone', async () => {
+    // Without WebAssembly SIMD the workers would quietly use OpenSSL and this test prove nothing.
+    assert.ok(compileMd5Lanes(), 'this Node has WebAssembly SIMD');
+    const chunk = 256; // files over 4 chunks (1 KiB) are hashed alone
+    const sizes = [0, 1, 55, 56, 57, 63, 64, 65, 119, 120, 127, 128, 255, 256, 257, 511, 512, 513];
+    sizes.push(767, 768, 1000, 1023, 1024, 1025, 3000, 70, 0, 300);
+    const bodies = sizes.map((n) => randomBytes(n));
+    const files = bodies.map((b, i) => {
+      const f = join(dir, `lane-${i}.bin`);
+      writeFileSync(f, b);
+      return f;
+    });
+    const want = bodies.map((b) => ({ size: b.length, md5: createHash('md5').update(b).digest('base64') }));
+    for (const lanes of [true, false]) {
+      const workers = startHashWorkers(1, { chunk, lanes });
+      try {
+        assert.deepEqual(await workers.hashBatch(files, 0), want, lanes ? 'lanes' : 'OpenSSL');
+        // A batch with fewer files than lanes, after a full one: the lanes start afresh.
+        assert.deepEqual(await workers.hashBatch(files.slice(3, 5), 0), want.slice(3, 5));
+      } finally {
+        await workers.close();
+      }
+    }
+  });
+
+  it('in the lanes, a file that cannot be opened or read fails alone', async () => {
+    const folder = join(dir, 'a-folder');
+    mkdirSync(folder, { recursive: true });
+    const bodies = [randomBytes(700), randomBytes(64), randomBytes(5000), randomBytes(129)];
+    const files = bodies.map((b, i) => {
+      const f = join(dir, `ok-${i}.bin`);
+      writeFileSync(f, b);
+      return f;
+    });
+    const batch = [files[0], join(dir, 'gone.bin'), files[1], folder, files[2], files[3]] as string[];
+    const workers = startHashWorkers(1, { chunk: 256 });
+    try {
+      const r = await workers.hashBatch(batch, 0);
+      const md5 = (b: Buffer) => ({ size: b.length, md5: createHash('md5').update(b).digest('base64') });
+      assert.deepEqual([r[0], r[2], r[4], r[5]], bodies.map(md5));
+      assert.match((r[1] as { error: string }).error, /ENOENT/);
+      assert.match((r[3] as { error: string }).error, /EISDIR/);
     } finally {
       await workers.close();
     }
