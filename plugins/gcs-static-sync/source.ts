@@ -41,42 +41,42 @@ export async function scanSource(
   concurrency: number,
   progress: (done: number, total: number) => void,
 ): Promise<SourceScan> {
-  const walk = await walkSource(config.sourceDir, ignored, config.target.prefix);
-  const rules = createAttributeRules(config.attributes);
-  const files: ScannedFile[] = walk.files.map((entry) => ({
-    entry,
-    name: config.target.prefix + entry.path,
-    attrs: rules(entry.path),
-    hash: undefined,
-    error: undefined,
-  }));
-  if (files.length > 0) {
-    const workers = startHashWorkers(workerCount(concurrency));
-    try {
-      const per = Math.max(1, Math.min(HASH_BATCH, Math.ceil(files.length / (workers.size * 4))));
-      const batches: ScannedFile[][] = [];
-      for (let i = 0; i < files.length; i += per) batches.push(files.slice(i, i + per));
-      let done = 0;
-      // Eight batches queued per worker keep it busy while the main thread is (loading the
-      // storage library, parsing the listing) and cannot hand out the next batch at once.
-      await forEachLimit(batches, workers.size * 8, async (batch, slot) => {
-        const results = await workers.hashBatch(
-          batch.map((f) => f.entry.abs),
-          slot,
-        );
-        batch.forEach((f, i) => {
-          const r = results[i];
-          if (r && !('error' in r)) f.hash = r;
-          else f.error = r ? r.error : 'no result from the hashing worker';
-        });
-        done += batch.length;
-        progress(done, files.length);
+  // The workers start first: a worker takes tens of milliseconds to boot, longer than the
+  // walk of a thousand files, and boots meanwhile.
+  const workers = startHashWorkers(workerCount(concurrency));
+  try {
+    const walk = await walkSource(config.sourceDir, ignored, config.target.prefix);
+    const rules = createAttributeRules(config.attributes);
+    const files: ScannedFile[] = walk.files.map((entry) => ({
+      entry,
+      name: config.target.prefix + entry.path,
+      attrs: rules(entry.path),
+      hash: undefined,
+      error: undefined,
+    }));
+    const per = Math.max(1, Math.min(HASH_BATCH, Math.ceil(files.length / (workers.size * 4))));
+    const batches: ScannedFile[][] = [];
+    for (let i = 0; i < files.length; i += per) batches.push(files.slice(i, i + per));
+    let done = 0;
+    // Eight batches queued per worker keep it busy while the main thread is busy (parsing the
+    // listing) and cannot hand out the next batch at once.
+    await forEachLimit(batches, workers.size * 8, async (batch, slot) => {
+      const results = await workers.hashBatch(
+        batch.map((f) => f.entry.abs),
+        slot,
+      );
+      batch.forEach((f, i) => {
+        const r = results[i];
+        if (r && !('error' in r)) f.hash = r;
+        else f.error = r ? r.error : 'no result from the hashing worker';
       });
-    } finally {
-      await workers.close();
-    }
+      done += batch.length;
+      progress(done, files.length);
+    });
+    return { files, problems: walk.problems, ignored: walk.ignored };
+  } finally {
+    await workers.close();
   }
-  return { files, problems: walk.problems, ignored: walk.ignored };
 }
 
 export interface HashedSource {
