@@ -13,7 +13,9 @@ import type { Env } from '../../common/settings.ts';
 import { COMPUTE_ENDPOINT, invalidateCdn } from './cdn.ts';
 import { collapsePaths, urlPathsOf } from './cdn-paths.ts';
 import { resolveConfig, type Settings, type SyncConfig } from './config.ts';
+import { sendsCredentials } from './endpoint.ts';
 import { createIgnoreMatcher, isIgnoredPath } from './ignore.ts';
+import { createListClient } from './list-client.ts';
 import { computeSyncPlan, type SyncPlan } from './plan.ts';
 import { forEachLimit } from './pool.ts';
 import { createProgress } from './progress.ts';
@@ -89,16 +91,18 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
     `gcs-static-sync: ${settings.source} -> ${where}${dryRun ? ' (dry run: nothing is changed)' : ''}`,
   );
 
-  // The CDN's project and Google client are settled before anything changes.
+  // Google's client (for the listing's tokens when the endpoint is Google's, and for the CDN)
+  // and the CDN's project are settled before anything changes.
   let google: GoogleClient | undefined;
-  let project: string | undefined = settings.project;
-  if (cfg.cdn) {
+  if (cfg.cdn || sendsCredentials(settings.storage_endpoint))
     google = await createGoogleClient({
       credentials: cfg.credentials,
       keyFile: cfg.keyFile,
       tokenUrl: settings.token_url,
       agent: deps.httpsAgent,
     });
+  let project: string | undefined = settings.project;
+  if (cfg.cdn && google) {
     project ??= await google.projectId();
     if (!project)
       throw new PluginError(
@@ -106,8 +110,7 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
       );
   }
 
-  // The source is walked and hashed while the storage library loads and the prefix is
-  // listed: none of these needs the others.
+  // The source is walked and hashed while the prefix is listed: neither needs the other.
   let hashed = 0;
   const hashProgress = createProgress(log, 'hash', deps.now);
   const ignoreMatcher = createIgnoreMatcher(cfg.ignore);
@@ -119,27 +122,29 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
   scanning.catch(() => undefined);
 
   log.section(`listing ${where}`);
-  let bucket: Bucket;
   let remote: Map<string, RemoteObject>;
   try {
-    const { createStorage, storageOptions } = await import('./storage.ts');
-    const storage = (deps.createStorage ?? createStorage)(
-      storageOptions({
-        endpoint: settings.storage_endpoint,
-        credentials: cfg.credentials,
-        keyFile: cfg.keyFile,
-        projectId: project,
-        retry: deps.storageRetry,
-      }),
-    );
-    bucket = storage.bucket(cfg.target.bucket);
+    const client = sendsCredentials(settings.storage_endpoint) ? google : undefined;
+    const token = client ? async () => (await client.getAccessToken()).token : undefined;
+    const lister = await createListClient({
+      endpoint: settings.storage_endpoint,
+      bucket: cfg.target.bucket,
+      token,
+      retry: deps.storageRetry,
+      sleep: deps.sleep,
+      httpsAgent: deps.httpsAgent,
+    });
     const progress = createProgress(log, 'list', deps.now);
-    remote = await listRemote(
-      bucket,
-      cfg.target.prefix,
-      (n) => progress(`listed ${n} objects${hashed > 0 ? ` (${hashed} files hashed meanwhile)` : ''}`),
-      Math.min(settings.concurrency, 8),
-    );
+    try {
+      remote = await listRemote(
+        lister,
+        cfg.target.prefix,
+        (n) => progress(`listed ${n} objects${hashed > 0 ? ` (${hashed} files hashed meanwhile)` : ''}`),
+        Math.min(settings.concurrency, 8),
+      );
+    } finally {
+      lister.close();
+    }
   } catch (err) {
     await scanning.catch(() => undefined);
     throw new PluginError(`${describeApiError(err, `listing ${where} failed`)}; nothing was changed`, {
@@ -203,13 +208,29 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
         `${done} of ${writes} files written, ${formatBytes(counts.sentBytes)} sent, ${formatRate(counts.sentBytes, ms)}`,
       );
     };
+    // The storage library is loaded only when there is something to change (once).
+    let bucket: Promise<Bucket> | undefined;
+    const openBucket = (): Promise<Bucket> => {
+      bucket ??= import('./storage.ts').then(({ createStorage, storageOptions }) =>
+        (deps.createStorage ?? createStorage)(
+          storageOptions({
+            endpoint: settings.storage_endpoint,
+            credentials: cfg.credentials,
+            keyFile: cfg.keyFile,
+            projectId: project,
+            retry: deps.storageRetry,
+          }),
+        ).bucket(cfg.target.bucket),
+      );
+      return bucket;
+    };
     const fail = (path: string, problem: string) => {
       failures.push({ path, problem });
       log.error(`failed: ${path}: ${problem}`);
     };
     await forEachLimit(plan.uploads, settings.concurrency, async (u) => {
       try {
-        const r = await uploadObject(bucket, u, { predefinedAcl: settings.predefined_acl });
+        const r = await uploadObject(await openBucket(), u, { predefinedAcl: settings.predefined_acl });
         counts.uploaded += 1;
         counts.uploadedBytes += r.bytes;
         counts.sentBytes += r.sent;
@@ -222,7 +243,7 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
     });
     await forEachLimit(plan.patches, settings.concurrency, async (p) => {
       try {
-        await patchObject(bucket, p.file.name, p.patch);
+        await patchObject(await openBucket(), p.file.name, p.patch);
         counts.patched += 1;
         changedNames.push(p.file.name);
         log.debug(`updated ${p.file.path} (${p.changes.join(', ')})`);
@@ -244,7 +265,7 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
         const report = createProgress(log, 'delete', deps.now);
         await forEachLimit(plan.deletes, settings.concurrency, async (d) => {
           try {
-            await deleteObject(bucket, d.name);
+            await deleteObject(await openBucket(), d.name);
             counts.deleted += 1;
             changedNames.push(d.name);
             log.debug(`deleted ${d.name}`);

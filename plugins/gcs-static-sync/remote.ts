@@ -2,11 +2,11 @@
 // time. One listing with a delimiter gives the objects directly under the prefix and its
 // folders; the folders are then listed in full, several at a time, instead of paging through
 // the whole prefix one page after the other (a no-op re-sync is mostly this listing). Every
-// object is still listed exactly once. The raw JSON API answer is read through the bucket's authenticated (and retried)
-// request rather than getFiles(), which builds a File object per item: at 100,000 objects
-// that is the difference between megabytes and hundreds of them. Only what the comparison
-// needs is kept.
-import type { Bucket } from '@google-cloud/storage';
+// object is still listed exactly once. The raw JSON API answer is read (list-client.ts)
+// rather than the storage library's getFiles(), which builds a File object per item: at
+// 100,000 objects that is the difference between megabytes and hundreds of them. Only what
+// the comparison needs is kept.
+import type { ListClient } from './list-client.ts';
 import { forEachLimit } from './pool.ts';
 
 export interface RemoteObject {
@@ -62,17 +62,13 @@ export function toRemoteObject(o: ApiObject): RemoteObject {
 }
 
 async function listPages(
-  bucket: Bucket,
+  client: ListClient,
   query: { prefix: string; delimiter?: string },
   onPage: (page: ApiPage) => void,
 ): Promise<void> {
   let pageToken: string | undefined;
   do {
-    const qs: Record<string, string | number> = { maxResults: 1000, projection: 'noAcl', fields: FIELDS };
-    if (query.prefix !== '') qs.prefix = query.prefix;
-    if (query.delimiter) qs.delimiter = query.delimiter;
-    if (pageToken) qs.pageToken = pageToken;
-    const [page] = (await bucket.request({ uri: '/o', qs })) as unknown as [ApiPage];
+    const page = await client.page<ApiPage>({ ...query, pageToken, fields: FIELDS });
     onPage(page);
     pageToken = page.nextPageToken;
   } while (pageToken);
@@ -83,7 +79,7 @@ async function listPages(
  * `onPage` sees the running count.
  */
 export async function listRemote(
-  bucket: Bucket,
+  client: ListClient,
   prefix: string,
   onPage?: (count: number) => void,
   concurrency = 8,
@@ -94,10 +90,10 @@ export async function listRemote(
     for (const item of page.items ?? []) out.set(item.name, toRemoteObject(item));
     onPage?.(out.size);
   };
-  await listPages(bucket, { prefix, delimiter: '/' }, (page) => {
+  await listPages(client, { prefix, delimiter: '/' }, (page) => {
     add(page);
     folders.push(...(page.prefixes ?? []));
   });
-  await forEachLimit(folders, concurrency, (folder) => listPages(bucket, { prefix: folder }, add));
+  await forEachLimit(folders, concurrency, (folder) => listPages(client, { prefix: folder }, add));
   return out;
 }
