@@ -12,3 +12,24 @@ export function sendsCredentials(endpoint: string | undefined): boolean {
   const host = new URL(endpoint).hostname;
   return host === 'googleapis.com' || host.endsWith('.googleapis.com');
 }
+
+/**
+ * The HTTP proxy for requests to `url`, from HTTP_PROXY / HTTPS_PROXY (either case) unless
+ * NO_PROXY names the host, its origin or a parent domain (`.example.com`, `*.example.com`):
+ * the rules @google-cloud/storage applies to its own requests (teeny-request), so the
+ * listing and the writes leave by the same way (so `*` in NO_PROXY is no wildcard here either).
+ */
+export function proxyFor(url: URL, env: Readonly<Record<string, string | undefined>>): string | undefined {
+  const proxy = env.HTTP_PROXY || env.http_proxy || env.HTTPS_PROXY || env.https_proxy;
+  if (!proxy) return undefined;
+  const noProxy = env.NO_PROXY || env.no_proxy || '';
+  for (const raw of noProxy.split(',')) {
+    const rule = raw.trim();
+    if (rule === '') continue;
+    if (rule === url.origin || rule === url.hostname) return undefined;
+    if (rule.startsWith('.') || rule.startsWith('*.')) {
+      if (url.hostname.endsWith(rule.replace(/^\*\./, '.'))) return undefined;
+    }
+  }
+  return proxy;
+}

@@ -2,14 +2,14 @@
 // through @google-cloud/storage: loading that library (and its dependencies) costs ~100 ms
 // of CPU, a quarter of a no-op re-sync of 1,000 files, while node:http is part of Node.
 // (Node's fetch is no cheaper to load than the library.) The library is still what uploads,
-// patches and deletes, and is loaded only when there is something to change. Retries follow
-// the library's (retry.ts); answers are asked for gzip-compressed, as the listing of a large
-// prefix is tens of megabytes of JSON.
+// patches and deletes, and is loaded only when there is something to change. Retries and
+// proxies follow the library's rules (retry.ts, proxyFor); answers are asked for
+// gzip-compressed, as the listing of a large prefix is tens of megabytes of JSON.
 
-import type { IncomingMessage } from 'node:http';
+import type { Agent as HttpAgent, IncomingMessage } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
 import { errorMessage } from '../../common/errors.ts';
-import { storageRoot } from './endpoint.ts';
+import { proxyFor, storageRoot } from './endpoint.ts';
 import { type RetryOptions, retriableStatus, retryDelay } from './retry.ts';
 
 export interface ListQuery {
@@ -41,8 +41,10 @@ export interface ListClientOptions {
   token: (() => Promise<string>) | undefined;
   retry?: Partial<RetryOptions> | undefined;
   sleep: (ms: number) => Promise<void>;
-  /** For https endpoints (tests trust their CA with it). */
+  /** For https endpoints (tests trust their CA with it); not used through a proxy. */
   httpsAgent?: HttpsAgent | undefined;
+  /** The environment, for HTTP(S)_PROXY and NO_PROXY (see proxyFor). */
+  env: Readonly<Record<string, string | undefined>>;
   /** Ms without progress on a request before it is given up (and retried). */
   timeoutMs?: number;
 }
@@ -77,8 +79,14 @@ export async function createListClient(opts: ListClientOptions): Promise<ListCli
     secure ? import('node:https') : import('node:http'),
     import('node:zlib'),
   ]);
-  // Folders are listed several at a time: keep their connections.
-  const agent = secure && opts.httpsAgent ? opts.httpsAgent : new http.Agent({ keepAlive: true });
+  // Folders are listed several at a time: keep their connections. Through a proxy, the
+  // proxy agents the storage library uses too (loaded only then).
+  const proxy = proxyFor(root, opts.env);
+  let agent: HttpAgent;
+  if (proxy && secure)
+    agent = new (await import('https-proxy-agent')).HttpsProxyAgent(proxy, { keepAlive: true });
+  else if (proxy) agent = new (await import('http-proxy-agent')).HttpProxyAgent(proxy, { keepAlive: true });
+  else agent = (secure && opts.httpsAgent) || new http.Agent({ keepAlive: true });
   const ownAgent = agent !== opts.httpsAgent;
   const timeoutMs = opts.timeoutMs ?? 60_000;
 

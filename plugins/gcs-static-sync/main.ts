@@ -133,6 +133,7 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
       retry: deps.storageRetry,
       sleep: deps.sleep,
       httpsAgent: deps.httpsAgent,
+      env,
     });
     const progress = createProgress(log, 'list', deps.now);
     try {

@@ -41,8 +41,8 @@ describe('gcs-static-sync: listing client', () => {
     waits.length = 0;
   });
 
-  const client = (token?: () => Promise<string>, retry = {}) =>
-    createListClient({ endpoint, bucket: 'my-bucket', token, retry, sleep });
+  const client = (token?: () => Promise<string>, retry = {}, env = {}) =>
+    createListClient({ endpoint, bucket: 'my-bucket', token, retry, sleep, env });
 
   it('asks for one page with the query, the token and gzip, and reads a gzipped answer', async () => {
     script.push((_req, res) => {
@@ -116,6 +116,40 @@ describe('gcs-static-sync: listing client', () => {
     assert.equal(err.code, 404);
     assert.equal(err.message, '404 The specified bucket does not exist.');
     assert.equal(seen.length, 1);
+  });
+
+  it('goes through HTTP_PROXY unless NO_PROXY names the host', async () => {
+    // A forward proxy on 127.0.0.1 that answers itself: what reaches it is the absolute URL.
+    const proxied: string[] = [];
+    const proxy = createServer((req, res) => {
+      proxied.push(req.url ?? '');
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"items": [{"name": "via-proxy"}]}');
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    try {
+      const via = await client(undefined, {}, { HTTP_PROXY: proxyUrl });
+      const page = await via.page<{ items: { name: string }[] }>({ prefix: 'p/' }).finally(() => via.close());
+      assert.deepEqual(page.items, [{ name: 'via-proxy' }]);
+      assert.equal(proxied.length, 1);
+      assert.ok(proxied[0]?.startsWith(`${endpoint}storage/v1/b/my-bucket/o?`), proxied[0]);
+      assert.equal(seen.length, 0, 'the server itself was not asked');
+
+      script.push(json(200, { items: [{ name: 'direct' }] }));
+      const direct = await client(
+        undefined,
+        {},
+        { https_proxy: proxyUrl, NO_PROXY: 'example.com, 127.0.0.1' },
+      );
+      const page2 = await direct
+        .page<{ items: { name: string }[] }>({ prefix: '' })
+        .finally(() => direct.close());
+      assert.deepEqual(page2.items, [{ name: 'direct' }]);
+      assert.equal(proxied.length, 1);
+    } finally {
+      await new Promise<void>((r) => proxy.close(() => r()));
+    }
   });
 
   it('gives up after maxRetries with the last error', async () => {
