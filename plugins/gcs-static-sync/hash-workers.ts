@@ -21,8 +21,8 @@ import { compileMd5Lanes } from './md5-lanes.ts';
 const workerSource = () => `const __name = (f) => f;
 (${hashWorkerMain.toString()})(require('node:worker_threads'), require('node:fs'), require('node:crypto'));`;
 
-/** Files over this size are hashed by OpenSSL alone rather than in the MD5 lanes. */
-const BIG_FILE = 4 * CHUNK;
+/** Files over this many chunks (4 MiB) are hashed by OpenSSL alone rather than in the MD5 lanes. */
+const BIG_FILE_CHUNKS = 4;
 
 /** One file's hash, or why it could not be read. */
 export type HashResult = FileHash | { error: string };
@@ -56,7 +56,7 @@ export function startHashWorkers(size: number, opts: HashWorkerOptions = {}): Ha
   const chunk = opts.chunk ?? CHUNK;
   const workerData: HashWorkerData = {
     chunk,
-    bigFile: opts.chunk ? 4 * chunk : BIG_FILE,
+    bigFile: BIG_FILE_CHUNKS * chunk,
     lanes: opts.lanes === false ? undefined : compileMd5Lanes(),
   };
   const source = workerSource();
