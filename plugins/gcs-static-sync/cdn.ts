@@ -4,6 +4,7 @@
 // The answer is a long-running Operation; invalidation takes minutes, so it is logged, not
 // awaited.
 import { errorMessage, HttpError } from '../../common/errors.ts';
+import { googleApiErrorMessage } from '../../common/gcp/api-error.ts';
 import type { Logger } from '../../common/log.ts';
 
 export const COMPUTE_ENDPOINT = 'https://compute.googleapis.com';
@@ -57,13 +58,7 @@ async function invalidateOne(url: string, body: string, deps: CdnDeps): Promise<
         return '';
       }
     }
-    let message = text.slice(0, 300);
-    try {
-      message = String((JSON.parse(text) as { error?: { message?: unknown } }).error?.message ?? message);
-    } catch {
-      // not JSON: keep the text
-    }
-    lastProblem = `HTTP ${res.status}: ${message}`;
+    lastProblem = `HTTP ${res.status}: ${googleApiErrorMessage(text) ?? text.slice(0, 300)}`;
     if (!retryable(res.status)) throw new HttpError(lastProblem, res.status);
   }
   throw new HttpError(`${lastProblem} (after ${ATTEMPTS} attempts)`, undefined);

@@ -9,6 +9,7 @@
 import type { Agent as HttpAgent, IncomingMessage } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
 import { errorMessage } from '../../common/errors.ts';
+import { googleApiErrorMessage } from '../../common/gcp/api-error.ts';
 import { proxyFor, storageRoot } from './endpoint.ts';
 import { type RetryOptions, retriableStatus, retryDelay } from './retry.ts';
 
@@ -62,12 +63,8 @@ interface Answer {
 
 /** Why an answer failed, from the API's JSON error when there is one. */
 function describe(answer: Answer): string {
-  try {
-    const parsed = JSON.parse(answer.body) as { error?: { message?: unknown } };
-    if (typeof parsed.error?.message === 'string') return `${answer.status} ${parsed.error.message}`;
-  } catch {
-    // not JSON
-  }
+  const message = googleApiErrorMessage(answer.body);
+  if (message !== undefined) return `${answer.status} ${message}`;
   const text = answer.body.trim().slice(0, 200);
   return text ? `${answer.status} ${text}` : `HTTP ${answer.status}`;
 }
