@@ -99,6 +99,8 @@ export function hashWorkerMain(wt: typeof WorkerThreads, fs: typeof Fs, crypto: 
       last: false,
     }));
     const regionOf = (lane: Lane) => BASE + lane.index * REGION;
+    /** Address of MD5 state word k (A, B, C, D) of the lane: word k of every lane is one vector. */
+    const stateWord = (k: number, lane: Lane) => k * 16 + lane.index * 4;
 
     /** Reads the lane's next chunk; the file's last one gets its padding and closes it. */
     const fill = (lane: Lane): void => {
@@ -151,7 +153,7 @@ export function hashWorkerMain(wt: typeof WorkerThreads, fs: typeof Fs, crypto: 
           try {
             lane.fd = fs.openSync(abs, 'r');
             Object.assign(lane, { file, size: 0, last: false });
-            for (let k = 0; k < 4; k++) view.setUint32(k * 16 + lane.index * 4, INIT[k] as number, true);
+            for (let k = 0; k < 4; k++) view.setUint32(stateWord(k, lane), INIT[k] as number, true);
             fill(lane);
             // Only a file that filled a whole chunk can be big (no fstat for small files).
             if (!lane.last && fs.fstatSync(lane.fd).size > bigFile) {
@@ -180,8 +182,7 @@ export function hashWorkerMain(wt: typeof WorkerThreads, fs: typeof Fs, crypto: 
           lane.at += blocks * 64;
           if (lane.blocks > 0) continue;
           if (lane.last) {
-            for (let k = 0; k < 4; k++)
-              digest.writeUInt32LE(view.getUint32(k * 16 + lane.index * 4, true), k * 4);
+            for (let k = 0; k < 4; k++) digest.writeUInt32LE(view.getUint32(stateWord(k, lane), true), k * 4);
             results[lane.file] = { size: lane.size, md5: digest.toString('base64') };
             take(lane);
           } else {

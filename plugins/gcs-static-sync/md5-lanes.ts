@@ -13,9 +13,6 @@
 // lanes' MD5 states. The states are four vectors at address `state`: A, B, C, D, each
 // holding that word for lanes 0–3. Padding is the caller's (see hash-worker.ts).
 
-/** Streams hashed together. */
-export const MD5_LANES = 4;
-
 /** Per-step shift amounts and constants (RFC 1321). */
 const SHIFTS = [7, 12, 17, 22, 5, 9, 14, 20, 4, 11, 16, 23, 6, 10, 15, 21];
 const SINES = Array.from({ length: 64 }, (_, i) => Math.floor(Math.abs(Math.sin(i + 1)) * 2 ** 32) >>> 0);
