@@ -1,6 +1,7 @@
 // The one top-level handler of each plugin: --help, then run, then `<plugin> failed: …`
 // and exit code 1 on any error. Only what --help needs is loaded up front; the plugin and
 // its dependencies are imported when it runs, so --help starts fast.
+import { CancelledError, cancellation, handleStopSignals, SIGNAL_EXIT_CODE } from './cancel.ts';
 import { errorMessage, SettingsError } from './errors.ts';
 import { renderHelp } from './help.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -19,6 +20,11 @@ export interface EntryOptions {
   env?: Env;
   /** Replaces the defaults (tests pass a logger writing to memory). */
   deps?: Partial<BaseDeps>;
+  /**
+   * The plugin stops cleanly on SIGTERM/SIGINT (it watches `deps.signal`). Otherwise the first
+   * signal removes the secret files and ends the process, as a second signal always does.
+   */
+  cancellable?: boolean;
 }
 
 let epipeGuarded = false;
@@ -54,12 +60,24 @@ export async function main(opts: EntryOptions): Promise<number> {
     return finish(1);
   }
   let deps: BaseDeps | undefined;
+  const stop = handleStopSignals({
+    plugin: name,
+    log,
+    cancellable: opts.cancellable === true,
+    onExit: () => deps?.secretFiles.cleanup(),
+  });
   try {
     const [{ withBaseDeps }, mod] = await Promise.all([import('./plugin.ts'), opts.load()]);
-    deps = withBaseDeps({ ...opts.deps, log });
+    deps = withBaseDeps({ signal: stop.signal, ...opts.deps, log });
     await mod.run(env, deps);
     return finish(0);
   } catch (err) {
+    const cancelled = err instanceof CancelledError ? err : cancellation(deps?.signal);
+    if (cancelled) {
+      const what = err instanceof CancelledError ? err.message : `${cancelled.message}: ${errorMessage(err)}`;
+      log.error(`${name} ${what}`);
+      return finish(SIGNAL_EXIT_CODE[cancelled.signal]);
+    }
     const hint = err instanceof SettingsError ? `\nrun with --help to list ${name}'s settings` : '';
     // The logger masks every registered secret, also inside error messages.
     log.error(`${name} failed: ${errorMessage(err)}${hint}`);
@@ -67,5 +85,6 @@ export async function main(opts: EntryOptions): Promise<number> {
     return finish(1);
   } finally {
     deps?.secretFiles.cleanup();
+    stop.dispose();
   }
 }

@@ -13,11 +13,19 @@ export interface BaseDeps {
   exec: Exec;
   secretFiles: SecretFiles;
   now: () => number;
+  /** Aborted with a CancelledError when the run is asked to stop (SIGTERM, SIGINT). */
+  signal: AbortSignal;
 }
 
 export function createBaseDeps(opts: { sink?: LogSink; log?: Logger } = {}): BaseDeps {
   const log = opts.log ?? createLogger(opts.sink ? { sink: opts.sink } : {});
-  return { log, exec: createExec(log), secretFiles: createSecretFiles(), now: Date.now };
+  return {
+    log,
+    exec: createExec(log),
+    secretFiles: createSecretFiles(),
+    now: Date.now,
+    signal: new AbortController().signal,
+  };
 }
 
 /** Fills in what a caller (a test, or the entry) did not give; exec always masks with the given logger. */

@@ -9,6 +9,8 @@ const RESULT_WORDS: Record<ClusterResult, string> = {
   failed: 'FAILED',
   unchanged: 'unchanged',
   skipped: 'skipped',
+  cancelled: 'CANCELLED',
+  superseded: 'superseded',
 };
 
 /** A plain-text table: one line per cluster and workload. */

@@ -5,7 +5,18 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 export const SUMMARY_VERSION = 1;
 export const DEFAULT_SUMMARY_FILE = '.drone-gke-deploy.json';
 
-export type ClusterResult = 'deployed' | 'rolled_back' | 'failed' | 'unchanged' | 'skipped';
+/**
+ * cancelled: the run was stopped and this cluster's rollback was not confirmed healthy in
+ * time; superseded: another deploy replaced this run's workloads while it waited.
+ */
+export type ClusterResult =
+  | 'deployed'
+  | 'rolled_back'
+  | 'failed'
+  | 'unchanged'
+  | 'skipped'
+  | 'cancelled'
+  | 'superseded';
 
 export interface WorkloadSummary {
   kind: string;
@@ -38,9 +49,11 @@ export interface DeploySummary {
   /**
    * deployed: every cluster healthy on the new revision; rolled_back: the deploy failed and
    * was undone (gke-deploy) or a rollback succeeded (rollback); failed: not healthy and not
-   * undone; dry_run: nothing was changed.
+   * undone; dry_run: nothing was changed; cancelled: stopped by a signal (every changed
+   * cluster rolled back where it could be, see each cluster's result); superseded: another
+   * deploy replaced this run's workloads on some cluster.
    */
-  result: 'deployed' | 'rolled_back' | 'failed' | 'dry_run';
+  result: 'deployed' | 'rolled_back' | 'failed' | 'dry_run' | 'cancelled' | 'superseded';
   startedAt: string;
   finishedAt: string;
   build: { number?: number; commit?: string; link?: string; deployTo?: string };

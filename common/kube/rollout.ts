@@ -3,6 +3,7 @@
 // per cluster per poll does the same job more slowly.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { formatDuration } from '../duration.ts';
+import { PluginError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Kubectl } from './kubectl.ts';
 import type { ClusterTarget } from './target.ts';
@@ -21,6 +22,8 @@ export interface WaitResult {
   states: Map<string, RolloutState>;
   /** Why it failed, in one line, when !ok. */
   reason?: string;
+  /** Set when a workload no longer carries this run's pod template: who replaced it. */
+  superseded?: string;
 }
 
 export interface WaitOptions {
@@ -28,8 +31,13 @@ export interface WaitOptions {
   deadline: number;
   pollMs?: number;
   now?: () => number;
-  /** Stop early (another cluster failed and a rollback is coming). */
+  /** Stop early (another cluster failed and a rollback is coming, or the run was cancelled). */
   signal?: AbortSignal;
+  /**
+   * Whether a live workload is still the one this run applied: undefined when it is, else
+   * who replaced it ("superseded by build 42"). The wait then ends for that cluster.
+   */
+  expect?: (o: KubeObject) => string | undefined;
 }
 
 /** Lists the given kinds in a namespace, as a map from workload key to object. */
@@ -55,10 +63,16 @@ function evaluate(
   states: Map<string, RolloutState>,
   log: Logger,
   elapsedMs: () => number,
+  expect?: (o: KubeObject) => string | undefined,
 ): WaitResult | undefined {
   for (const r of refs) {
     const o = objects.get(refKey(r));
     states.set(refKey(r), o ? rolloutState(o) : { state: 'progressing', message: 'not found yet' });
+    const other = o && expect?.(o);
+    if (other) {
+      log.warn(`[${target.id}] ${refKey(r)} was ${other}: no longer this run's to wait for`);
+      return { ok: false, states, reason: `${refKey(r)} was ${other}`, superseded: other };
+    }
   }
   const failed = [...states].find(([, s]) => s.state === 'failed');
   const done = [...states.values()].every((s) => s.state === 'done');
@@ -78,6 +92,11 @@ function timedOut(states: Map<string, RolloutState>): WaitResult {
 }
 
 const STOPPED = 'stopped: another cluster failed';
+
+/** Why a wait was stopped: the signal's reason (a cancellation) or another cluster's failure. */
+function stopped(signal: AbortSignal | undefined): string {
+  return signal?.reason instanceof PluginError ? `stopped: ${signal.reason.message}` : STOPPED;
+}
 
 /**
  * Waits by watching (one `kubectl get --watch` per kind): each change is seen as it happens,
@@ -108,8 +127,8 @@ async function watchRollouts(
     stop.abort();
     settle();
   };
-  const onAbort = () => finish({ ok: false, states, reason: STOPPED });
-  if (opts.signal?.aborted) return { ok: false, states, reason: STOPPED };
+  const onAbort = () => finish({ ok: false, states, reason: stopped(opts.signal) });
+  if (opts.signal?.aborted) return { ok: false, states, reason: stopped(opts.signal) };
   opts.signal?.addEventListener('abort', onAbort);
   const timer = setTimeout(() => finish(timedOut(states)), Math.max(0, opts.deadline - now()));
   const watches = kinds.map((kind) =>
@@ -121,7 +140,7 @@ async function watchRollouts(
           const obj = o as KubeObject;
           if (!obj?.metadata?.name || typeof obj.kind !== 'string') return;
           objects.set(refKey({ kind: obj.kind as WorkloadRef['kind'], name: obj.metadata.name }), obj);
-          const r = evaluate(target, refs, objects, states, log, elapsedMs);
+          const r = evaluate(target, refs, objects, states, log, elapsedMs, opts.expect);
           if (r) finish(r);
         },
         { signal: stop.signal, timeoutMs: Math.max(1000, opts.deadline - now() + 5000) },
@@ -162,10 +181,10 @@ export async function waitForRollouts(
       log.warn(`[${target.id}] could not read rollout status: ${(err as Error).message.split('\n')[0]}`);
     }
     if (objects) {
-      const r = evaluate(target, refs, objects, states, log, elapsedMs);
+      const r = evaluate(target, refs, objects, states, log, elapsedMs, opts.expect);
       if (r) return r;
     }
-    if (opts.signal?.aborted) return { ok: false, states, reason: STOPPED };
+    if (opts.signal?.aborted) return { ok: false, states, reason: stopped(opts.signal) };
     if (now() >= opts.deadline) return timedOut(states);
     // Poll fast while a rollout is young (kwok and small apps are ready in a second or two),
     // then settle at pollMs: one kubectl get per cluster per poll.

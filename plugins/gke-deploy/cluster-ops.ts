@@ -6,6 +6,7 @@ import type { ClusterTarget } from '../../common/kube/target.ts';
 import {
   buildOfWorkload,
   imagesOf,
+  type KubeObject,
   refKey,
   revisionOf,
   type WorkloadRef,
@@ -27,8 +28,6 @@ export interface Before {
 }
 
 export interface PreflightOptions {
-  /** Create the namespace when missing (create_namespace, and not a dry run). */
-  create: boolean;
   serverSide: boolean;
 }
 
@@ -36,24 +35,39 @@ export interface PreflightOptions {
 const LARGE_INPUT = 128 * 1024;
 
 /**
- * Checks that the cluster would accept the manifests: the namespace exists (or is created
- * when asked), and a server-side dry-run passes (the API server validates everything,
- * admission included, and stores nothing). Secret manifests are checked silently.
+ * Creates the namespace when it is missing (create_namespace); true when this call created
+ * it, so that a run that then stops before applying can remove it again.
+ */
+export async function ensureNamespace(kubectl: Kubectl, t: ClusterTarget, log: Logger): Promise<boolean> {
+  const found = await kubectl.run(t, ['get', 'namespace', t.namespace, '--ignore-not-found', '-o', 'name']);
+  if (found.stdout.trim() !== '') return false;
+  try {
+    await kubectl.run(t, ['create', 'namespace', t.namespace]);
+  } catch (err) {
+    // Another run created it between our look and our create: not ours to remove.
+    if (/AlreadyExists|already exists/.test((err as Error).message)) return false;
+    throw err;
+  }
+  log.info(`[${t.id}] created namespace ${t.namespace}`);
+  return true;
+}
+
+/** Removes a namespace this run created and left empty (nothing was applied). */
+export async function removeNamespace(kubectl: Kubectl, t: ClusterTarget): Promise<void> {
+  await kubectl.run(t, ['delete', 'namespace', t.namespace, '--wait=false', '--ignore-not-found']);
+}
+
+/**
+ * Checks that the cluster would accept the manifests: a server-side dry-run passes (the API
+ * server validates everything, admission included, and stores nothing). Secret manifests
+ * are checked silently.
  */
 export async function preflight(
   kubectl: Kubectl,
   t: ClusterTarget,
   r: Rendered,
   opts: PreflightOptions,
-  log: Logger,
 ): Promise<void> {
-  if (opts.create) {
-    const found = await kubectl.run(t, ['get', 'namespace', t.namespace, '--ignore-not-found', '-o', 'name']);
-    if (found.stdout.trim() === '') {
-      await kubectl.run(t, ['create', 'namespace', t.namespace]);
-      log.info(`[${t.id}] created namespace ${t.namespace}`);
-    }
-  }
   // What decides is a dry-run of the apply that follows: client-side unless server_side. But
   // client-side, kubectl spends about 0.7 s of CPU on OpenAPI merge patches for twenty
   // Deployments, so a dry-run through server-side apply, which puts the same question to the
@@ -151,8 +165,9 @@ export async function apply(
 
 /**
  * Puts each workload that existed before back to the revision recorded before apply.
- * Workloads this run created have no earlier revision and are left as they are.
- * Returns the workloads that were rolled back.
+ * Workloads this run created have no earlier revision and are left as they are, and so are
+ * workloads another deploy has replaced since (`expect` says by whom): their state is not
+ * this run's to undo. Returns the workloads that were rolled back.
  */
 export async function rollBack(
   kubectl: Kubectl,
@@ -160,9 +175,18 @@ export async function rollBack(
   refs: readonly WorkloadRef[],
   before: Map<string, Before>,
   log: Logger,
+  expect: (o: KubeObject) => string | undefined,
 ): Promise<WorkloadRef[]> {
   const undone: WorkloadRef[] = [];
+  const kinds = [...new Set(refs.map((r) => r.kind))];
+  const live = kinds.length > 0 ? await getWorkloads(kubectl, t, kinds) : new Map<string, KubeObject>();
   for (const r of refs) {
+    const o = live.get(refKey(r));
+    const other = o && expect(o);
+    if (other) {
+      log.warn(`[${t.id}] ${refKey(r)} was ${other}: not rolled back (the newer deploy owns it)`);
+      continue;
+    }
     const b = before.get(refKey(r));
     if (!b?.exists) {
       log.warn(

@@ -1,17 +1,24 @@
-// gke-deploy: render the manifests, check them on every cluster, apply, wait for every
-// rollout, verify, and roll every changed cluster back when anything fails.
+// gke-deploy: render the manifests, take every cluster's deploy lock, check the manifests on
+// every cluster, record what is about to change, apply, wait for every rollout, verify, and
+// roll every changed cluster back when anything fails or the run is cancelled.
 import { resolve } from 'node:path';
-import { readDroneContext } from '../../common/drone.ts';
+import { cancellation } from '../../common/cancel.ts';
+import { type DroneContext, readDroneContext } from '../../common/drone.ts';
 import { parseDuration } from '../../common/duration.ts';
 import { PluginError } from '../../common/errors.ts';
 import type { GoogleClient, GoogleClientOptions } from '../../common/gcp/auth.ts';
+import type { OnAbandoned } from '../../common/kube/abandoned.ts';
 import { resolveClusters } from '../../common/kube/access.ts';
 import { checkClusterAccess } from '../../common/kube/access-check.ts';
-import { createKubectl } from '../../common/kube/kubectl.ts';
+import { createKubectl, type Kubectl } from '../../common/kube/kubectl.ts';
+import type { Holder, LockMode } from '../../common/kube/lock.ts';
+import type { ClusterTarget } from '../../common/kube/target.ts';
+import { buildOfWorkload, imagesOf, type KubeObject, refKey } from '../../common/kube/workloads.ts';
 import { type BaseDeps, readSettingsWithSources, withBaseDeps } from '../../common/plugin.ts';
 import type { Env } from '../../common/settings.ts';
 import { writeSummary } from '../../common/summary.ts';
-import { type Before, diff, preflight, snapshot } from './cluster-ops.ts';
+import { type Before, diff, preflight, type Rendered, snapshot } from './cluster-ops.ts';
+import { type Guard, guardClusters } from './guard.ts';
 import { renderAll } from './render.ts';
 import { buildSummary, type ClusterRun } from './report.ts';
 import { deployClusters } from './rollout.ts';
@@ -54,6 +61,125 @@ function check(s: Settings, source: (k: string) => string) {
   return issues;
 }
 
+const sameImages = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
+
+/**
+ * Whether a live workload still carries this run's pod template (its build annotation and
+ * images): undefined when it does, else who replaced it.
+ */
+function expectation(ctx: DroneContext, images: ReadonlyMap<string, string[]>) {
+  return (o: KubeObject): string | undefined => {
+    const want = images.get(refKey({ kind: o.kind as 'Deployment', name: o.metadata.name }));
+    if (!want) return undefined;
+    const build = buildOfWorkload(o);
+    if (build === ctx.build.number && sameImages(imagesOf(o), want)) return undefined;
+    const by = build !== undefined && build !== ctx.build.number ? `build ${build}` : 'another deploy';
+    return `superseded by ${by} (${imagesOf(o).join(', ')})`;
+  };
+}
+
+/** Preflight and snapshot on every cluster; throws naming every cluster that failed. */
+async function preflightAll(
+  kubectl: Kubectl,
+  runs: ClusterRun[],
+  rendered: Rendered,
+  s: Settings,
+  deps: Deps,
+) {
+  const pre = await Promise.allSettled(
+    runs.map(async (r) => {
+      // The snapshot is taken under the lock: between now and apply nothing of ours changes.
+      const [, before] = await Promise.all([
+        preflight(kubectl, r.target, rendered, { serverSide: s.server_side }),
+        snapshot(kubectl, r.target, r.refs),
+      ]);
+      r.before = before;
+      deps.log.info(`[${r.target.id}] server-side dry-run passed`);
+    }),
+  );
+  return pre.flatMap((r, i) =>
+    r.status === 'rejected' ? [`  - ${runs[i]?.target.id}: ${(r.reason as Error).message}`] : [],
+  );
+}
+
+interface Deploy {
+  s: Settings;
+  ctx: DroneContext;
+  deps: Deps;
+  kubectl: Kubectl;
+  rendered: Rendered;
+  refs: ClusterRun['refs'];
+  images: ReadonlyMap<string, string[]>;
+  started: number;
+  summaryFile: string;
+  timeoutMs: number;
+}
+
+async function deployGuarded(d: Deploy, targets: readonly ClusterTarget[], guard: Guard): Promise<void> {
+  const { s, ctx, deps, kubectl, rendered } = d;
+  const { log } = deps;
+  log.section('Preflight');
+  const runs: ClusterRun[] = targets.map((t) => ({
+    target: t,
+    refs: d.refs,
+    before: new Map<string, Before>(),
+    result: 'skipped',
+  }));
+  const summaryBase = { started: d.started, ctx, images: d.images, targets };
+  const preFailed = await preflightAll(kubectl, runs, rendered, s, deps);
+  if (preFailed.length > 0) {
+    const note = await guard.undoNamespaces();
+    throw new PluginError(
+      `preflight failed on ${preFailed.length} of ${targets.length} cluster(s); nothing was applied anywhere${note}:\n${preFailed.join('\n')}`,
+    );
+  }
+  if (s.dry_run) {
+    for (const t of targets)
+      log.info(`[${t.id}] kubectl diff:\n${(await diff(kubectl, t, rendered)) || '(no changes)'}`);
+    for (const r of runs) r.result = 'unchanged';
+    writeSummary(
+      d.summaryFile,
+      buildSummary({ ...summaryBase, runs, result: 'dry_run', finished: deps.now() }),
+    );
+    log.info('dry run: nothing was applied');
+    return;
+  }
+  const { reportResult } = await import('./report.ts');
+  const cancelledEarly = cancellation(deps.signal);
+  if (cancelledEarly) {
+    const note = await guard.undoNamespaces();
+    writeSummary(
+      d.summaryFile,
+      buildSummary({ ...summaryBase, runs, result: 'cancelled', finished: deps.now() }),
+    );
+    throw new PluginError(`cancelled by ${cancelledEarly.signal} before anything was applied${note}`);
+  }
+  await guard.record(runs, holderOf(ctx), [...new Set([...d.images.values()].flat())], d.started);
+
+  const result = await deployClusters(runs, rendered, s, {
+    kubectl,
+    log,
+    deps,
+    timeoutMs: d.timeoutMs,
+    cancelGraceMs: parseDuration(s.cancel_grace),
+    expect: expectation(ctx, d.images),
+  });
+  const summary = buildSummary({ ...summaryBase, runs, result, finished: deps.now() });
+  writeSummary(d.summaryFile, summary);
+  await guard.release(runs);
+  reportResult(summary, runs, log, deps.now() - d.started, cancellation(deps.signal)?.signal);
+}
+
+function holderOf(ctx: DroneContext): Holder {
+  return {
+    plugin: 'gke-deploy',
+    ...(ctx.repo.slug ? { repo: ctx.repo.slug } : {}),
+    ...(ctx.build.number !== undefined ? { build: ctx.build.number } : {}),
+    ...(ctx.build.link ? { link: ctx.build.link } : {}),
+  };
+}
+
 export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> {
   const deps = defaults(partial);
   const { log } = deps;
@@ -68,7 +194,7 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
   log.section('Render');
   const { rendered, refs, images } = renderAll(s, source, ctx, env, deps.workspace, log);
 
-  // 2. Access every cluster, then check the manifests on all of them before applying anywhere.
+  // 2. Access every cluster, take its lock, then check the manifests everywhere before applying.
   log.section('Clusters');
   const access = await resolveClusters(s, source, deps);
   try {
@@ -76,57 +202,37 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
     log.info(
       `${targets.length} cluster(s): ${targets.map((t) => `${t.id} (namespace ${t.namespace})`).join(', ')}`,
     );
-    log.section('Preflight');
-    const runs: ClusterRun[] = targets.map((t) => ({
-      target: t,
+    const guard = await guardClusters(kubectl, targets, holderOf(ctx), {
+      // A dry run changes nothing: it neither waits for nor holds the lock.
+      lock: s.dry_run ? 'off' : (s.lock as LockMode),
+      lockTimeoutMs: parseDuration(s.lock_timeout),
+      onAbandoned: s.on_abandoned as OnAbandoned,
+      createNamespace: s.create_namespace && !s.dry_run,
+      timeoutMs,
+      pollMs: deps.pollMs,
+      now: deps.now,
+      signal: deps.signal,
+      log,
+    });
+    const d: Deploy = {
+      s,
+      ctx,
+      deps,
+      kubectl,
+      rendered,
       refs,
-      before: new Map<string, Before>(),
-      result: 'skipped',
-    }));
-    const pre = await Promise.allSettled(
-      runs.map(async (r) => {
-        // The snapshot is taken now: between preflight and apply nothing of ours changes.
-        const [, before] = await Promise.all([
-          preflight(
-            kubectl,
-            r.target,
-            rendered,
-            { create: s.create_namespace && !s.dry_run, serverSide: s.server_side },
-            log,
-          ),
-          snapshot(kubectl, r.target, refs),
-        ]);
-        r.before = before;
-        log.info(`[${r.target.id}] server-side dry-run passed`);
-      }),
-    );
-    const preFailed = pre.flatMap((r, i) =>
-      r.status === 'rejected' ? [`  - ${targets[i]?.id}: ${(r.reason as Error).message}`] : [],
-    );
-    if (preFailed.length > 0) {
-      throw new PluginError(
-        `preflight failed on ${preFailed.length} of ${targets.length} cluster(s); nothing was applied anywhere:\n${preFailed.join('\n')}`,
-      );
+      images,
+      started,
+      summaryFile,
+      timeoutMs,
+    };
+    try {
+      await deployGuarded(d, targets, guard);
+    } finally {
+      // Released already on the normal path. After an unexpected error the clusters' state
+      // is unknown: a record already written stays for the next run to repair.
+      await guard.releaseAfterError();
     }
-    const summaryBase = { started, ctx, images, targets };
-    if (s.dry_run) {
-      for (const t of targets)
-        log.info(`[${t.id}] kubectl diff:\n${(await diff(kubectl, t, rendered)) || '(no changes)'}`);
-      for (const r of runs) r.result = 'unchanged';
-      writeSummary(
-        summaryFile,
-        buildSummary({ ...summaryBase, runs, result: 'dry_run', finished: deps.now() }),
-      );
-      log.info('dry run: nothing was applied');
-      return;
-    }
-
-    // 3. Apply, wait, verify; roll back on failure.
-    const result = await deployClusters(runs, rendered, s, { kubectl, log, deps, timeoutMs });
-    const summary = buildSummary({ ...summaryBase, runs, result, finished: deps.now() });
-    writeSummary(summaryFile, summary);
-    const { reportResult } = await import('./report.ts');
-    reportResult(summary, runs, log, deps.now() - started);
   } finally {
     access.close();
   }

@@ -1,10 +1,11 @@
 // The end of a run: the summary file that slack-notify reads, the per-cluster table, and the
 // one command that undoes the deploy.
+
+import { CancelledError, type StopSignal } from '../../common/cancel.ts';
 import type { DroneContext } from '../../common/drone.ts';
 import { formatDuration } from '../../common/duration.ts';
 import { PluginError } from '../../common/errors.ts';
 import type { ClusterTarget } from '../../common/kube/target.ts';
-import type { RolloutState } from '../../common/kube/workloads.ts';
 import { refKey, type WorkloadRef } from '../../common/kube/workloads.ts';
 import type { Logger } from '../../common/log.ts';
 import { type ClusterResult, type DeploySummary, SUMMARY_VERSION } from '../../common/summary.ts';
@@ -20,7 +21,6 @@ export interface ClusterRun {
   before: Map<string, Before>;
   result: ClusterResult;
   applied?: boolean;
-  states?: Map<string, RolloutState>;
   error?: string;
 }
 
@@ -103,6 +103,7 @@ export function reportResult(
   runs: readonly ClusterRun[],
   log: Logger,
   elapsedMs: number,
+  cancelledBy?: StopSignal,
 ): void {
   log.section('Result');
   log.info(renderTable(summary));
@@ -111,6 +112,8 @@ export function reportResult(
     rolled_back: 'deploy failed and was rolled back',
     failed: 'deploy failed',
     dry_run: 'dry run',
+    cancelled: 'deploy cancelled',
+    superseded: 'deploy superseded by another deploy',
   }[summary.result];
   log.info(`${outcome} in ${formatDuration(elapsedMs)}`);
   if (summary.rollbackCommand) log.info(`to roll back by hand: ${summary.rollbackCommand}`);
@@ -119,9 +122,30 @@ export function reportResult(
     .filter((r) => r.error)
     .map((r) => `${r.target.id}: ${r.error}`)
     .join('; ');
+  if (summary.result === 'cancelled') {
+    throw new CancelledError(
+      cancelledBy ?? 'SIGTERM',
+      `cancelled by ${cancelledBy ?? 'a signal'}: ${cancelOutcome(runs)}${why ? ` (${why})` : ''}`,
+    );
+  }
+  if (summary.result === 'superseded') {
+    throw new PluginError(
+      `another deploy replaced this run's workloads; nothing of it was rolled back: ${why}`,
+    );
+  }
   const head =
     summary.result === 'rolled_back'
       ? 'the deploy failed and every changed cluster was rolled back'
       : 'the deploy failed';
   throw new PluginError(`${head}: ${why}`);
+}
+
+/** What a cancelled run leaves, in one sentence. */
+function cancelOutcome(runs: readonly ClusterRun[]): string {
+  const changed = runs.filter((r) => r.applied);
+  if (changed.length === 0) return 'nothing was applied';
+  const unconfirmed = changed.filter((r) => r.result === 'cancelled' || r.result === 'failed');
+  if (unconfirmed.length === 0)
+    return `every changed cluster (${changed.length}) was rolled back and is healthy`;
+  return `the rollback of ${unconfirmed.map((r) => r.target.id).join(', ')} was started but not confirmed healthy; the deploy record left on each lets the next gke-deploy or rollback finish it`;
 }

@@ -1,5 +1,6 @@
 // gke-deploy's settings. Names follow nytimes/drone-gke where it has one.
 import { clusterAccessSettings } from '../../common/kube/access-schema.ts';
+import { lockSettings } from '../../common/kube/lock-schema.ts';
 import type { PluginSchema } from '../../common/schema.ts';
 
 export const SUMMARY_FILE = '.drone-gke-deploy.json';
@@ -133,6 +134,14 @@ export const schema = {
       default: [],
       description:
         'HTTP checks after the rollout: URLs, or objects {url, status (default 200), body (a regular expression), retries, interval}. A failure rolls back.',
+    },
+    ...lockSettings,
+    on_abandoned: {
+      type: 'string',
+      enum: ['rollback', 'fail', 'ignore'],
+      default: 'rollback',
+      description:
+        'When the deploy lock shows that an earlier deploy was stopped half way (its process was killed), `rollback` first puts its workloads back on the revisions it recorded before applying, `fail` stops with a message, `ignore` leaves them and goes on.',
     },
     summary_file: {
       type: 'string',

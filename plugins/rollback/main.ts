@@ -3,13 +3,24 @@
 // plan and checking that every cluster has the target, so a half-done rollback can't happen.
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { CancelledError, cancellation, throwIfCancelled } from '../../common/cancel.ts';
 import { type DroneContext, readDroneContext } from '../../common/drone.ts';
 import { formatDuration, parseDuration } from '../../common/duration.ts';
 import { PluginError, type SettingIssue, SettingsError } from '../../common/errors.ts';
 import type { GoogleClient, GoogleClientOptions } from '../../common/gcp/auth.ts';
+import { handleAllAbandoned } from '../../common/kube/abandoned.ts';
 import { resolveClusters } from '../../common/kube/access.ts';
 import { checkClusterAccess } from '../../common/kube/access-check.ts';
+import { readHistory } from '../../common/kube/history.ts';
 import { createKubectl, type Kubectl } from '../../common/kube/kubectl.ts';
+import {
+  acquireLocks,
+  type ClusterLock,
+  type Holder,
+  LockError,
+  type LockMode,
+  releaseLocks,
+} from '../../common/kube/lock.ts';
 import { MANAGED_BY, MANAGED_BY_LABEL } from '../../common/kube/provenance.ts';
 import { undoRollout, waitForRollouts } from '../../common/kube/rollout.ts';
 import type { ClusterTarget } from '../../common/kube/target.ts';
@@ -29,7 +40,6 @@ import {
   writeSummary,
 } from '../../common/summary.ts';
 import { renderTable } from '../../common/summary-table.ts';
-import { readHistory } from './history.ts';
 import { describeTarget, type PlanEntry, planFor, renderPlan, type Target } from './plan.ts';
 import { schema } from './schema.ts';
 import type { Settings } from './settings.ts';
@@ -131,11 +141,31 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
 
   log.section('Clusters');
   const access = await resolveClusters(s, source, deps);
+  let locks: ClusterLock[] = [];
   try {
     const { targets } = access;
     log.info(
       `${targets.length} cluster(s): ${targets.map((t) => `${t.id} (namespace ${t.namespace})`).join(', ')}; going back to ${describeTarget(target)}`,
     );
+    try {
+      locks = await acquireLocks(kubectl, targets, holderOf(ctx), {
+        mode: s.dry_run ? 'off' : (s.lock as LockMode),
+        timeoutMs: parseDuration(s.lock_timeout),
+        log,
+        signal: deps.signal,
+        now: deps.now,
+      });
+    } catch (err) {
+      if (!(err instanceof LockError)) throw err;
+      throw new PluginError(
+        err.describe(targets.length, 'could not plan the rollback', '; nothing was changed'),
+      );
+    }
+    // Asked for nothing in particular, and a deploy was killed half way: repair exactly that.
+    if (target.kind === 'previous' && !wanted && locks.some((l) => l.abandoned)) {
+      await repairAbandoned(kubectl, locks, s, ctx, deps, summaryFile, started);
+      return;
+    }
 
     // 1. The plan, for every cluster, before anything changes.
     log.section('Plan');
@@ -155,6 +185,7 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
     const unreachable = planned.flatMap((p, i) =>
       p.status === 'rejected' ? [`  - ${targets[i]?.id}: ${(p.reason as Error).message.split('\n')[0]}`] : [],
     );
+    throwIfCancelled(deps.signal, 'while planning; nothing was changed');
     if (unreachable.length > 0) {
       throw new PluginError(
         `could not plan the rollback on ${unreachable.length} of ${targets.length} cluster(s); nothing was changed:\n${unreachable.join('\n')}`,
@@ -177,6 +208,8 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
     // 2. Undo everywhere at once, then wait for every cluster to be healthy.
     log.section('Rollback');
     const deadline = deps.now() + parseDuration(s.timeout);
+    // Cancelled: the undo commands already given stand; wait for health no longer than cancel_grace.
+    const graceSignal = graceAfter(deps.signal, parseDuration(s.cancel_grace));
     const outcome = new Map<string, { result: ClusterResult; error?: string }>();
     await Promise.all(
       targets.map(async (t) => {
@@ -199,20 +232,34 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
             deadline,
             pollMs: deps.pollMs,
             now: deps.now,
+            signal: graceSignal,
           });
           if (!w.ok) throw new Error(w.reason);
           outcome.set(t.id, { result: mine.length > 0 ? 'rolled_back' : 'unchanged' });
         } catch (err) {
-          outcome.set(t.id, { result: 'failed', error: (err as Error).message.split('\n')[0] as string });
+          const result = cancellation(deps.signal) ? 'cancelled' : 'failed';
+          outcome.set(t.id, { result, error: (err as Error).message.split('\n')[0] as string });
         }
       }),
     );
-    const failed = [...outcome.values()].some((o) => o.result === 'failed');
-    const summary = summarize(entries, outcome, failed ? 'failed' : 'rolled_back', ctx, started, deps.now());
+    const failed = [...outcome.values()].some((o) => o.result === 'failed' || o.result === 'cancelled');
+    if (!failed) await Promise.all(locks.filter((l) => l.abandoned).map((l) => l.clearRecord()));
+    const cancelled = cancellation(deps.signal);
+    const result = cancelled ? 'cancelled' : failed ? 'failed' : 'rolled_back';
+    const summary = summarize(entries, outcome, result, ctx, started, deps.now());
     writeSummary(summaryFile, summary);
     log.section('Result');
     log.info(renderTable(summary));
     log.info(`${failed ? 'rollback failed' : 'rolled back'} in ${formatDuration(deps.now() - started)}`);
+    if (cancelled) {
+      const between = [...outcome].filter(([, o]) => o.result === 'cancelled').map(([id]) => id);
+      throw new CancelledError(
+        cancelled.signal,
+        between.length > 0
+          ? `cancelled by ${cancelled.signal}: ${between.join(', ')} may be between two revisions (the rollback was started, not confirmed healthy within cancel_grace); run rollback again to finish it`
+          : `cancelled by ${cancelled.signal} after every cluster was back and healthy`,
+      );
+    }
     if (failed) {
       const why = [...outcome]
         .filter(([, o]) => o.error)
@@ -223,8 +270,88 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
       );
     }
   } finally {
+    // A record this run did not clear (a failed repair) stays for the next run.
+    await releaseLocks(locks, log, (l) => l.abandoned !== undefined);
     access.close();
   }
+}
+
+function holderOf(ctx: DroneContext): Holder {
+  return {
+    plugin: 'rollback',
+    ...(ctx.repo.slug ? { repo: ctx.repo.slug } : {}),
+    ...(ctx.build.number !== undefined ? { build: ctx.build.number } : {}),
+    ...(ctx.build.link ? { link: ctx.build.link } : {}),
+  };
+}
+
+/** Aborted `graceMs` after `signal` is: how long a cancelled run still waits for health. */
+function graceAfter(signal: AbortSignal, graceMs: number): AbortSignal {
+  const over = new AbortController();
+  const start = () => setTimeout(() => over.abort(new PluginError('cancel_grace ran out')), graceMs).unref();
+  if (signal.aborted) start();
+  else signal.addEventListener('abort', start, { once: true });
+  return over.signal;
+}
+
+/** The "cancelled deploy" runbook: put every workload of each abandoned record back. */
+async function repairAbandoned(
+  kubectl: Kubectl,
+  locks: readonly ClusterLock[],
+  s: Settings,
+  ctx: DroneContext,
+  deps: Deps,
+  summaryFile: string,
+  started: number,
+): Promise<void> {
+  const { log } = deps;
+  log.section('Interrupted deploy');
+  const found = await handleAllAbandoned(kubectl, locks, {
+    mode: 'rollback',
+    log,
+    deadline: deps.now() + parseDuration(s.timeout),
+    pollMs: deps.pollMs,
+    now: deps.now,
+    signal: graceAfter(deps.signal, parseDuration(s.cancel_grace)),
+    setting: 'on_abandoned',
+  });
+  const clusters = locks.map((l, i) => {
+    const ws = found[i] ?? [];
+    const t = l.target;
+    return {
+      id: t.id,
+      name: t.name,
+      ...(t.location ? { location: t.location } : {}),
+      ...(t.project ? { project: t.project } : {}),
+      namespace: t.namespace,
+      result: (ws.some((w) => w.needsRepair) ? 'rolled_back' : 'unchanged') as ClusterResult,
+      workloads: ws.map((w) => ({
+        kind: w.recorded.kind,
+        name: w.recorded.name,
+        imagesBefore: [],
+        imagesAfter: w.recorded.images,
+        ...(w.recorded.build !== undefined ? { buildAfter: w.recorded.build } : {}),
+      })),
+    };
+  });
+  const summary: DeploySummary = {
+    version: SUMMARY_VERSION,
+    plugin: 'rollback',
+    result: 'rolled_back',
+    startedAt: new Date(started).toISOString(),
+    finishedAt: new Date(deps.now()).toISOString(),
+    build: {
+      ...(ctx.build.number !== undefined ? { number: ctx.build.number } : {}),
+      ...(ctx.build.link ? { link: ctx.build.link } : {}),
+    },
+    images: [...new Set(clusters.flatMap((c) => c.workloads.flatMap((w) => w.imagesAfter)))],
+    clusters,
+    message: 'repaired a deploy that was stopped half way',
+  };
+  writeSummary(summaryFile, summary);
+  log.section('Result');
+  log.info(renderTable(summary));
+  log.info(`repaired the interrupted deploy in ${formatDuration(deps.now() - started)}`);
 }
 
 function summarize(

@@ -2,10 +2,10 @@
 // current revision and the revision to go back to (the previous one, a revision number, or
 // the one a Drone build deployed). Any workload without that target fails the whole plan.
 
+import { describeRevision, type Revision, workloadKey } from '../../common/kube/history.ts';
 import type { ClusterTarget } from '../../common/kube/target.ts';
 import type { KubeObject } from '../../common/kube/workloads.ts';
 import { renderColumns } from '../../common/text-table.ts';
-import { describeRevision, type Revision, workloadKey } from './history.ts';
 
 export type Target =
   | { kind: 'previous' }

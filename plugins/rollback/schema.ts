@@ -1,5 +1,6 @@
 // rollback's settings: the same cluster access as gke-deploy (one shared fragment).
 import { clusterAccessSettings } from '../../common/kube/access-schema.ts';
+import { lockSettings } from '../../common/kube/lock-schema.ts';
 import type { PluginSchema } from '../../common/schema.ts';
 
 export const schema = {
@@ -57,6 +58,7 @@ export const schema = {
       expected: 'a duration such as 300s, 5m or 1h',
       description: 'Overall time to wait for the rollbacks to become healthy.',
     },
+    ...lockSettings,
     summary_file: {
       type: 'string',
       default: '.drone-gke-deploy.json',

@@ -11,6 +11,8 @@ const RESULT: Record<DeploySummary['result'], string> = {
   rolled_back: ':rewind: *Rolled back*',
   failed: ':warning: *Deploy failed, not rolled back*',
   dry_run: ':test_tube: *Dry run*, nothing changed',
+  cancelled: ':octagonal_sign: *Deploy cancelled*',
+  superseded: ':twisted_rightwards_arrows: *Superseded* by another deploy',
 };
 
 const CLUSTER_RESULT: Record<ClusterSummary['result'], string> = {
@@ -19,6 +21,8 @@ const CLUSTER_RESULT: Record<ClusterSummary['result'], string> = {
   failed: 'failed',
   unchanged: 'unchanged',
   skipped: 'skipped',
+  cancelled: 'cancelled, rollback not confirmed',
+  superseded: 'superseded by another deploy',
 };
 
 function clusterCount(n: number): string {
@@ -37,6 +41,10 @@ export function deployHeadline(s: DeploySummary): string {
       return 'deploy failed';
     case 'dry_run':
       return 'deploy dry run';
+    case 'cancelled':
+      return 'deploy cancelled';
+    case 'superseded':
+      return 'deploy superseded';
   }
 }
 

@@ -77,6 +77,10 @@ const cases: [string, Record<string, string>, RegExp][] = [
   ['server_side', { PLUGIN_SERVER_SIDE: '1' }, /expected true or false/],
   ['dry_run', { PLUGIN_DRY_RUN: 'perhaps' }, /expected true or false/],
   ['timeout', { PLUGIN_TIMEOUT: 'soon' }, /expected a duration such as 300s, 5m or 1h, got "soon"/],
+  ['lock', { PLUGIN_LOCK: 'maybe' }, /expected one of: wait, fail, off, got "maybe"/],
+  ['lock_timeout', { PLUGIN_LOCK_TIMEOUT: 'forever' }, /expected a duration such as 90s, 10m or 1h/],
+  ['cancel_grace', { PLUGIN_CANCEL_GRACE: 'short' }, /expected a duration such as 8s or 25s/],
+  ['on_abandoned', { PLUGIN_ON_ABANDONED: 'panic' }, /expected one of: rollback, fail, ignore/],
   [
     'wait_deployments',
     { PLUGIN_WAIT_DEPLOYMENTS: 'deployment/api' },

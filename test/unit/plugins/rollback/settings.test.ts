@@ -58,6 +58,9 @@ const cases: [string, Record<string, string>, RegExp][] = [
   ],
   ['dry_run', { PLUGIN_DRY_RUN: 'sure' }, /expected true or false/],
   ['timeout', { PLUGIN_TIMEOUT: 'ages' }, /expected a duration/],
+  ['lock', { PLUGIN_LOCK: 'maybe' }, /expected one of: wait, fail, off, got "maybe"/],
+  ['lock_timeout', { PLUGIN_LOCK_TIMEOUT: 'forever' }, /expected a duration such as 90s, 10m or 1h/],
+  ['cancel_grace', { PLUGIN_CANCEL_GRACE: 'short' }, /expected a duration such as 8s or 25s/],
   [
     'summary_file',
     { PLUGIN_SUMMARY_FILE: '/no/such/folder/s.json' },

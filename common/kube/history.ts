@@ -1,10 +1,10 @@
 // The rollout history of workloads, read once per cluster: the ReplicaSets of Deployments
 // and the ControllerRevisions of StatefulSets and DaemonSets, each with its revision number,
 // its images and the Drone build that gke-deploy recorded on its pod template.
-import type { Kubectl } from '../../common/kube/kubectl.ts';
-import { buildOf } from '../../common/kube/provenance.ts';
-import type { ClusterTarget } from '../../common/kube/target.ts';
-import { type KubeList, type KubeObject, refKey } from '../../common/kube/workloads.ts';
+import type { Kubectl } from './kubectl.ts';
+import { buildOf } from './provenance.ts';
+import type { ClusterTarget } from './target.ts';
+import { type KubeList, type KubeObject, refKey } from './workloads.ts';
 
 export interface Revision {
   revision: number;
