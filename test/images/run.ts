@@ -40,6 +40,8 @@ export interface RunOptions {
   args?: string[];
   readOnly?: boolean;
   entrypoint?: string;
+  /** A container name, for `podman stop` / `podman kill` while it runs. */
+  name?: string;
 }
 
 /** `podman run` of an image the way a Drone runner starts a plugin step. */
@@ -54,6 +56,7 @@ export function runImage(ref: string, opts: RunOptions = {}): Promise<Result> {
   }
   for (const name of Object.keys(env)) args.push('-e', name);
   if (opts.entrypoint) args.push('--entrypoint', opts.entrypoint);
+  if (opts.name) args.push('--name', opts.name);
   args.push(ref, ...(opts.args ?? []));
   return podman(args, { env, timeoutMs: 240_000 });
 }
