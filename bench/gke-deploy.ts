@@ -2,6 +2,7 @@
 //   A: kubectl apply -f 20 Deployments + kubectl rollout status -f (admin kubeconfig), one cluster
 //   B: gke-deploy with the same 20 manifests (GKE flow: token, clusters.get, token file,
 //      server-side dry-run, apply, wait), one cluster
+//   L: B with lock: off (no Lease, no deploy record): what the deploy lock costs
 //   C: gke-deploy to 3 clusters in parallel
 //   D: A on 3 clusters in parallel: what the 3 local control planes cost on this machine's
 //      shared cores, to tell the plugin's scaling from the testbed's
@@ -53,7 +54,7 @@ spec:
 const ws = mkdtempSync(join(tmpdir(), 'bench-gke-deploy-'));
 const kube = (cluster: number, args: string[]) =>
   execFileSync(kubectl, [`--kubeconfig=${tb.clusters[cluster].adminKubeconfig}`, ...args], { stdio: 'pipe' });
-for (const ns of ['bench-a', 'bench-b', 'bench-c', 'bench-d'])
+for (const ns of ['bench-a', 'bench-b', 'bench-c', 'bench-d', 'bench-l'])
   for (let c = 0; c < 3; c++) kube(c, ['create', 'namespace', ns]);
 
 function timed(fn: () => void): number {
@@ -83,7 +84,7 @@ async function plainParallel(tag: string): Promise<number> {
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
-function plugin(tag: string, clusters: number, ns: string): void {
+function plugin(tag: string, clusters: number, ns: string, extra: Record<string, string> = {}): void {
   writeFileSync(join(ws, '.kube.yml'), manifests(tag));
   const r = spawnSync(process.execPath, [join(root, 'dist', 'gke-deploy', 'index.js')], {
     cwd: ws,
@@ -101,28 +102,37 @@ function plugin(tag: string, clusters: number, ns: string): void {
       PLUGIN_NAMESPACE: ns,
       PLUGIN_TIMEOUT: '120s',
       DRONE_BUILD_NUMBER: tag.replace(/\D/g, ''),
+      ...extra,
     },
     encoding: 'utf8',
   });
   if (r.status !== 0) throw new Error(`gke-deploy failed:\n${r.stdout}\n${r.stderr}`);
 }
 
-const times = { a: [] as number[], b: [] as number[], c: [] as number[], d: [] as number[] };
+const times = {
+  a: [] as number[],
+  b: [] as number[],
+  l: [] as number[],
+  c: [] as number[],
+  d: [] as number[],
+};
 for (let i = 0; i <= runs; i++) {
   const tag = `v${i + 1}`;
   const a = timed(() => plain(tag));
   const b = timed(() => plugin(tag, 1, 'bench-b'));
+  const l = timed(() => plugin(tag, 1, 'bench-l', { PLUGIN_LOCK: 'off' }));
   const c = timed(() => plugin(tag, 3, 'bench-c'));
   const d = await plainParallel(tag);
   if (i === 0) continue; // the first round creates the Deployments: not a rollout of an existing app
   times.a.push(a);
   times.b.push(b);
+  times.l.push(l);
   times.c.push(c);
   times.d.push(d);
 }
 execFileSync('npx', ['tsx', 'test/testbed/cli.ts', 'down'], { cwd: root, env, stdio: 'inherit' });
 
-const [a, b, c, d] = [median(times.a), median(times.b), median(times.c), median(times.d)];
+const [a, b, l, c, d] = [median(times.a), median(times.b), median(times.l), median(times.c), median(times.d)];
 console.log(`\n${runs} runs each (interleaved), 20 Deployments x 2 replicas, a new image every run\n`);
 console.log('| subject | median s | runs (s) |');
 console.log('| --- | --- | --- |');
@@ -130,9 +140,11 @@ const row = (name: string, m: number, xs: number[]) =>
   console.log(`| ${name} | ${(m / 1000).toFixed(2)} | ${xs.map((x) => (x / 1000).toFixed(2)).join(', ')} |`);
 row('A kubectl apply + rollout status, 1 cluster', a, times.a);
 row('B gke-deploy, 1 cluster', b, times.b);
+row('L gke-deploy lock: off, 1 cluster', l, times.l);
 row('C gke-deploy, 3 clusters in parallel', c, times.c);
 row('D kubectl apply + rollout status, 3 clusters in parallel', d, times.d);
-console.log(`\noverhead B - A: ${((b - a) / 1000).toFixed(2)} s (${(((b - a) / a) * 100).toFixed(0)}%)`);
+console.log(`\nthe deploy lock, B - L: ${((b - l) / 1000).toFixed(2)} s (B / L ${(b / l).toFixed(2)}x)`);
+console.log(`overhead B - A: ${((b - a) / 1000).toFixed(2)} s (${(((b - a) / a) * 100).toFixed(0)}%)`);
 console.log(
   `3 clusters against 1: gke-deploy C / B ${(c / b).toFixed(2)}x; plain kubectl D / A ${(d / a).toFixed(2)}x`,
 );

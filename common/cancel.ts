@@ -87,6 +87,20 @@ export function handleStopSignals(opts: StopOptions): StopHandlers {
   };
 }
 
+/**
+ * Aborted `graceMs` after `signal` is: how long a cancelled run may still wait (for a
+ * rollback to become healthy) before it gives up and exits.
+ */
+export function graceAfter(signal: AbortSignal, graceMs: number, label = 'cancel_grace'): AbortSignal {
+  const over = new AbortController();
+  const start = () => {
+    setTimeout(() => over.abort(new PluginError(`${label} ran out`)), graceMs).unref();
+  };
+  if (signal.aborted) start();
+  else signal.addEventListener('abort', start, { once: true });
+  return over.signal;
+}
+
 /** Resolves after `ms`, or as soon as `signal` aborts (never rejects). */
 export function sleepUnlessAborted(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve) => {

@@ -32,6 +32,19 @@ export interface Holder {
   link?: string | undefined;
 }
 
+/** The holder a plugin run names itself as, from its build context. */
+export function holderFrom(
+  plugin: Holder['plugin'],
+  ctx: { repo: { slug: string }; build: { number?: number | undefined; link?: string | undefined } },
+): Holder {
+  return {
+    plugin,
+    ...(ctx.repo.slug ? { repo: ctx.repo.slug } : {}),
+    ...(ctx.build.number !== undefined ? { build: ctx.build.number } : {}),
+    ...(ctx.build.link ? { link: ctx.build.link } : {}),
+  };
+}
+
 export interface RecordedWorkload {
   kind: string;
   name: string;

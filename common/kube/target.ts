@@ -13,6 +13,23 @@ export interface ClusterTarget {
   server: string;
 }
 
+/** How a cluster is named in a deploy summary (empty location and project left out). */
+export function targetFields(t: ClusterTarget): {
+  id: string;
+  name: string;
+  location?: string;
+  project?: string;
+  namespace: string;
+} {
+  return {
+    id: t.id,
+    name: t.name,
+    ...(t.location ? { location: t.location } : {}),
+    ...(t.project ? { project: t.project } : {}),
+    namespace: t.namespace,
+  };
+}
+
 /** A namespace as Kubernetes accepts it: lowercase, a-z 0-9 and -, at most 63 characters. */
 export function sanitizeNamespace(ns: string): string {
   const s = ns

@@ -11,7 +11,7 @@ import type { OnAbandoned } from '../../common/kube/abandoned.ts';
 import { resolveClusters } from '../../common/kube/access.ts';
 import { checkClusterAccess } from '../../common/kube/access-check.ts';
 import { createKubectl, type Kubectl } from '../../common/kube/kubectl.ts';
-import type { Holder, LockMode } from '../../common/kube/lock.ts';
+import { holderFrom, type LockMode } from '../../common/kube/lock.ts';
 import type { ClusterTarget } from '../../common/kube/target.ts';
 import { buildOfWorkload, imagesOf, type KubeObject, refKey } from '../../common/kube/workloads.ts';
 import { type BaseDeps, readSettingsWithSources, withBaseDeps } from '../../common/plugin.ts';
@@ -155,7 +155,12 @@ async function deployGuarded(d: Deploy, targets: readonly ClusterTarget[], guard
     );
     throw new PluginError(`cancelled by ${cancelledEarly.signal} before anything was applied${note}`);
   }
-  await guard.record(runs, holderOf(ctx), [...new Set([...d.images.values()].flat())], d.started);
+  await guard.record(
+    runs,
+    holderFrom('gke-deploy', ctx),
+    [...new Set([...d.images.values()].flat())],
+    d.started,
+  );
 
   const result = await deployClusters(runs, rendered, s, {
     kubectl,
@@ -169,15 +174,6 @@ async function deployGuarded(d: Deploy, targets: readonly ClusterTarget[], guard
   writeSummary(d.summaryFile, summary);
   await guard.release(runs);
   reportResult(summary, runs, log, deps.now() - d.started, cancellation(deps.signal)?.signal);
-}
-
-function holderOf(ctx: DroneContext): Holder {
-  return {
-    plugin: 'gke-deploy',
-    ...(ctx.repo.slug ? { repo: ctx.repo.slug } : {}),
-    ...(ctx.build.number !== undefined ? { build: ctx.build.number } : {}),
-    ...(ctx.build.link ? { link: ctx.build.link } : {}),
-  };
 }
 
 export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> {
@@ -202,7 +198,7 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
     log.info(
       `${targets.length} cluster(s): ${targets.map((t) => `${t.id} (namespace ${t.namespace})`).join(', ')}`,
     );
-    const guard = await guardClusters(kubectl, targets, holderOf(ctx), {
+    const guard = await guardClusters(kubectl, targets, holderFrom('gke-deploy', ctx), {
       // A dry run changes nothing: it neither waits for nor holds the lock.
       lock: s.dry_run ? 'off' : (s.lock as LockMode),
       lockTimeoutMs: parseDuration(s.lock_timeout),

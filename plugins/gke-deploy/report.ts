@@ -5,7 +5,7 @@ import { CancelledError, type StopSignal } from '../../common/cancel.ts';
 import type { DroneContext } from '../../common/drone.ts';
 import { formatDuration } from '../../common/duration.ts';
 import { PluginError } from '../../common/errors.ts';
-import type { ClusterTarget } from '../../common/kube/target.ts';
+import { type ClusterTarget, targetFields } from '../../common/kube/target.ts';
 import { refKey, type WorkloadRef } from '../../common/kube/workloads.ts';
 import type { Logger } from '../../common/log.ts';
 import { type ClusterResult, type DeploySummary, SUMMARY_VERSION } from '../../common/summary.ts';
@@ -54,11 +54,7 @@ export function rollbackCommand(
 
 export function buildSummary(input: SummaryInput): DeploySummary {
   const clusters = input.runs.map((r) => ({
-    id: r.target.id,
-    name: r.target.name,
-    ...(r.target.location ? { location: r.target.location } : {}),
-    ...(r.target.project ? { project: r.target.project } : {}),
-    namespace: r.target.namespace,
+    ...targetFields(r.target),
     result: r.result,
     ...(r.error ? { error: r.error } : {}),
     workloads: r.refs.map((ref) => {

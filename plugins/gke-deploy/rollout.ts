@@ -1,7 +1,7 @@
 // Phase 3 of gke-deploy: apply and wait on every cluster (all at once, or a canary first),
 // verify from outside, and when anything failed — or the run is cancelled — put every
 // cluster this run changed back, leaving alone whatever another deploy has since replaced.
-import { cancellation } from '../../common/cancel.ts';
+import { cancellation, graceAfter } from '../../common/cancel.ts';
 import { errorMessage } from '../../common/errors.ts';
 import type { Kubectl } from '../../common/kube/kubectl.ts';
 import { waitForRollouts } from '../../common/kube/rollout.ts';
@@ -21,17 +21,6 @@ export interface RolloutContext {
   cancelGraceMs: number;
   /** Undefined while a live workload is this run's; else who replaced it. */
   expect: (o: KubeObject) => string | undefined;
-}
-
-/** Aborted `graceMs` after `signal` is (with the reason why waiting stopped). */
-function graceOver(signal: AbortSignal, graceMs: number, label: string): AbortSignal {
-  const over = new AbortController();
-  const start = () => {
-    setTimeout(() => over.abort(new Error(`${label} ran out`)), graceMs).unref();
-  };
-  if (signal.aborted) start();
-  else signal.addEventListener('abort', start, { once: true });
-  return over.signal;
 }
 
 async function applyAndWait(runs: ClusterRun[], rendered: Rendered, s: Settings, c: RolloutContext) {
@@ -113,7 +102,7 @@ async function rollBackChanged(runs: ClusterRun[], c: RolloutContext, cancelled:
   const changed = runs.filter((r) => r.applied && r.result !== 'superseded');
   const deadline = deps.now() + (cancelled ? c.cancelGraceMs : c.timeoutMs);
   // Cancelled while rolling back a failure: wait no longer than cancel_grace from then.
-  const signal = graceOver(deps.signal, c.cancelGraceMs, 'cancel_grace');
+  const signal = graceAfter(deps.signal, c.cancelGraceMs);
   const back = await Promise.allSettled(
     changed.map(async (r) => {
       const undone = await rollBack(kubectl, r.target, r.refs, r.before, log, c.expect);

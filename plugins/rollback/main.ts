@@ -3,12 +3,11 @@
 // plan and checking that every cluster has the target, so a half-done rollback can't happen.
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { CancelledError, cancellation, throwIfCancelled } from '../../common/cancel.ts';
+import { CancelledError, cancellation, graceAfter, throwIfCancelled } from '../../common/cancel.ts';
 import { type DroneContext, readDroneContext } from '../../common/drone.ts';
 import { formatDuration, parseDuration } from '../../common/duration.ts';
 import { PluginError, type SettingIssue, SettingsError } from '../../common/errors.ts';
 import type { GoogleClient, GoogleClientOptions } from '../../common/gcp/auth.ts';
-import { handleAllAbandoned } from '../../common/kube/abandoned.ts';
 import { resolveClusters } from '../../common/kube/access.ts';
 import { checkClusterAccess } from '../../common/kube/access-check.ts';
 import { readHistory } from '../../common/kube/history.ts';
@@ -16,14 +15,14 @@ import { createKubectl, type Kubectl } from '../../common/kube/kubectl.ts';
 import {
   acquireLocks,
   type ClusterLock,
-  type Holder,
+  holderFrom,
   LockError,
   type LockMode,
   releaseLocks,
 } from '../../common/kube/lock.ts';
 import { MANAGED_BY, MANAGED_BY_LABEL } from '../../common/kube/provenance.ts';
 import { undoRollout, waitForRollouts } from '../../common/kube/rollout.ts';
-import type { ClusterTarget } from '../../common/kube/target.ts';
+import { type ClusterTarget, targetFields } from '../../common/kube/target.ts';
 import {
   type KubeList,
   type KubeObject,
@@ -41,6 +40,7 @@ import {
 } from '../../common/summary.ts';
 import { renderTable } from '../../common/summary-table.ts';
 import { describeTarget, type PlanEntry, planFor, renderPlan, type Target } from './plan.ts';
+import { repairAbandoned } from './repair.ts';
 import { schema } from './schema.ts';
 import type { Settings } from './settings.ts';
 
@@ -148,7 +148,7 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
       `${targets.length} cluster(s): ${targets.map((t) => `${t.id} (namespace ${t.namespace})`).join(', ')}; going back to ${describeTarget(target)}`,
     );
     try {
-      locks = await acquireLocks(kubectl, targets, holderOf(ctx), {
+      locks = await acquireLocks(kubectl, targets, holderFrom('rollback', ctx), {
         mode: s.dry_run ? 'off' : (s.lock as LockMode),
         timeoutMs: parseDuration(s.lock_timeout),
         log,
@@ -276,84 +276,6 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
   }
 }
 
-function holderOf(ctx: DroneContext): Holder {
-  return {
-    plugin: 'rollback',
-    ...(ctx.repo.slug ? { repo: ctx.repo.slug } : {}),
-    ...(ctx.build.number !== undefined ? { build: ctx.build.number } : {}),
-    ...(ctx.build.link ? { link: ctx.build.link } : {}),
-  };
-}
-
-/** Aborted `graceMs` after `signal` is: how long a cancelled run still waits for health. */
-function graceAfter(signal: AbortSignal, graceMs: number): AbortSignal {
-  const over = new AbortController();
-  const start = () => setTimeout(() => over.abort(new PluginError('cancel_grace ran out')), graceMs).unref();
-  if (signal.aborted) start();
-  else signal.addEventListener('abort', start, { once: true });
-  return over.signal;
-}
-
-/** The "cancelled deploy" runbook: put every workload of each abandoned record back. */
-async function repairAbandoned(
-  kubectl: Kubectl,
-  locks: readonly ClusterLock[],
-  s: Settings,
-  ctx: DroneContext,
-  deps: Deps,
-  summaryFile: string,
-  started: number,
-): Promise<void> {
-  const { log } = deps;
-  log.section('Interrupted deploy');
-  const found = await handleAllAbandoned(kubectl, locks, {
-    mode: 'rollback',
-    log,
-    deadline: deps.now() + parseDuration(s.timeout),
-    pollMs: deps.pollMs,
-    now: deps.now,
-    signal: graceAfter(deps.signal, parseDuration(s.cancel_grace)),
-    setting: 'on_abandoned',
-  });
-  const clusters = locks.map((l, i) => {
-    const ws = found[i] ?? [];
-    const t = l.target;
-    return {
-      id: t.id,
-      name: t.name,
-      ...(t.location ? { location: t.location } : {}),
-      ...(t.project ? { project: t.project } : {}),
-      namespace: t.namespace,
-      result: (ws.some((w) => w.needsRepair) ? 'rolled_back' : 'unchanged') as ClusterResult,
-      workloads: ws.map((w) => ({
-        kind: w.recorded.kind,
-        name: w.recorded.name,
-        imagesBefore: [],
-        imagesAfter: w.recorded.images,
-        ...(w.recorded.build !== undefined ? { buildAfter: w.recorded.build } : {}),
-      })),
-    };
-  });
-  const summary: DeploySummary = {
-    version: SUMMARY_VERSION,
-    plugin: 'rollback',
-    result: 'rolled_back',
-    startedAt: new Date(started).toISOString(),
-    finishedAt: new Date(deps.now()).toISOString(),
-    build: {
-      ...(ctx.build.number !== undefined ? { number: ctx.build.number } : {}),
-      ...(ctx.build.link ? { link: ctx.build.link } : {}),
-    },
-    images: [...new Set(clusters.flatMap((c) => c.workloads.flatMap((w) => w.imagesAfter)))],
-    clusters,
-    message: 'repaired a deploy that was stopped half way',
-  };
-  writeSummary(summaryFile, summary);
-  log.section('Result');
-  log.info(renderTable(summary));
-  log.info(`repaired the interrupted deploy in ${formatDuration(deps.now() - started)}`);
-}
-
 function summarize(
   entries: readonly PlanEntry[],
   outcome: Map<string, { result: ClusterResult; error?: string }>,
@@ -365,11 +287,7 @@ function summarize(
   const clusters = [...new Set(entries.map((e) => e.cluster))].map((t) => {
     const o = outcome.get(t.id);
     return {
-      id: t.id,
-      name: t.name,
-      ...(t.location ? { location: t.location } : {}),
-      ...(t.project ? { project: t.project } : {}),
-      namespace: t.namespace,
+      ...targetFields(t),
       result: o?.result ?? ('unchanged' as const),
       ...(o?.error ? { error: o.error } : {}),
       workloads: entries
