@@ -27,7 +27,7 @@ export interface LoadedSettings<T> {
   settings: T;
   /** Which variable each given setting was read from (PLUGIN_X, an alias, or an unprefixed env). */
   sources: Readonly<Record<string, string>>;
-  /** Warnings to print (unknown PLUGIN_* keys, aliases overridden); already free of secrets. */
+  /** Warnings to print (unknown PLUGIN_* keys with no near match, aliases overridden); free of secrets. */
   warnings: string[];
 }
 
@@ -66,22 +66,36 @@ function readRaw(schema: PluginSchema, env: Env, warnings: string[]): Map<string
   return out;
 }
 
-function unknownSettingWarnings(schema: PluginSchema, env: Env): string[] {
+/**
+ * PLUGIN_* variables that name no setting. A near miss of a setting (the did-you-mean match)
+ * is an error: the step would otherwise run without what the user meant to set (a misspelt
+ * cache_control, say, and then `delete: true` deletes). Anything else stays a warning:
+ * Drone may pass global PLUGIN_* variables to every step.
+ */
+function unknownSettings(schema: PluginSchema, env: Env): { issues: SettingIssue[]; warnings: string[] } {
   const known = new Map<string, string>();
   for (const [key, spec] of Object.entries(schema.properties)) {
     known.set(pluginVariable(key), key);
     for (const alias of spec.aliases ?? []) known.set(pluginVariable(alias), alias);
   }
   const names = [...known.values()];
+  const issues: SettingIssue[] = [];
   const warnings: string[] = [];
   for (const variable of Object.keys(env).sort()) {
     if (!variable.startsWith('PLUGIN_') || known.has(variable)) continue;
     const setting = variable.slice('PLUGIN_'.length).toLowerCase();
     const guess = closest(setting, names);
-    const hint = guess ? `; did you mean "${guess}" (${pluginVariable(guess)})?` : '';
-    warnings.push(`unknown setting "${setting}" (${variable}) is ignored${hint}`);
+    if (guess === undefined) {
+      warnings.push(`unknown setting "${setting}" (${variable}) is ignored`);
+      continue;
+    }
+    issues.push({
+      setting,
+      variable,
+      problem: `is not a setting of ${schema.plugin}; did you mean "${guess}" (${pluginVariable(guess)})? Rename it to "${guess}" in .drone.yml, or remove it`,
+    });
   }
-  return warnings;
+  return { issues, warnings };
 }
 
 function topKey(path: string): { key: string; rest: string } {
@@ -205,8 +219,10 @@ export function loadSettings<T>(schema: PluginSchema, env: Env, opts: LoadOption
     const source = (setting: string) => sources[setting] ?? pluginVariable(setting);
     issues.push(...opts.check(values as T, source));
   }
-  warnings.push(...unknownSettingWarnings(schema, env));
-  // A misspelt name often explains a "required" error: show the hints with the errors.
+  const unknown = unknownSettings(schema, env);
+  warnings.push(...unknown.warnings);
+  // A misspelt name often explains the errors after it ("target" is required): it goes first.
+  issues.unshift(...unknown.issues);
   if (issues.length > 0) throw new SettingsError(issues, warnings);
   return { settings: values as T, sources, warnings };
 }
