@@ -1,6 +1,7 @@
-// PLUGIN_* environment -> typed, validated settings. In this order: read the environment,
-// register secrets with the masker, decode Drone's encodings, apply defaults and validate
-// with ajv, run the plugin's own cross-setting checks. All problems are reported at once.
+// PLUGIN_* environment -> typed, validated settings. In this order: read the environment
+// (secrets and URLs trimmed), register secrets with the masker, decode Drone's encodings,
+// apply defaults and validate with ajv, run the plugin's own cross-setting checks. All
+// problems are reported at once.
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { decodeSetting, showValue } from './decode.ts';
 import { type SettingIssue, SettingsError } from './errors.ts';
@@ -49,16 +50,31 @@ export function compileSchema(schema: PluginSchema): void {
 
 interface RawSetting {
   variable: string;
+  /** The value as given, which the masker gets when the setting is secret. */
+  given: string;
+  /** The value decoded and validated: `given`, trimmed for secrets and URLs. */
   raw: string;
+}
+
+/**
+ * Secrets and URLs lose surrounding whitespace before anything else: `drone secret add
+ * --data @file` keeps the file's last newline, and no key, token or URL ends in one.
+ */
+function trims(spec: SettingSpec): boolean {
+  return spec.secret === true || spec.format === 'uri';
 }
 
 function readRaw(schema: PluginSchema, env: Env, warnings: string[]): Map<string, RawSetting> {
   const out = new Map<string, RawSetting>();
   for (const [key, spec] of Object.entries(schema.properties)) {
-    const given = variablesOf(key, spec).filter((v) => env[v] !== undefined && env[v] !== '');
+    const read = (v: string) => {
+      const given = env[v];
+      return given !== undefined && trims(spec) ? given.trim() : given;
+    };
+    const given = variablesOf(key, spec).filter((v) => read(v) !== undefined && read(v) !== '');
     const first = given[0];
     if (first === undefined) continue;
-    out.set(key, { variable: first, raw: env[first] as string });
+    out.set(key, { variable: first, given: env[first] as string, raw: read(first) as string });
     const ignored = given.slice(1).filter((v) => env[v] !== env[first]);
     if (ignored.length > 0)
       warnings.push(`setting "${key}": ${first} is used, ${ignored.join(' and ')} ignored`);
@@ -194,8 +210,9 @@ function toIssues(
 export function loadSettings<T>(schema: PluginSchema, env: Env, opts: LoadOptions<T>): LoadedSettings<T> {
   const warnings: string[] = [];
   const raw = readRaw(schema, env, warnings);
-  // Secrets are registered before anything can fail or be printed.
-  for (const [key, r] of raw) if (schema.properties[key]?.secret) opts.masker.add(r.raw);
+  // Secrets are registered before anything can fail or be printed, as given (the masker
+  // also registers the trimmed value, in every encoding).
+  for (const [key, r] of raw) if (schema.properties[key]?.secret) opts.masker.add(r.given);
 
   const issues: SettingIssue[] = [];
   const values: Record<string, unknown> = {};

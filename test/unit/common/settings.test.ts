@@ -161,6 +161,47 @@ describe('loadSettings', () => {
     );
   });
 
+  it('trims secrets and URLs (drone secret add --data @file keeps the last newline), and masks both forms', () => {
+    const urlSchema = {
+      plugin: 'u',
+      description: 'u',
+      properties: {
+        webhook: { type: 'string', secret: true, format: 'uri', description: 'w' },
+        endpoint: { type: 'string', format: 'uri', description: 'e' },
+        token: { type: 'string', secret: true, description: 't' },
+        name: { type: 'string', description: 'n' },
+      },
+    } satisfies PluginSchema;
+    const masker = new Masker();
+    const hook = 'https://hooks.example/services/T0/B0/trimmedsecret';
+    const { settings } = loadSettings<Record<string, string>>(
+      urlSchema,
+      {
+        PLUGIN_WEBHOOK: `${hook}\n`,
+        PLUGIN_ENDPOINT: ' https://127.0.0.1:9/ \r\n',
+        PLUGIN_TOKEN: '\tkey-123456\n',
+        PLUGIN_NAME: ' kept as is ',
+      },
+      { masker },
+    );
+    assert.deepEqual(settings, {
+      webhook: hook,
+      endpoint: 'https://127.0.0.1:9/',
+      token: 'key-123456',
+      name: ' kept as is ',
+    });
+    for (const form of [`${hook}\n`, hook]) {
+      for (const encoded of [form, Buffer.from(form).toString('base64'), JSON.stringify(form).slice(1, -1)])
+        assert.equal(masker.mask(`[${encoded}]`), '[***]', encoded);
+    }
+  });
+
+  it('treats a secret of only whitespace as unset, so the next variable for it is read', () => {
+    const { settings, sources } = load({ PLUGIN_TARGET: 'b/', PLUGIN_TOKEN: ' \n', TOKEN: 'from-env' });
+    assert.equal(settings.token, 'from-env');
+    assert.equal(sources.token, 'TOKEN');
+  });
+
   it('reports nested problems with their position in the list', () => {
     const nested = {
       plugin: 'n',

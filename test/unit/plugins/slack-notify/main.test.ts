@@ -53,6 +53,14 @@ describe('slack-notify run() with injected dependencies', () => {
     assert.doesNotMatch(h.sink.text(), /unitwebhooksecret/);
   });
 
+  it('takes a webhook secret with a trailing newline (drone secret add --data @file), posting to the URL without it', async () => {
+    const h = deps([]);
+    await run({ ...ENV, PLUGIN_WEBHOOK: `${WEBHOOK}\n` }, h.deps);
+    assert.equal(h.sent.length, 1);
+    assert.equal(h.sent[0]?.url, WEBHOOK);
+    assert.doesNotMatch(h.sink.text(), /unitwebhooksecret/);
+  });
+
   it('sends nothing when notify_on does not want the status', async () => {
     const h = deps([]);
     await run({ ...ENV, PLUGIN_WEBHOOK: WEBHOOK, PLUGIN_NOTIFY_ON: 'failure' }, h.deps);
