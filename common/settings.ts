@@ -1,7 +1,7 @@
 // PLUGIN_* environment -> typed, validated settings. In this order: read the environment
 // (secrets and URLs trimmed), register secrets with the masker, decode Drone's encodings,
-// apply defaults and validate with ajv, run the plugin's own cross-setting checks. All
-// problems are reported at once.
+// apply defaults and validate with ajv, run the plugin's own checks (across settings, and
+// against the file system). All problems are reported at once, in one SettingsError.
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { decodeSetting, showValue } from './decode.ts';
 import { type SettingIssue, SettingsError } from './errors.ts';
@@ -20,8 +20,14 @@ export type Env = Readonly<Record<string, string | undefined>>;
 
 export interface LoadOptions<T> {
   masker: Masker;
-  /** Checks across settings (e.g. "set zone or region, not both"), run after the schema passes. */
-  check?: (settings: T, source: (setting: string) => string) => SettingIssue[];
+  /**
+   * The plugin's checks beyond the schema: across settings ("set zone or region, not both")
+   * and against the file system (a folder that must exist). They run on every load, also
+   * when the schema refused something, so that every problem is reported at once: then
+   * `settings` holds only the settings that passed (with defaults) and `invalid` names those
+   * given but refused. A check must therefore not take any setting to be present.
+   */
+  check?: (settings: T, source: (setting: string) => string, invalid: ReadonlySet<string>) => SettingIssue[];
 }
 
 export interface LoadedSettings<T> {
@@ -232,9 +238,12 @@ export function loadSettings<T>(schema: PluginSchema, env: Env, opts: LoadOption
   }
   const sources: Record<string, string> = {};
   for (const [key, r] of raw) sources[key] = r.variable;
-  if (issues.length === 0 && opts.check) {
+  if (opts.check) {
+    // The checks see only what passed: a refused setting is left out (its default too).
+    const invalid = new Set(issues.map((i) => i.setting).filter((key) => raw.has(key)));
+    const passed = Object.fromEntries(Object.entries(values).filter(([key]) => !invalid.has(key)));
     const source = (setting: string) => sources[setting] ?? pluginVariable(setting);
-    issues.push(...opts.check(values as T, source));
+    issues.push(...opts.check(passed as T, source, invalid));
   }
   const unknown = unknownSettings(schema, env);
   warnings.push(...unknown.warnings);

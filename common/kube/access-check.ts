@@ -14,20 +14,21 @@ export interface ClusterAccessInput {
   kube_ca?: string;
 }
 
+/**
+ * `invalid`: settings given but refused by the schema (absent from `s`). They still count as
+ * given here, so that a refused `clusters` is not also reported as "no cluster given".
+ */
 export function checkClusterAccess(
   s: ClusterAccessInput,
   source: (setting: string) => string,
+  invalid: ReadonlySet<string> = new Set(),
 ): SettingIssue[] {
   const issues: SettingIssue[] = [];
   const issue = (setting: string, problem: string) =>
     issues.push({ setting, variable: source(setting), problem });
-  const places = (['zone', 'region', 'location'] as const).filter((k) => s[k] !== undefined);
-  const ways = [
-    s.cluster !== undefined && 'cluster',
-    s.clusters !== undefined && 'clusters',
-    s.kubeconfig !== undefined && 'kubeconfig',
-    s.kube_server !== undefined && 'kube_server',
-  ].filter((w): w is string => w !== false);
+  const given = (k: keyof ClusterAccessInput) => s[k] !== undefined || invalid.has(k);
+  const places = (['zone', 'region', 'location'] as const).filter(given);
+  const ways = (['cluster', 'clusters', 'kubeconfig', 'kube_server'] as const).filter(given);
 
   if (ways.length === 0) {
     issue(
@@ -37,20 +38,20 @@ export function checkClusterAccess(
   } else if (ways.length > 1) {
     issue(ways[1] as string, `set only one of "${ways.join('", "')}": they name clusters in different ways`);
   }
-  if (s.cluster !== undefined && places.length === 0) {
+  if (given('cluster') && places.length === 0) {
     issue('cluster', 'set one of "zone", "region" or "location" for the cluster');
   }
   if (places.length > 1) {
     issue(places[1] as string, `set "${places[0]}" or "${places[1]}", not both`);
   }
-  if (s.cluster === undefined && places.length > 0) {
+  if (!given('cluster') && places.length > 0) {
     issue(places[0] as string, `"${places[0]}" needs "cluster"; with "clusters" write each as location/name`);
   }
-  if (s.kube_server !== undefined && s.kube_token === undefined) {
+  if (given('kube_server') && !given('kube_token')) {
     issue('kube_token', 'is required with "kube_server"');
   }
-  if (s.kube_server === undefined && (s.kube_token !== undefined || s.kube_ca !== undefined)) {
-    issue(s.kube_token !== undefined ? 'kube_token' : 'kube_ca', 'needs "kube_server"');
+  if (!given('kube_server') && (given('kube_token') || given('kube_ca'))) {
+    issue(given('kube_token') ? 'kube_token' : 'kube_ca', 'needs "kube_server"');
   }
   return issues;
 }

@@ -6,11 +6,11 @@ import { parseDuration } from '../../common/duration.ts';
 import { PluginError } from '../../common/errors.ts';
 import type { GoogleClient, GoogleClientOptions } from '../../common/gcp/auth.ts';
 import { resolveClusters } from '../../common/kube/access.ts';
-import { checkClusterAccess } from '../../common/kube/access-check.ts';
 import { createKubectl } from '../../common/kube/kubectl.ts';
 import { type BaseDeps, readSettingsWithSources, withBaseDeps } from '../../common/plugin.ts';
 import type { Env } from '../../common/settings.ts';
 import { writeSummary } from '../../common/summary.ts';
+import { checkSettings } from './checks.ts';
 import { type Before, diff, preflight, snapshot } from './cluster-ops.ts';
 import { renderAll } from './render.ts';
 import { buildSummary, type ClusterRun } from './report.ts';
@@ -42,23 +42,16 @@ function defaults(partial: Partial<Deps>): Deps {
   } as Deps;
 }
 
-function check(s: Settings, source: (k: string) => string) {
-  const issues = checkClusterAccess(s, source);
-  if (s.wait_seconds !== undefined && s.timeout !== '5m') {
-    issues.push({
-      setting: 'wait_seconds',
-      variable: source('wait_seconds'),
-      problem: 'set "timeout" or "wait_seconds", not both',
-    });
-  }
-  return issues;
-}
-
 export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> {
   const deps = defaults(partial);
   const { log } = deps;
   const started = deps.now();
-  const { settings: s, source } = readSettingsWithSources<Settings>(schema, env, log, check);
+  const { settings: s, source } = readSettingsWithSources<Settings>(
+    schema,
+    env,
+    log,
+    checkSettings(deps.workspace),
+  );
   const ctx = readDroneContext(env);
   const timeoutMs = s.wait_seconds !== undefined ? s.wait_seconds * 1000 : parseDuration(s.timeout);
   const kubectl = createKubectl(deps.exec, deps.kubectl);

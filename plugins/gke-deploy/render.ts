@@ -1,7 +1,7 @@
 // Phase 1 of gke-deploy: everything that needs no cluster. Templates rendered, images set,
 // provenance and the rolling-update policy applied, workloads to wait for chosen.
-import { existsSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { stringify } from 'yaml';
 import type { DroneContext } from '../../common/drone.ts';
 import { PluginError, SettingsError } from '../../common/errors.ts';
@@ -71,26 +71,8 @@ export function renderAll(
   const manifests = templateFiles(s.template, deps.workspace, source('template')).flatMap((f) =>
     loadManifests(f, data, deps.workspace),
   );
+  // checkSettings() has made sure that the secret template is not a folder.
   const secretPath = resolve(deps.workspace, s.secret_template);
-  if (existsSync(secretPath) && statSync(secretPath).isDirectory()) {
-    throw new SettingsError([
-      {
-        setting: 'secret_template',
-        variable: source('secret_template'),
-        problem: `${s.secret_template} is a folder; name one file`,
-      },
-    ]);
-  }
-  const summaryDir = dirname(resolve(deps.workspace, s.summary_file));
-  if (!existsSync(summaryDir)) {
-    throw new SettingsError([
-      {
-        setting: 'summary_file',
-        variable: source('summary_file'),
-        problem: `its folder ${summaryDir} does not exist`,
-      },
-    ]);
-  }
   const secretManifests = existsSync(secretPath)
     ? loadManifests(secretPath, { ...data, ...secretData(env) }, deps.workspace)
     : [];

@@ -44,4 +44,16 @@ describe('checkClusterAccess', () => {
       'kube_token: needs "kube_server"',
     ]);
   });
+
+  it('counts a setting the schema refused as given: no second, wrong complaint about it', () => {
+    const invalid = (...k: string[]) => new Set(k);
+    const checked = (s: Parameters<typeof checkClusterAccess>[0], bad: Set<string>) =>
+      checkClusterAccess(s, source, bad).map((i) => `${i.setting}: ${i.problem}`);
+    assert.deepEqual(checked({}, invalid('clusters')), []);
+    assert.deepEqual(checked({ cluster: 'web' }, invalid('zone')), []);
+    assert.deepEqual(checked({ kube_token: 't' }, invalid('kube_server')), []);
+    assert.deepEqual(checked({}, invalid('cluster')), [
+      'cluster: set one of "zone", "region" or "location" for the cluster',
+    ]);
+  });
 });

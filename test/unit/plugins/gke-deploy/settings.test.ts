@@ -105,6 +105,26 @@ describe('gke-deploy settings: each bad value is named', () => {
     assert.deepEqual(cases.map(([k]) => k).sort(), Object.keys(schema.properties).sort());
   });
 
+  it('reports the workspace problems with the schema errors, all at once', async () => {
+    const r = await runInProcess(schema, load, {
+      ...valid,
+      PLUGIN_TEMPLATE: `${join(web, 'missing.yml')},${join(web, 'gone')}`,
+      PLUGIN_SECRET_TEMPLATE: web,
+      PLUGIN_SUMMARY_FILE: '/no/such/folder/summary.json',
+      PLUGIN_TIMEOUT: 'soon',
+      PLUGIN_KUBE_SERVER: '',
+    });
+    assert.equal(r.code, 1, r.output);
+    assert.match(r.output, /7 invalid settings/);
+    assert.match(r.output, /setting "cluster" \(PLUGIN_CLUSTER\): no cluster given/);
+    assert.match(r.output, /setting "template" \(PLUGIN_TEMPLATE\): .*missing\.yml does not exist/);
+    assert.match(r.output, /setting "template" \(PLUGIN_TEMPLATE\): .*gone does not exist/);
+    assert.match(r.output, /setting "secret_template" \(PLUGIN_SECRET_TEMPLATE\): .* is a folder/);
+    assert.match(r.output, /setting "summary_file" \(PLUGIN_SUMMARY_FILE\): its folder \/no\/such\/folder/);
+    assert.match(r.output, /setting "timeout" \(PLUGIN_TIMEOUT\): expected a duration/);
+    assert.match(r.output, /setting "kube_token" \(PLUGIN_KUBE_TOKEN\): needs "kube_server"/);
+  });
+
   for (const [setting, env, problem] of cases) {
     it(`${setting}: exit 1, names setting "${setting}"`, async () => {
       const r = await runInProcess(schema, load, { ...valid, ...env });

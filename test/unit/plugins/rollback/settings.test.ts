@@ -80,6 +80,35 @@ describe('rollback settings: each bad value is named', () => {
     );
   });
 
+  it('reports the summary folder and a missing targets entry with the schema errors, all at once', async () => {
+    const r = await runInProcess(schema, load, {
+      ...valid,
+      PLUGIN_SUMMARY_FILE: '/no/such/folder/s.json',
+      PLUGIN_TO_BUILD: 'latest',
+      PLUGIN_TARGETS: '{"production":{"clusters":["us-central1/web"]}}',
+      DRONE_DEPLOY_TO: 'qa',
+    });
+    assert.equal(r.code, 1, r.output);
+    assert.match(r.output, /3 invalid settings/);
+    assert.match(r.output, /setting "summary_file" \(PLUGIN_SUMMARY_FILE\): its folder \/no\/such\/folder/);
+    assert.match(r.output, /setting "to_build" \(PLUGIN_TO_BUILD\): expected a whole number/);
+    assert.match(r.output, /setting "targets" \(PLUGIN_TARGETS\): has no entry for DRONE_DEPLOY_TO "qa"/);
+  });
+
+  it("checks the clusters of the targets entry that DRONE_DEPLOY_TO picks, not the step's own", async () => {
+    const r = await runInProcess(schema, load, {
+      PLUGIN_ZONE: 'us',
+      PLUGIN_TARGETS: '{"production":{"clusters":["us-central1/web"]}}',
+      DRONE_DEPLOY_TO: 'production',
+      PLUGIN_TOKEN_URL: 'https://127.0.0.1:1/token',
+      PLUGIN_GKE_ENDPOINT: 'https://127.0.0.1:1',
+    });
+    assert.equal(r.code, 1, r.output);
+    assert.match(r.output, /1 invalid setting|invalid setting:/);
+    assert.match(r.output, /setting "zone" \(PLUGIN_ZONE\): expected a zone/);
+    assert.doesNotMatch(r.output, /needs "cluster"/);
+  });
+
   for (const [setting, env, problem] of cases) {
     it(`${setting}: exit 1 and a message naming the setting`, async () => {
       const r = await runInProcess(schema, load, { ...valid, ...env });

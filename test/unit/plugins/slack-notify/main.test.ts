@@ -107,6 +107,30 @@ describe('slack-notify run() with injected dependencies', () => {
     assert.equal(h.sent.length, 0);
   });
 
+  it('reports the checks beyond the schema with its errors, at once', async () => {
+    const h = deps([]);
+    const env = {
+      PLUGIN_WEBHOOK: 'ftp://hooks.slack.test/x',
+      PLUGIN_ICON_URL: 'ftp://x/y.png',
+      PLUGIN_COLOR: 'green',
+    };
+    await assert.rejects(run(env, h.deps), (err: Error) => {
+      assert.ok(err instanceof SettingsError);
+      assert.deepEqual(
+        err.issues.map((i) => i.setting),
+        ['color', 'webhook', 'icon_url'],
+      );
+      return true;
+    });
+    // A webhook missing altogether is one problem, not a crash of the checks.
+    await assert.rejects(run({ PLUGIN_COLOR: 'green' }, h.deps), (err: Error) => {
+      assert.ok(err instanceof SettingsError);
+      assert.deepEqual(err.issues.map((i) => i.setting).sort(), ['color', 'webhook']);
+      return true;
+    });
+    assert.equal(h.sent.length, 0);
+  });
+
   it('with fail_on_error false, a refused message is a warning, not an error', async () => {
     const h = deps([{ ok: false, status: 403, body: 'action_prohibited' }]);
     await run({ ...ENV, PLUGIN_WEBHOOK: WEBHOOK, PLUGIN_FAIL_ON_ERROR: 'false' }, h.deps);
