@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import type { DroneContext } from '../../common/drone.ts';
 import { PluginError, SettingsError } from '../../common/errors.ts';
 import { sanitizeNamespace } from '../../common/kube/target.ts';
-import { parseWorkloadRef, refKey, type WorkloadRef } from '../../common/kube/workloads.ts';
+import { parseWorkloadRefs, refKey, WORKLOAD_KINDS, type WorkloadRef } from '../../common/kube/workloads.ts';
 import type { Logger } from '../../common/log.ts';
 import type { Env } from '../../common/settings.ts';
 import type { Rendered } from './cluster-ops.ts';
@@ -33,19 +33,22 @@ function workloadRefs(
     .filter((m) => kinds.has(m.doc.kind))
     .map((m) => ({ kind: m.doc.kind, name: m.doc.metadata.name }) as WorkloadRef);
   if (!s.wait_deployments) return all;
-  return s.wait_deployments.map((w) => {
-    const ref = parseWorkloadRef(w);
-    if (!ref || !all.some((a) => refKey(a) === refKey(ref))) {
-      throw new SettingsError([
-        {
-          setting: 'wait_deployments',
-          variable: source('wait_deployments'),
-          problem: `"${w}" is not a workload in the templates (have: ${all.map(refKey).join(', ')})`,
-        },
-      ]);
-    }
-    return ref;
-  });
+  // checkSettings() has refused the entries that are not references to a workload kind.
+  const { refs } = parseWorkloadRefs(s.wait_deployments, 'wait_deployments', source('wait_deployments'), [
+    ...WORKLOAD_KINDS,
+    'Job',
+  ]);
+  const missing = refs.filter((ref) => !all.some((a) => refKey(a) === refKey(ref)));
+  if (missing.length > 0) {
+    throw new SettingsError(
+      missing.map((ref) => ({
+        setting: 'wait_deployments',
+        variable: source('wait_deployments'),
+        problem: `"${refKey(ref)}" is not a workload in the templates (have: ${all.map(refKey).join(', ') || 'none'}${s.wait_jobs || ref.kind !== 'Job' ? '' : '; Jobs only with wait_jobs: true'}); name one of those`,
+      })),
+    );
+  }
+  return refs;
 }
 
 export function renderAll(

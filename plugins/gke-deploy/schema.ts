@@ -86,7 +86,7 @@ export const schema = {
       type: 'array',
       items: { type: 'string' },
       description:
-        'drone-gke compatibility: only wait for these workloads (names or kind/name). By default every applied Deployment, StatefulSet and DaemonSet is waited for.',
+        'drone-gke compatibility: only wait for these workloads: Deployment names, or kind/name with kind deployment, statefulset, daemonset or job (kubectl short names too). By default every applied Deployment, StatefulSet and DaemonSet is waited for.',
     },
     wait_seconds: {
       type: 'integer',

@@ -1,12 +1,13 @@
 // rollback's checks beyond the schema: across settings (with the `targets` entry that
-// DRONE_DEPLOY_TO picks applied first), and against the workspace (the summary file's
-// folder). They run with the schema's own checks, so every problem is reported at once, and
+// DRONE_DEPLOY_TO picks applied first), the workloads named in `deployments`, and the
+// workspace (the summary file's folder). They run with the schema's own checks, so every problem is reported at once, and
 // then see only the settings that passed the schema: none is taken to be present.
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { DroneContext } from '../../common/drone.ts';
 import { type SettingIssue, SettingsError } from '../../common/errors.ts';
 import { checkClusterAccess } from '../../common/kube/access-check.ts';
+import { parseWorkloadRefs } from '../../common/kube/workloads.ts';
 import type { Env } from '../../common/settings.ts';
 import type { Settings } from './settings.ts';
 
@@ -58,6 +59,9 @@ export function checkSettings(env: Env, workspace: string): Check {
       );
     } else if (!(to && invalid.has('targets'))) {
       issues.push(...checkClusterAccess(s, source, invalid));
+    }
+    if (s.deployments !== undefined) {
+      issues.push(...parseWorkloadRefs(s.deployments, 'deployments', source('deployments')).issues);
     }
     if (s.summary_file !== undefined) {
       const folder = dirname(resolve(workspace, s.summary_file));

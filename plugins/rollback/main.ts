@@ -14,7 +14,7 @@ import type { ClusterTarget } from '../../common/kube/target.ts';
 import {
   type KubeList,
   type KubeObject,
-  parseWorkloadRef,
+  parseWorkloadRefs,
   refKey,
   type WorkloadRef,
 } from '../../common/kube/workloads.ts';
@@ -84,7 +84,7 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
   const s = applyDeployTarget(loaded.settings, ctx, source);
   let wanted: WorkloadRef[] | undefined;
   if (s.deployments) {
-    wanted = s.deployments.map((d) => parseWorkloadRef(d) as WorkloadRef);
+    wanted = parseWorkloadRefs(s.deployments, 'deployments', source('deployments')).refs;
   }
   const target = targetOf(s, ctx);
   const summaryFile = resolve(deps.workspace, s.summary_file);

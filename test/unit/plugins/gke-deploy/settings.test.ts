@@ -125,6 +125,21 @@ describe('gke-deploy settings: each bad value is named', () => {
     assert.match(r.output, /setting "kube_token" \(PLUGIN_KUBE_TOKEN\): needs "kube_server"/);
   });
 
+  it('refuses wait_deployments entries of kinds it cannot wait for, with the other problems', async () => {
+    const r = await runInProcess(schema, load, {
+      ...valid,
+      PLUGIN_WAIT_DEPLOYMENTS: 'web,svc/web,foo/web',
+      PLUGIN_DRY_RUN: 'perhaps',
+    });
+    assert.equal(r.code, 1, r.output);
+    assert.match(r.output, /3 invalid settings/);
+    assert.match(
+      r.output,
+      /setting "wait_deployments" \(PLUGIN_WAIT_DEPLOYMENTS\): "svc\/web": kind "svc" is not one of Deployment, StatefulSet, DaemonSet or Job; write/,
+    );
+    assert.match(r.output, /"foo\/web": kind "foo" is not one of/);
+  });
+
   for (const [setting, env, problem] of cases) {
     it(`${setting}: exit 1, names setting "${setting}"`, async () => {
       const r = await runInProcess(schema, load, { ...valid, ...env });
