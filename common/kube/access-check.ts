@@ -1,6 +1,8 @@
 // Cross-setting rules of the shared cluster access settings: which combinations name a
-// cluster unambiguously. Messages say what to set instead.
+// cluster unambiguously, and namespaces that Kubernetes would refuse. Messages say what to
+// set instead.
 import type { SettingIssue } from '../errors.ts';
+import { mapNamespace } from './target.ts';
 
 export interface ClusterAccessInput {
   cluster?: string;
@@ -12,6 +14,7 @@ export interface ClusterAccessInput {
   kube_server?: string;
   kube_token?: string;
   kube_ca?: string;
+  namespace?: string;
 }
 
 /**
@@ -53,5 +56,32 @@ export function checkClusterAccess(
   if (!given('kube_server') && (given('kube_token') || given('kube_ca'))) {
     issue(given('kube_token') ? 'kube_token' : 'kube_ca', 'needs "kube_server"');
   }
+  issues.push(...checkNamespaces(s, source));
+  return issues;
+}
+
+/** `namespace`, and the namespace of each `clusters` entry: valid after the mapping, or a problem. */
+export function checkNamespaces(
+  s: Pick<ClusterAccessInput, 'namespace' | 'clusters'>,
+  source: (setting: string) => string,
+): SettingIssue[] {
+  const issues: SettingIssue[] = [];
+  if (s.namespace !== undefined) {
+    const mapped = mapNamespace(s.namespace);
+    if (!mapped.ok)
+      issues.push({ setting: 'namespace', variable: source('namespace'), problem: mapped.problem });
+  }
+  (s.clusters ?? []).forEach((c, i) => {
+    if (typeof c !== 'object' || c === null) return;
+    const { namespace, location, name } = c as { namespace?: unknown; location?: unknown; name?: unknown };
+    if (typeof namespace !== 'string') return;
+    const mapped = mapNamespace(namespace);
+    if (!mapped.ok)
+      issues.push({
+        setting: 'clusters',
+        variable: source('clusters'),
+        problem: `item ${i + 1} (${String(location)}/${String(name)}), namespace: ${mapped.problem}`,
+      });
+  });
   return issues;
 }

@@ -9,7 +9,7 @@ import { GKE_API, getGkeCluster } from '../gcp/gke-api.ts';
 import type { Logger } from '../log.ts';
 import type { SecretFiles } from '../secret-file.ts';
 import { renderKubeconfig } from './kubeconfig.ts';
-import { type ClusterTarget, sanitizeNamespace } from './target.ts';
+import { type ClusterTarget, mapNamespace } from './target.ts';
 import { startTokenRefresh, type TokenRefresher } from './token-file.ts';
 
 export interface ClusterObject {
@@ -64,6 +64,16 @@ function gkeRefs(s: AccessSettings): GkeRef[] {
   });
 }
 
+/**
+ * A namespace setting as the clusters get it. The settings checks have refused one that is
+ * not valid (checkNamespaces), so this throws only when a caller skipped them.
+ */
+function namespaceOf(given: string, setting: string, variable: string): string {
+  const mapped = mapNamespace(given);
+  if (!mapped.ok) throw new SettingsError([{ setting, variable, problem: mapped.problem }]);
+  return mapped.namespace;
+}
+
 /** PEM, or base64 of a PEM. */
 function decodePem(value: string): string {
   const t = value.trim();
@@ -109,7 +119,10 @@ async function gkeTargets(
         endpoint,
       );
       const context = `gke_${p}_${ref.location}_${ref.name}`;
-      const namespace = sanitizeNamespace(ref.namespace ?? s.namespace);
+      const namespace =
+        ref.namespace !== undefined
+          ? namespaceOf(ref.namespace, 'clusters', source('clusters'))
+          : namespaceOf(s.namespace, 'namespace', source('namespace'));
       const file = secretFiles.write(
         `kubeconfig-${context}`,
         renderKubeconfig({
@@ -187,7 +200,7 @@ function kubeconfigTarget(s: AccessSettings, source: (k: string) => string, deps
   return {
     id: context,
     name: context,
-    namespace: sanitizeNamespace(s.namespace),
+    namespace: namespaceOf(s.namespace, 'namespace', source('namespace')),
     kubeconfig: deps.secretFiles.write('kubeconfig', text),
     context,
     server,
@@ -207,7 +220,7 @@ function serverTarget(s: AccessSettings, source: (k: string) => string, deps: Ac
     ]);
   }
   const context = new URL(server).host;
-  const namespace = sanitizeNamespace(s.namespace);
+  const namespace = namespaceOf(s.namespace, 'namespace', source('namespace'));
   const file = deps.secretFiles.write(
     'kubeconfig',
     renderKubeconfig({

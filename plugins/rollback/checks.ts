@@ -7,6 +7,7 @@ import { dirname, resolve } from 'node:path';
 import type { DroneContext } from '../../common/drone.ts';
 import { type SettingIssue, SettingsError } from '../../common/errors.ts';
 import { checkClusterAccess } from '../../common/kube/access-check.ts';
+import { mapNamespace } from '../../common/kube/target.ts';
 import { parseWorkloadRefs } from '../../common/kube/workloads.ts';
 import type { Env } from '../../common/settings.ts';
 import type { Settings } from './settings.ts';
@@ -51,9 +52,12 @@ export function checkSettings(env: Env, workspace: string): Check {
     if (to && s.targets && !s.targets[to]) {
       issue('targets', missingTarget(s.targets, to));
     } else if (to && s.targets) {
-      // The `targets` entry names the clusters: the cluster settings of the step do not count.
-      const applied = applyDeployTarget(s, { deploy: { to, id: '' } }, source);
-      const unused = new Set(['cluster', 'zone', 'region', 'location', 'clusters']);
+      // The `targets` entry names the clusters and the namespace: the step's own do not count.
+      const entry = s.targets[to];
+      const mapped = entry?.namespace !== undefined ? mapNamespace(entry.namespace) : undefined;
+      if (mapped && !mapped.ok) issue('targets', `"${to}", namespace: ${mapped.problem}`);
+      const applied = { ...applyDeployTarget(s, { deploy: { to, id: '' } }, source), namespace: undefined };
+      const unused = new Set(['cluster', 'zone', 'region', 'location', 'clusters', 'namespace']);
       issues.push(
         ...checkClusterAccess(applied, source, new Set([...invalid].filter((k) => !unused.has(k)))),
       );

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { resolveClusters } from '../../../../common/kube/access.ts';
 import { renderKubeconfig } from '../../../../common/kube/kubeconfig.ts';
-import { sanitizeNamespace } from '../../../../common/kube/target.ts';
+import { mapNamespace } from '../../../../common/kube/target.ts';
 import { createLogger, memorySink } from '../../../../common/log.ts';
 import { createSecretFiles } from '../../../../common/secret-file.ts';
 
@@ -108,10 +108,41 @@ describe('startTokenRefresh', () => {
   });
 });
 
-describe('sanitizeNamespace', () => {
-  it('lowercases, replaces other characters, trims dashes and length', () => {
-    assert.equal(sanitizeNamespace('Feature/JIRA-123_login'), 'feature-jira-123-login');
-    assert.equal(sanitizeNamespace(`${'a'.repeat(70)}`).length, 63);
-    assert.equal(sanitizeNamespace('--x--'), 'x');
+describe('mapNamespace', () => {
+  it('lowercases and turns every run of other characters into one -', () => {
+    assert.deepEqual(mapNamespace('Feature/JIRA-123_login'), {
+      ok: true,
+      namespace: 'feature-jira-123-login',
+    });
+    assert.deepEqual(mapNamespace('web'), { ok: true, namespace: 'web' });
+    assert.deepEqual(mapNamespace('a'.repeat(63)), { ok: true, namespace: 'a'.repeat(63) });
+  });
+
+  it('never cuts a long name to 63 characters: it is a problem that says so', () => {
+    const long = `team-${'x'.repeat(69)}`;
+    assert.equal(long.length, 74);
+    assert.deepEqual(mapNamespace(long), {
+      ok: false,
+      problem: `"${long}" is 74 characters; a namespace has at most 63: shorten it`,
+    });
+    assert.match(
+      (mapNamespace(`Team_${'x'.repeat(69)}`) as { problem: string }).problem,
+      /^"Team_x+" \(mapped to "team-x+"\) is 74 characters/,
+    );
+  });
+
+  it('never trims: a name that does not start and end with a letter or digit is a problem', () => {
+    for (const bad of ['--x--', '_web', 'web/', '!!!', '-', 'a..b.']) {
+      const r = mapNamespace(bad);
+      assert.equal(r.ok, false, bad);
+      assert.match(
+        (r as { problem: string }).problem,
+        /is not a valid namespace: it must start and end with a letter or digit/,
+      );
+    }
+    assert.match(
+      (mapNamespace('release/') as { problem: string }).problem,
+      /^"release\/" \(mapped to "release-"\) is not a valid namespace/,
+    );
   });
 });

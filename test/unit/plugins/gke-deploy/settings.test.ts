@@ -51,7 +51,11 @@ const cases: [string, Record<string, string>, RegExp][] = [
     /expected a region or zone/,
   ],
   ['clusters', { ...gke, PLUGIN_CLUSTERS: '[{"name":"web"}]' }, /expected "location\/name"/],
-  ['namespace', { PLUGIN_NAMESPACE: '---' }, /expected a namespace name/],
+  [
+    'namespace',
+    { PLUGIN_NAMESPACE: `web-${'x'.repeat(70)}` },
+    /is 74 characters; a namespace has at most 63: shorten it/,
+  ],
   [
     'kubeconfig',
     { PLUGIN_KUBE_SERVER: '', PLUGIN_KUBE_TOKEN: '', PLUGIN_KUBECONFIG: 'apiVersion: v1\nkind: Config\n' },
@@ -138,6 +142,22 @@ describe('gke-deploy settings: each bad value is named', () => {
       /setting "wait_deployments" \(PLUGIN_WAIT_DEPLOYMENTS\): "svc\/web": kind "svc" is not one of Deployment, StatefulSet, DaemonSet or Job; write/,
     );
     assert.match(r.output, /"foo\/web": kind "foo" is not one of/);
+  });
+
+  it('refuses a clusters entry whose own namespace is not valid, naming the entry', async () => {
+    const r = await runInProcess(schema, load, {
+      ...valid,
+      ...gke,
+      PLUGIN_CLUSTERS: JSON.stringify([
+        { location: 'us-central1', name: 'web', namespace: 'web' },
+        { location: 'asia-northeast1', name: 'web', namespace: 'web_' },
+      ]),
+    });
+    assert.equal(r.code, 1, r.output);
+    assert.match(
+      r.output,
+      /setting "clusters" \(PLUGIN_CLUSTERS\): item 2 \(asia-northeast1\/web\), namespace: "web_" \(mapped to "web-"\) is not a valid namespace/,
+    );
   });
 
   for (const [setting, env, problem] of cases) {

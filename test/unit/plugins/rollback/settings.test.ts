@@ -33,7 +33,7 @@ const cases: [string, Record<string, string>, RegExp][] = [
     /expected a region or zone/,
   ],
   ['clusters', { ...gke, PLUGIN_CLUSTERS: 'web' }, /expected "location\/name"/],
-  ['namespace', { PLUGIN_NAMESPACE: '...' }, /expected a namespace name/],
+  ['namespace', { PLUGIN_NAMESPACE: '...' }, /"\.\.\." \(mapped to "-"\) is not a valid namespace/],
   [
     'kubeconfig',
     { ...gke, PLUGIN_CLUSTERS: '', PLUGIN_KUBECONFIG: 'kind: Config' },
@@ -107,6 +107,18 @@ describe('rollback settings: each bad value is named', () => {
     assert.match(r.output, /1 invalid setting|invalid setting:/);
     assert.match(r.output, /setting "zone" \(PLUGIN_ZONE\): expected a zone/);
     assert.doesNotMatch(r.output, /needs "cluster"/);
+  });
+
+  it('refuses a targets entry whose namespace is not valid, naming the entry', async () => {
+    const r = await runInProcess(schema, load, {
+      PLUGIN_TARGETS: JSON.stringify({ production: { clusters: ['us-central1/web'], namespace: 'Prod/' } }),
+      DRONE_DEPLOY_TO: 'production',
+    });
+    assert.equal(r.code, 1, r.output);
+    assert.match(
+      r.output,
+      /setting "targets" \(PLUGIN_TARGETS\): "production", namespace: "Prod\/" \(mapped to "prod-"\) is not a valid namespace/,
+    );
   });
 
   for (const [setting, env, problem] of cases) {

@@ -1,5 +1,6 @@
-// Workload references that name no kind rollback works on are settings errors, found before
-// any cluster is contacted: run() gets a Google client and an exec that record every call.
+// Settings that would only fail on a cluster (workload references of a kind rollback does
+// not work on, namespaces Kubernetes refuses) are settings errors, found before any cluster
+// is contacted: run() gets a Google client and an exec that record every call.
 import assert from 'node:assert/strict';
 import { SettingsError } from '../../../../common/errors.ts';
 import { createLogger, memorySink } from '../../../../common/log.ts';
@@ -55,6 +56,43 @@ describe('rollback: workload references', () => {
         return true;
       },
     );
+    assert.deepEqual(r.calls, []);
+  });
+});
+
+describe('rollback: namespaces', () => {
+  it('refuses a 74-character namespace instead of cutting it to 63', async () => {
+    const r = recorder();
+    const ns = `team-${'x'.repeat(69)}`;
+    await assert.rejects(
+      run({ PLUGIN_CLUSTERS: 'us-central1/web', PLUGIN_NAMESPACE: ns }, r.deps),
+      (err: Error) => {
+        assert.ok(err instanceof SettingsError, String(err));
+        assert.deepEqual(err.issues, [
+          {
+            setting: 'namespace',
+            variable: 'PLUGIN_NAMESPACE',
+            problem: `"${ns}" is 74 characters; a namespace has at most 63: shorten it`,
+          },
+        ]);
+        return true;
+      },
+    );
+    assert.deepEqual(r.calls, []);
+  });
+
+  it("refuses a clusters entry's namespace that maps to no valid one", async () => {
+    const r = recorder();
+    const clusters = JSON.stringify([{ location: 'us-central1', name: 'web', namespace: '_web_' }]);
+    await assert.rejects(run({ PLUGIN_CLUSTERS: clusters }, r.deps), (err: Error) => {
+      assert.ok(err instanceof SettingsError, String(err));
+      assert.equal(err.issues[0]?.setting, 'clusters');
+      assert.match(
+        err.message,
+        /item 1 \(us-central1\/web\), namespace: "_web_" \(mapped to "-web-"\) is not a valid/,
+      );
+      return true;
+    });
     assert.deepEqual(r.calls, []);
   });
 });
