@@ -1,7 +1,9 @@
 // Cross-setting rules of the shared cluster access settings: which combinations name a
-// cluster unambiguously, and namespaces that Kubernetes would refuse. Messages say what to
+// cluster unambiguously, a kubeconfig that names none, and namespaces that Kubernetes would
+// refuse. Messages say what to
 // set instead.
 import type { SettingIssue } from '../errors.ts';
+import { readKubeconfig } from './kubeconfig.ts';
 import { mapNamespace } from './target.ts';
 
 export interface ClusterAccessInput {
@@ -55,6 +57,18 @@ export function checkClusterAccess(
   }
   if (!given('kube_server') && (given('kube_token') || given('kube_ca'))) {
     issue(given('kube_token') ? 'kube_token' : 'kube_ca', 'needs "kube_server"');
+  }
+  if (s.kubeconfig !== undefined) {
+    // Read here too, so that a kubeconfig kubectl could not use is reported with the rest.
+    const read = readKubeconfig(s.kubeconfig);
+    const own = read.ok && s.namespace === undefined ? read.kubeconfig.namespace : undefined;
+    const mapped = own !== undefined ? mapNamespace(own) : undefined;
+    if (!read.ok) issue('kubeconfig', read.problem);
+    else if (mapped && (!mapped.ok || mapped.namespace !== own))
+      issue(
+        'kubeconfig',
+        `the namespace of its current context is not a valid namespace; fix it there, or set "namespace"`,
+      );
   }
   issues.push(...checkNamespaces(s, source));
   return issues;

@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { stringify } from 'yaml';
 import type { DroneContext } from '../../common/drone.ts';
 import { PluginError, SettingsError } from '../../common/errors.ts';
-import { mapNamespace } from '../../common/kube/target.ts';
+import { stepNamespace } from '../../common/kube/access.ts';
 import { parseWorkloadRefs, refKey, WORKLOAD_KINDS, type WorkloadRef } from '../../common/kube/workloads.ts';
 import type { Logger } from '../../common/log.ts';
 import type { Env } from '../../common/settings.ts';
@@ -60,9 +60,7 @@ export function renderAll(
   log: Logger,
 ): RenderResult {
   const deps = { workspace };
-  // checkNamespaces() has refused a namespace that does not map to a valid one.
-  const mapped = mapNamespace(s.namespace);
-  const namespace = mapped.ok ? mapped.namespace : s.namespace;
+  const namespace = stepNamespace(s, source);
   const data = templateData({
     ctx,
     vars: s.vars,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { resolveClusters } from '../../../../common/kube/access.ts';
+import { resolveClusters, stepNamespace } from '../../../../common/kube/access.ts';
 import { renderKubeconfig } from '../../../../common/kube/kubeconfig.ts';
 import { mapNamespace } from '../../../../common/kube/target.ts';
 import { createLogger, memorySink } from '../../../../common/log.ts';
@@ -60,6 +60,29 @@ describe('cluster access without GKE', () => {
     assert.equal(t?.server, 'https://k8s.example:443');
     assert.equal(d.log.masker.mask('token: secret-kube-token-99'), 'token: ***');
     d.secretFiles.cleanup();
+  });
+});
+
+describe('the namespace with a kubeconfig', () => {
+  const kc = (ns?: string) =>
+    `apiVersion: v1\nkind: Config\ncurrent-context: prod\ncontexts:\n- name: prod\n  context: {cluster: c1, user: u1${ns ? `, namespace: ${ns}` : ''}}\nclusters:\n- name: c1\n  cluster: {server: "https://k8s.example:443"}\nusers:\n- name: u1\n  user: {token: secret-kube-token-99}\n`;
+  const namespaceOf = async (s: { kubeconfig: string; namespace?: string }) => {
+    const d = deps();
+    const { targets } = await resolveClusters(s, source, d);
+    d.secretFiles.cleanup();
+    return targets[0]?.namespace;
+  };
+
+  it("is the current context's own when namespace is not set", async () => {
+    assert.equal(await namespaceOf({ kubeconfig: kc('team-a') }), 'team-a');
+    assert.equal(await namespaceOf({ kubeconfig: Buffer.from(kc('team-a')).toString('base64') }), 'team-a');
+    assert.equal(stepNamespace({ kubeconfig: kc('team-a') }, source), 'team-a');
+  });
+
+  it('is namespace when it is set, and default when neither says', async () => {
+    assert.equal(await namespaceOf({ kubeconfig: kc('team-a'), namespace: 'Web' }), 'web');
+    assert.equal(await namespaceOf({ kubeconfig: kc() }), 'default');
+    assert.equal(stepNamespace({}, source), 'default');
   });
 });
 
