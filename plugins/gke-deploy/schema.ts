@@ -44,7 +44,7 @@ export const schema = {
       },
       default: [],
       description:
-        'Images to set: each replaces the image of every container whose image has the same repository (registry:port/path/name), keeping nothing of the old tag or digest.',
+        'Images to set: each replaces the image of every container whose image has the same repository (registry:port/path/name), keeping nothing of the old tag or digest. An entry that matches no container stops the step before any cluster is contacted.',
     },
     create_namespace: {
       type: 'boolean',
