@@ -1,9 +1,9 @@
 // Cross-setting rules of the shared cluster access settings: which combinations name a
-// cluster unambiguously, a kubeconfig that names none, and namespaces that Kubernetes would
-// refuse. Messages say what to
+// cluster unambiguously, a kubeconfig that names none or a CA that is no certificate, and
+// namespaces that Kubernetes would refuse. Messages say what to
 // set instead.
 import type { SettingIssue } from '../errors.ts';
-import { readKubeconfig } from './kubeconfig.ts';
+import { readCaCertificate, readKubeconfig } from './kubeconfig.ts';
 import { mapNamespace } from './target.ts';
 
 export interface ClusterAccessInput {
@@ -57,6 +57,10 @@ export function checkClusterAccess(
   }
   if (!given('kube_server') && (given('kube_token') || given('kube_ca'))) {
     issue(given('kube_token') ? 'kube_token' : 'kube_ca', 'needs "kube_server"');
+  }
+  if (s.kube_ca !== undefined) {
+    const ca = readCaCertificate(s.kube_ca);
+    if (!ca.ok) issue('kube_ca', ca.problem);
   }
   if (s.kubeconfig !== undefined) {
     // Read here too, so that a kubeconfig kubectl could not use is reported with the rest.

@@ -7,7 +7,7 @@ import { parseCredentials } from '../gcp/credentials.ts';
 import { GKE_API, getGkeCluster } from '../gcp/gke-api.ts';
 import type { Logger } from '../log.ts';
 import type { SecretFiles } from '../secret-file.ts';
-import { readKubeconfig, renderKubeconfig } from './kubeconfig.ts';
+import { readCaCertificate, readKubeconfig, renderKubeconfig } from './kubeconfig.ts';
 import { type ClusterTarget, mapNamespace } from './target.ts';
 import { startTokenRefresh, type TokenRefresher } from './token-file.ts';
 
@@ -83,12 +83,6 @@ function namespaceOf(given: string, setting: string, variable: string): string {
   const mapped = mapNamespace(given);
   if (!mapped.ok) throw new SettingsError([{ setting, variable, problem: mapped.problem }]);
   return mapped.namespace;
-}
-
-/** PEM, or base64 of a PEM. */
-function decodePem(value: string): string {
-  const t = value.trim();
-  return t.startsWith('-----BEGIN') ? t : Buffer.from(t, 'base64').toString('utf8');
 }
 
 async function gkeTargets(
@@ -191,15 +185,9 @@ function kubeconfigTarget(s: AccessSettings, source: (k: string) => string, deps
 
 function serverTarget(s: AccessSettings, source: (k: string) => string, deps: AccessDeps): ClusterTarget {
   const server = s.kube_server as string;
-  const caPem = s.kube_ca ? decodePem(s.kube_ca) : undefined;
-  if (caPem !== undefined && !caPem.includes('-----BEGIN CERTIFICATE-----')) {
-    throw new SettingsError([
-      {
-        setting: 'kube_ca',
-        variable: source('kube_ca'),
-        problem: 'is not a PEM certificate (or base64 of one): expected -----BEGIN CERTIFICATE-----',
-      },
-    ]);
+  const ca = s.kube_ca !== undefined ? readCaCertificate(s.kube_ca) : undefined;
+  if (ca && !ca.ok) {
+    throw new SettingsError([{ setting: 'kube_ca', variable: source('kube_ca'), problem: ca.problem }]);
   }
   const context = new URL(server).host;
   const namespace = stepNamespace(s, source);
@@ -208,7 +196,7 @@ function serverTarget(s: AccessSettings, source: (k: string) => string, deps: Ac
     renderKubeconfig({
       context,
       server,
-      caPem: s.kube_ca ? decodePem(s.kube_ca) : undefined,
+      caPem: ca?.ok ? ca.pem : undefined,
       namespace,
       user: { kind: 'token', token: s.kube_token as string },
     }),

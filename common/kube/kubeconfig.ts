@@ -91,3 +91,15 @@ export function readKubeconfig(
     },
   };
 }
+
+/** The `kube_ca` setting: a PEM certificate, or base64 of one. */
+export function readCaCertificate(value: string): { ok: true; pem: string } | { ok: false; problem: string } {
+  const t = value.trim();
+  const pem = t.startsWith('-----BEGIN') ? t : Buffer.from(t, 'base64').toString('utf8');
+  return pem.includes('-----BEGIN CERTIFICATE-----')
+    ? { ok: true, pem }
+    : {
+        ok: false,
+        problem: 'is not a PEM certificate (or base64 of one): expected -----BEGIN CERTIFICATE-----',
+      };
+}

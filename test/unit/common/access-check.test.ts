@@ -71,4 +71,14 @@ describe('checkClusterAccess', () => {
     // An explicit namespace is used instead, so the context's does not matter.
     assert.deepEqual(problems({ kubeconfig: KUBECONFIG('Web_'), namespace: 'web' }), []);
   });
+
+  it('reads kube_ca with the other settings: one that is no certificate is a problem now', () => {
+    const server = { kube_server: 'https://10.0.0.1', kube_token: 't' };
+    assert.deepEqual(problems({ ...server, kube_ca: 'not a certificate' }), [
+      'kube_ca: is not a PEM certificate (or base64 of one): expected -----BEGIN CERTIFICATE-----',
+    ]);
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    assert.deepEqual(problems({ ...server, kube_ca: pem }), []);
+    assert.deepEqual(problems({ ...server, kube_ca: Buffer.from(pem).toString('base64') }), []);
+  });
 });
