@@ -42,7 +42,7 @@ export function readSettings<T>(
   schema: PluginSchema,
   env: Env,
   log: Logger,
-  check?: (settings: T, source: (setting: string) => string) => SettingIssue[],
+  check?: (settings: T, source: (setting: string) => string, invalid: ReadonlySet<string>) => SettingIssue[],
 ): T {
   return readSettingsWithSources(schema, env, log, check).settings;
 }
@@ -52,7 +52,7 @@ export function readSettingsWithSources<T>(
   schema: PluginSchema,
   env: Env,
   log: Logger,
-  check?: (settings: T, source: (setting: string) => string) => SettingIssue[],
+  check?: (settings: T, source: (setting: string) => string, invalid: ReadonlySet<string>) => SettingIssue[],
 ): { settings: T; source: (setting: string) => string } {
   const loaded = loadSettings<T>(schema, env, check ? { masker: log.masker, check } : { masker: log.masker });
   for (const w of loaded.warnings) log.warn(w);

@@ -1,6 +1,7 @@
-// PLUGIN_* environment -> typed, validated settings. In this order: read the environment,
-// register secrets with the masker, decode Drone's encodings, apply defaults and validate
-// with ajv, run the plugin's own cross-setting checks. All problems are reported at once.
+// PLUGIN_* environment -> typed, validated settings. In this order: read the environment
+// (secrets and URLs trimmed), register secrets with the masker, decode Drone's encodings,
+// apply defaults and validate with ajv, run the plugin's own checks (across settings, and
+// against the file system). All problems are reported at once, in one SettingsError.
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { decodeSetting, showValue } from './decode.ts';
 import { type SettingIssue, SettingsError } from './errors.ts';
@@ -19,15 +20,21 @@ export type Env = Readonly<Record<string, string | undefined>>;
 
 export interface LoadOptions<T> {
   masker: Masker;
-  /** Checks across settings (e.g. "set zone or region, not both"), run after the schema passes. */
-  check?: (settings: T, source: (setting: string) => string) => SettingIssue[];
+  /**
+   * The plugin's checks beyond the schema: across settings ("set zone or region, not both")
+   * and against the file system (a folder that must exist). They run on every load, also
+   * when the schema refused something, so that every problem is reported at once: then
+   * `settings` holds only the settings that passed (with defaults) and `invalid` names those
+   * given but refused. A check must therefore not take any setting to be present.
+   */
+  check?: (settings: T, source: (setting: string) => string, invalid: ReadonlySet<string>) => SettingIssue[];
 }
 
 export interface LoadedSettings<T> {
   settings: T;
   /** Which variable each given setting was read from (PLUGIN_X, an alias, or an unprefixed env). */
   sources: Readonly<Record<string, string>>;
-  /** Warnings to print (unknown PLUGIN_* keys, aliases overridden); already free of secrets. */
+  /** Warnings to print (unknown PLUGIN_* keys with no near match, aliases overridden); free of secrets. */
   warnings: string[];
 }
 
@@ -49,16 +56,31 @@ export function compileSchema(schema: PluginSchema): void {
 
 interface RawSetting {
   variable: string;
+  /** The value as given, which the masker gets when the setting is secret. */
+  given: string;
+  /** The value decoded and validated: `given`, trimmed for secrets and URLs. */
   raw: string;
+}
+
+/**
+ * Secrets and URLs lose surrounding whitespace before anything else: `drone secret add
+ * --data @file` keeps the file's last newline, and no key, token or URL ends in one.
+ */
+function trims(spec: SettingSpec): boolean {
+  return spec.secret === true || spec.format === 'uri';
 }
 
 function readRaw(schema: PluginSchema, env: Env, warnings: string[]): Map<string, RawSetting> {
   const out = new Map<string, RawSetting>();
   for (const [key, spec] of Object.entries(schema.properties)) {
-    const given = variablesOf(key, spec).filter((v) => env[v] !== undefined && env[v] !== '');
+    const read = (v: string) => {
+      const given = env[v];
+      return given !== undefined && trims(spec) ? given.trim() : given;
+    };
+    const given = variablesOf(key, spec).filter((v) => read(v) !== undefined && read(v) !== '');
     const first = given[0];
     if (first === undefined) continue;
-    out.set(key, { variable: first, raw: env[first] as string });
+    out.set(key, { variable: first, given: env[first] as string, raw: read(first) as string });
     const ignored = given.slice(1).filter((v) => env[v] !== env[first]);
     if (ignored.length > 0)
       warnings.push(`setting "${key}": ${first} is used, ${ignored.join(' and ')} ignored`);
@@ -66,22 +88,36 @@ function readRaw(schema: PluginSchema, env: Env, warnings: string[]): Map<string
   return out;
 }
 
-function unknownSettingWarnings(schema: PluginSchema, env: Env): string[] {
+/**
+ * PLUGIN_* variables that name no setting. A near miss of a setting (the did-you-mean match)
+ * is an error: the step would otherwise run without what the user meant to set (a misspelt
+ * cache_control, say, and then `delete: true` deletes). Anything else stays a warning:
+ * Drone may pass global PLUGIN_* variables to every step.
+ */
+function unknownSettings(schema: PluginSchema, env: Env): { issues: SettingIssue[]; warnings: string[] } {
   const known = new Map<string, string>();
   for (const [key, spec] of Object.entries(schema.properties)) {
     known.set(pluginVariable(key), key);
     for (const alias of spec.aliases ?? []) known.set(pluginVariable(alias), alias);
   }
   const names = [...known.values()];
+  const issues: SettingIssue[] = [];
   const warnings: string[] = [];
   for (const variable of Object.keys(env).sort()) {
     if (!variable.startsWith('PLUGIN_') || known.has(variable)) continue;
     const setting = variable.slice('PLUGIN_'.length).toLowerCase();
     const guess = closest(setting, names);
-    const hint = guess ? `; did you mean "${guess}" (${pluginVariable(guess)})?` : '';
-    warnings.push(`unknown setting "${setting}" (${variable}) is ignored${hint}`);
+    if (guess === undefined) {
+      warnings.push(`unknown setting "${setting}" (${variable}) is ignored`);
+      continue;
+    }
+    issues.push({
+      setting,
+      variable,
+      problem: `is not a setting of ${schema.plugin}; did you mean "${guess}" (${pluginVariable(guess)})? Rename it to "${guess}" in .drone.yml, or remove it`,
+    });
   }
-  return warnings;
+  return { issues, warnings };
 }
 
 function topKey(path: string): { key: string; rest: string } {
@@ -180,8 +216,9 @@ function toIssues(
 export function loadSettings<T>(schema: PluginSchema, env: Env, opts: LoadOptions<T>): LoadedSettings<T> {
   const warnings: string[] = [];
   const raw = readRaw(schema, env, warnings);
-  // Secrets are registered before anything can fail or be printed.
-  for (const [key, r] of raw) if (schema.properties[key]?.secret) opts.masker.add(r.raw);
+  // Secrets are registered before anything can fail or be printed, as given (the masker
+  // also registers the trimmed value, in every encoding).
+  for (const [key, r] of raw) if (schema.properties[key]?.secret) opts.masker.add(r.given);
 
   const issues: SettingIssue[] = [];
   const values: Record<string, unknown> = {};
@@ -201,12 +238,17 @@ export function loadSettings<T>(schema: PluginSchema, env: Env, opts: LoadOption
   }
   const sources: Record<string, string> = {};
   for (const [key, r] of raw) sources[key] = r.variable;
-  if (issues.length === 0 && opts.check) {
+  if (opts.check) {
+    // The checks see only what passed: a refused setting is left out (its default too).
+    const invalid = new Set(issues.map((i) => i.setting).filter((key) => raw.has(key)));
+    const passed = Object.fromEntries(Object.entries(values).filter(([key]) => !invalid.has(key)));
     const source = (setting: string) => sources[setting] ?? pluginVariable(setting);
-    issues.push(...opts.check(values as T, source));
+    issues.push(...opts.check(passed as T, source, invalid));
   }
-  warnings.push(...unknownSettingWarnings(schema, env));
-  // A misspelt name often explains a "required" error: show the hints with the errors.
+  const unknown = unknownSettings(schema, env);
+  warnings.push(...unknown.warnings);
+  // A misspelt name often explains the errors after it ("target" is required): it goes first.
+  issues.unshift(...unknown.issues);
   if (issues.length > 0) throw new SettingsError(issues, warnings);
   return { settings: values as T, sources, warnings };
 }

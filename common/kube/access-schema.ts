@@ -58,11 +58,8 @@ export const clusterAccessSettings = {
   },
   namespace: {
     type: 'string',
-    default: 'default',
-    pattern: '[A-Za-z0-9]',
-    expected: 'a namespace name such as production',
     description:
-      'Kubernetes namespace. Sanitized once (lowercase, characters other than a-z, 0-9 and - become -) and used everywhere.',
+      'Kubernetes namespace. Default: with `kubeconfig`, the namespace of its current context; otherwise `default`. Mapped once (lowercase; each run of characters other than a-z, 0-9 and - becomes one -, so Feature/Login is feature-login) and used everywhere. The result must be a valid namespace: at most 63 characters, starting and ending with a letter or digit; otherwise the step stops before contacting any cluster (nothing is cut or trimmed). A `clusters` entry may set its own, checked the same way.',
   },
   kubeconfig: {
     type: 'string',

@@ -1,15 +1,14 @@
 // Cluster access shared by gke-deploy and rollback: from the settings to one kubeconfig
 // per cluster. GKE clusters come from the Kubernetes Engine API (clusters.get: endpoint and
 // CA) with a token file kept fresh; other clusters from `kubeconfig`, or `kube_server` + token.
-import { parse } from 'yaml';
 import { PluginError, SettingsError } from '../errors.ts';
 import { createGoogleClient, type GoogleClient, type GoogleClientOptions } from '../gcp/auth.ts';
 import { parseCredentials } from '../gcp/credentials.ts';
 import { GKE_API, getGkeCluster } from '../gcp/gke-api.ts';
 import type { Logger } from '../log.ts';
 import type { SecretFiles } from '../secret-file.ts';
-import { renderKubeconfig } from './kubeconfig.ts';
-import { type ClusterTarget, sanitizeNamespace } from './target.ts';
+import { readCaCertificate, readKubeconfig, renderKubeconfig } from './kubeconfig.ts';
+import { type ClusterTarget, mapNamespace } from './target.ts';
 import { startTokenRefresh, type TokenRefresher } from './token-file.ts';
 
 export interface ClusterObject {
@@ -27,7 +26,7 @@ export interface AccessSettings {
   region?: string;
   location?: string;
   clusters?: (string | ClusterObject)[];
-  namespace: string;
+  namespace?: string;
   kubeconfig?: string;
   kube_server?: string;
   kube_token?: string;
@@ -64,10 +63,26 @@ function gkeRefs(s: AccessSettings): GkeRef[] {
   });
 }
 
-/** PEM, or base64 of a PEM. */
-function decodePem(value: string): string {
-  const t = value.trim();
-  return t.startsWith('-----BEGIN') ? t : Buffer.from(t, 'base64').toString('utf8');
+/**
+ * The namespace of the step: `namespace` when it is set; otherwise, with `kubeconfig`, the
+ * namespace of its current context; otherwise `default`. (A `clusters` entry's own
+ * namespace wins over all of these, for that cluster.)
+ */
+export function stepNamespace(s: AccessSettings, source: (k: string) => string): string {
+  if (s.namespace !== undefined) return namespaceOf(s.namespace, 'namespace', source('namespace'));
+  const read = s.kubeconfig !== undefined ? readKubeconfig(s.kubeconfig) : undefined;
+  const own = read?.ok ? read.kubeconfig.namespace : undefined;
+  return own !== undefined ? namespaceOf(own, 'kubeconfig', source('kubeconfig')) : 'default';
+}
+
+/**
+ * A namespace setting as the clusters get it. The settings checks have refused one that is
+ * not valid (checkNamespaces), so this throws only when a caller skipped them.
+ */
+function namespaceOf(given: string, setting: string, variable: string): string {
+  const mapped = mapNamespace(given);
+  if (!mapped.ok) throw new SettingsError([{ setting, variable, problem: mapped.problem }]);
+  return mapped.namespace;
 }
 
 async function gkeTargets(
@@ -109,7 +124,10 @@ async function gkeTargets(
         endpoint,
       );
       const context = `gke_${p}_${ref.location}_${ref.name}`;
-      const namespace = sanitizeNamespace(ref.namespace ?? s.namespace);
+      const namespace =
+        ref.namespace !== undefined
+          ? namespaceOf(ref.namespace, 'clusters', source('clusters'))
+          : stepNamespace(s, source);
       const file = secretFiles.write(
         `kubeconfig-${context}`,
         renderKubeconfig({
@@ -145,49 +163,20 @@ async function gkeTargets(
 }
 
 function kubeconfigTarget(s: AccessSettings, source: (k: string) => string, deps: AccessDeps): ClusterTarget {
-  const raw = (s.kubeconfig as string).trim();
-  const text =
-    /^[A-Za-z0-9+/=\s]+$/.test(raw) && !raw.includes(':') ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+  const read = readKubeconfig(s.kubeconfig as string);
+  if (!read.ok) {
+    throw new SettingsError([
+      { setting: 'kubeconfig', variable: source('kubeconfig'), problem: read.problem },
+    ]);
+  }
+  const { text, context, server, secrets } = read.kubeconfig;
+  // The decoded text, and the credentials inside on their own, wherever they might be printed.
   deps.log.masker.add(text);
-  let doc: {
-    'current-context'?: string;
-    contexts?: { name: string; context?: { cluster?: string } }[];
-    clusters?: { name: string; cluster?: { server?: string } }[];
-  };
-  try {
-    doc = parse(text) as typeof doc;
-  } catch {
-    throw new SettingsError([
-      {
-        setting: 'kubeconfig',
-        variable: source('kubeconfig'),
-        problem: 'is not a kubeconfig (YAML, or base64 of it); the value is secret, so it is not shown',
-      },
-    ]);
-  }
-  // The credentials inside are secrets on their own, wherever they might be printed.
-  for (const u of (doc as { users?: { user?: Record<string, unknown> }[] })?.users ?? []) {
-    for (const k of ['token', 'password', 'client-key-data', 'client-certificate-data']) {
-      const v = u.user?.[k];
-      if (typeof v === 'string') deps.log.masker.add(v);
-    }
-  }
-  const context = doc?.['current-context'];
-  const ctx = doc?.contexts?.find((c) => c.name === context);
-  const server = doc?.clusters?.find((c) => c.name === ctx?.context?.cluster)?.cluster?.server;
-  if (!context || !ctx || !server) {
-    throw new SettingsError([
-      {
-        setting: 'kubeconfig',
-        variable: source('kubeconfig'),
-        problem: 'has no current-context with a cluster and server: set current-context in the kubeconfig',
-      },
-    ]);
-  }
+  for (const secret of secrets) deps.log.masker.add(secret);
   return {
     id: context,
     name: context,
-    namespace: sanitizeNamespace(s.namespace),
+    namespace: stepNamespace(s, source),
     kubeconfig: deps.secretFiles.write('kubeconfig', text),
     context,
     server,
@@ -196,24 +185,18 @@ function kubeconfigTarget(s: AccessSettings, source: (k: string) => string, deps
 
 function serverTarget(s: AccessSettings, source: (k: string) => string, deps: AccessDeps): ClusterTarget {
   const server = s.kube_server as string;
-  const caPem = s.kube_ca ? decodePem(s.kube_ca) : undefined;
-  if (caPem !== undefined && !caPem.includes('-----BEGIN CERTIFICATE-----')) {
-    throw new SettingsError([
-      {
-        setting: 'kube_ca',
-        variable: source('kube_ca'),
-        problem: 'is not a PEM certificate (or base64 of one): expected -----BEGIN CERTIFICATE-----',
-      },
-    ]);
+  const ca = s.kube_ca !== undefined ? readCaCertificate(s.kube_ca) : undefined;
+  if (ca && !ca.ok) {
+    throw new SettingsError([{ setting: 'kube_ca', variable: source('kube_ca'), problem: ca.problem }]);
   }
   const context = new URL(server).host;
-  const namespace = sanitizeNamespace(s.namespace);
+  const namespace = stepNamespace(s, source);
   const file = deps.secretFiles.write(
     'kubeconfig',
     renderKubeconfig({
       context,
       server,
-      caPem: s.kube_ca ? decodePem(s.kube_ca) : undefined,
+      caPem: ca?.ok ? ca.pem : undefined,
       namespace,
       user: { kind: 'token', token: s.kube_token as string },
     }),

@@ -1,6 +1,7 @@
 // Workloads (Deployments, StatefulSets, DaemonSets, Jobs): their identity, images, revision
 // and build, and whether a rollout is done, stuck or failed — judged the way
 // `kubectl rollout status` judges it, from one `kubectl get -o json` of many objects.
+import type { SettingIssue } from '../errors.ts';
 import { buildOf } from './provenance.ts';
 
 export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet'] as const;
@@ -15,24 +16,61 @@ export function refKey(r: WorkloadRef): string {
   return `${r.kind.toLowerCase()}/${r.name}`;
 }
 
+/** How a kind may be written in a reference: kubectl's names, plural and short forms. */
+const KIND_NAMES: Readonly<Record<string, WorkloadKind>> = {
+  deployment: 'Deployment',
+  deployments: 'Deployment',
+  deploy: 'Deployment',
+  statefulset: 'StatefulSet',
+  statefulsets: 'StatefulSet',
+  sts: 'StatefulSet',
+  daemonset: 'DaemonSet',
+  daemonsets: 'DaemonSet',
+  ds: 'DaemonSet',
+  job: 'Job',
+  jobs: 'Job',
+};
+
+/** A Kubernetes object name (DNS-1123 subdomain, at most 253 characters). */
+const OBJECT_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+
 /** `web`, `deployment/web`, `deploy/web`, `sts/db` … as a reference (a bare name is a Deployment). */
 export function parseWorkloadRef(text: string): WorkloadRef | undefined {
-  const [a, b] = text.includes('/') ? text.split('/', 2) : ['deployment', text];
-  const kinds: Record<string, WorkloadKind> = {
-    deployment: 'Deployment',
-    deployments: 'Deployment',
-    deploy: 'Deployment',
-    statefulset: 'StatefulSet',
-    statefulsets: 'StatefulSet',
-    sts: 'StatefulSet',
-    daemonset: 'DaemonSet',
-    daemonsets: 'DaemonSet',
-    ds: 'DaemonSet',
-    job: 'Job',
-    jobs: 'Job',
-  };
-  const kind = kinds[(a ?? '').toLowerCase()];
-  return kind && b ? { kind, name: b } : undefined;
+  const parts = text.trim().split('/');
+  if (parts.length > 2) return undefined;
+  const [a, b] = parts.length === 2 ? parts : ['deployment', parts[0]];
+  const kind = KIND_NAMES[(a ?? '').toLowerCase()];
+  return kind && b && b.length <= 253 && OBJECT_NAME.test(b) ? { kind, name: b } : undefined;
+}
+
+/**
+ * A setting's list of workload references (rollback's `deployments`, gke-deploy's
+ * `wait_deployments`), checked before any cluster is contacted: each entry that is not a
+ * name or `kind/name` of one of `kinds` (foo/web, pod/x, svc/x) is a problem of `setting`.
+ */
+export function parseWorkloadRefs(
+  values: readonly string[],
+  setting: string,
+  variable: string,
+  kinds: readonly WorkloadKind[] = WORKLOAD_KINDS,
+): { refs: WorkloadRef[]; issues: SettingIssue[] } {
+  const refs: WorkloadRef[] = [];
+  const issues: SettingIssue[] = [];
+  const list = (words: string[]) => words.join(', ').replace(/, ([^,]*)$/, ' or $1');
+  const forms = kinds.map((k) => `${k.toLowerCase()}/NAME`);
+  const fix = `write a Deployment's name (web), or ${list(forms)}`;
+  for (const value of values) {
+    const ref = parseWorkloadRef(value);
+    const parts = value.trim().split('/');
+    const kind = parts.length === 2 ? (parts[0] as string) : undefined;
+    let problem: string | undefined;
+    if (kind !== undefined && !kinds.includes(KIND_NAMES[kind.toLowerCase()] as WorkloadKind))
+      problem = `"${value}": kind "${kind}" is not one of ${list([...kinds])}; ${fix}`;
+    else if (ref === undefined) problem = `"${value}" is not a workload name or kind/name; ${fix}`;
+    if (problem) issues.push({ setting, variable, problem });
+    else if (ref) refs.push(ref);
+  }
+  return { refs, issues };
 }
 
 export interface KubeObject {

@@ -1,6 +1,8 @@
 // The checks the schema cannot express, turning valid settings into the run's configuration:
 // the credentials decoded, the target parsed, the source folder found, globs and keys checked.
-// Each problem names its setting, and all of them are reported at once.
+// Each problem names its setting, and all of them are reported at once: these checks also
+// run when the schema refused a setting (that one is then absent), so none is taken to be
+// present.
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseDuration } from '../../common/duration.ts';
@@ -47,9 +49,9 @@ const METADATA_KEY = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 const EXTENSION = /^\.?[A-Za-z0-9][A-Za-z0-9_+.-]*$/;
 
 export function resolveConfig(
-  s: Settings,
+  s: Partial<Settings>,
   source: (setting: string) => string,
-  ctx: { cwd: string; env: Env; masker: Masker },
+  ctx: { cwd: string; env: Env; masker: Masker; invalid?: ReadonlySet<string> },
 ): Resolved {
   const issues: SettingIssue[] = [];
   const issue = (setting: string, problem: string) =>
@@ -66,17 +68,23 @@ export function resolveConfig(
     }
   }
 
-  const sourceDir = resolve(ctx.cwd, s.source);
-  try {
-    if (!statSync(sourceDir).isDirectory()) issue('source', `"${s.source}" is not a folder (${sourceDir})`);
-  } catch {
-    issue('source', `folder "${s.source}" does not exist (${sourceDir}); did the build write it?`);
+  const sourceDir = s.source !== undefined ? resolve(ctx.cwd, s.source) : undefined;
+  if (sourceDir !== undefined) {
+    try {
+      if (!statSync(sourceDir).isDirectory())
+        issue('source', `"${s.source}" is not a folder (${sourceDir}); name the folder to sync`);
+    } catch {
+      issue(
+        'source',
+        `folder "${s.source}" does not exist (${sourceDir}); did the build write it? Set "source" to the folder it writes`,
+      );
+    }
   }
 
-  const target = parseBucketTarget(s.target);
-  if (!target.ok) issue('target', target.problem);
+  const target = s.target !== undefined ? parseBucketTarget(s.target) : undefined;
+  if (target && !target.ok) issue('target', target.problem);
 
-  for (const glob of s.ignore) {
+  for (const glob of s.ignore ?? []) {
     const problem = ignoreGlobProblem(glob);
     if (problem) issue('ignore', problem);
   }
@@ -94,13 +102,13 @@ export function resolveConfig(
     }
   }
 
-  for (const key of Object.keys(s.metadata)) {
+  for (const key of Object.keys(s.metadata ?? {})) {
     if (key === SOURCE_MD5_KEY)
       issue('metadata', `"${key}" is reserved: the plugin keeps the source MD5 in it`);
     else if (!METADATA_KEY.test(key)) issue('metadata', `key "${key}" is not a valid HTTP header name`);
   }
 
-  for (const ext of Object.keys(s.content_type)) {
+  for (const ext of Object.keys(s.content_type ?? {})) {
     if (!EXTENSION.test(ext))
       issue('content_type', `key "${ext}" is not a file extension (write e.g. "wasm")`);
   }
@@ -108,7 +116,7 @@ export function resolveConfig(
   let deleteOlderThanMs: number | undefined;
   if (s.delete_older_than !== undefined) {
     deleteOlderThanMs = parseDuration(s.delete_older_than);
-    if (!s.delete)
+    if (!s.delete && !ctx.invalid?.has('delete'))
       issue(
         'delete_older_than',
         `has no effect without "delete: true" (${source('delete')}); set both or neither`,
@@ -127,10 +135,11 @@ export function resolveConfig(
       maxPaths: c.max_paths ?? DEFAULT_MAX_PATHS,
     };
   }
-  if (cdn && s.project === undefined && credentials && !credentials.projectId)
+  if (cdn && s.project === undefined && !ctx.invalid?.has('project') && credentials && !credentials.projectId)
     issue('project', 'is needed for "cdn_invalidate": the credentials in "token" name no project');
 
-  if (issues.length > 0 || !target.ok) return { issues, config: undefined };
+  // Without the settings the schema refused there is no configuration, only the problems.
+  if (issues.length > 0 || !target?.ok || sourceDir === undefined) return { issues, config: undefined };
   const keyFile = ctx.env.GOOGLE_APPLICATION_CREDENTIALS;
   return {
     issues,
@@ -139,12 +148,12 @@ export function resolveConfig(
       target: target.target,
       credentials,
       keyFile: keyFile === '' ? undefined : keyFile,
-      ignore: s.ignore,
+      ignore: s.ignore ?? [],
       attributes: {
         cacheControl: s.cache_control,
-        gzip: s.gzip,
-        contentType: s.content_type,
-        metadata: s.metadata,
+        gzip: s.gzip ?? [],
+        contentType: s.content_type ?? {},
+        metadata: s.metadata ?? {},
       },
       deleteOlderThanMs,
       cdn,

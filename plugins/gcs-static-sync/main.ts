@@ -78,8 +78,8 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
   const { log } = deps;
   const started = deps.now();
   let config: SyncConfig | undefined;
-  const settings = readSettings<Settings>(schema, env, log, (s, source) => {
-    const r = resolveConfig(s, source, { cwd: deps.cwd, env, masker: log.masker });
+  const settings = readSettings<Settings>(schema, env, log, (s, source, invalid?: ReadonlySet<string>) => {
+    const r = resolveConfig(s, source, { cwd: deps.cwd, env, masker: log.masker, invalid });
     config = r.config;
     return r.issues;
   });

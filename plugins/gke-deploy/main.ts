@@ -9,7 +9,6 @@ import { PluginError } from '../../common/errors.ts';
 import type { GoogleClient, GoogleClientOptions } from '../../common/gcp/auth.ts';
 import type { OnAbandoned } from '../../common/kube/abandoned.ts';
 import { resolveClusters } from '../../common/kube/access.ts';
-import { checkClusterAccess } from '../../common/kube/access-check.ts';
 import { createKubectl, type Kubectl } from '../../common/kube/kubectl.ts';
 import { holderFrom, type LockMode } from '../../common/kube/lock.ts';
 import type { ClusterTarget } from '../../common/kube/target.ts';
@@ -17,6 +16,7 @@ import { buildOfWorkload, imagesOf, type KubeObject, refKey } from '../../common
 import { type BaseDeps, readSettingsWithSources, withBaseDeps } from '../../common/plugin.ts';
 import type { Env } from '../../common/settings.ts';
 import { writeSummary } from '../../common/summary.ts';
+import { checkSettings } from './checks.ts';
 import { type Before, diff, preflight, type Rendered, snapshot } from './cluster-ops.ts';
 import { type Guard, guardClusters } from './guard.ts';
 import { renderAll } from './render.ts';
@@ -47,18 +47,6 @@ function defaults(partial: Partial<Deps>): Deps {
     pollMs: 1000,
     ...base,
   } as Deps;
-}
-
-function check(s: Settings, source: (k: string) => string) {
-  const issues = checkClusterAccess(s, source);
-  if (s.wait_seconds !== undefined && s.timeout !== '5m') {
-    issues.push({
-      setting: 'wait_seconds',
-      variable: source('wait_seconds'),
-      problem: 'set "timeout" or "wait_seconds", not both',
-    });
-  }
-  return issues;
 }
 
 const sameImages = (a: readonly string[], b: readonly string[]) =>
@@ -180,7 +168,12 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
   const deps = defaults(partial);
   const { log } = deps;
   const started = deps.now();
-  const { settings: s, source } = readSettingsWithSources<Settings>(schema, env, log, check);
+  const { settings: s, source } = readSettingsWithSources<Settings>(
+    schema,
+    env,
+    log,
+    checkSettings(deps.workspace),
+  );
   const ctx = readDroneContext(env);
   const timeoutMs = s.wait_seconds !== undefined ? s.wait_seconds * 1000 : parseDuration(s.timeout);
   const kubectl = createKubectl(deps.exec, deps.kubectl);

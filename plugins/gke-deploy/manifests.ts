@@ -14,33 +14,48 @@ export interface Manifest {
 
 const YAML_FILE = /\.ya?ml$/;
 
-/** Files named by the `template` setting: files as given, folders expanded (sorted, recursive). */
-export function templateFiles(
+/**
+ * Files named by the `template` setting: files as given, folders expanded (sorted,
+ * recursive); and what is wrong with the setting: each path that does not exist, or no
+ * YAML file at all.
+ */
+export function findTemplateFiles(
   paths: readonly string[],
   workspace: string,
-  variable = 'PLUGIN_TEMPLATE',
-): string[] {
-  const fail = (problem: string): never => {
-    throw new SettingsError([{ setting: 'template', variable, problem }]);
-  };
-  const out: string[] = [];
+): { files: string[]; problems: string[] } {
+  const files: string[] = [];
+  const problems: string[] = [];
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir).sort()) {
       const full = join(dir, entry);
       if (statSync(full).isDirectory()) walk(full);
-      else if (YAML_FILE.test(entry)) out.push(full);
+      else if (YAML_FILE.test(entry)) files.push(full);
     }
   };
   for (const p of paths) {
     const full = resolve(workspace, p);
     if (!existsSync(full)) {
-      fail(`${p} does not exist in the workspace; set "template" to your manifest file or folder`);
-    }
-    if (statSync(full).isDirectory()) walk(full);
-    else out.push(full);
+      problems.push(`${p} does not exist in the workspace; set "template" to your manifest file or folder`);
+    } else if (statSync(full).isDirectory()) walk(full);
+    else files.push(full);
   }
-  if (out.length === 0) fail(`no .yml or .yaml files in ${paths.join(', ')}`);
-  return out;
+  if (problems.length === 0 && files.length === 0)
+    problems.push(
+      `no .yml or .yaml files in ${paths.join(', ')}; add your manifests, or point "template" at them`,
+    );
+  return { files, problems };
+}
+
+/** The template files, or a SettingsError with every problem of the `template` setting. */
+export function templateFiles(
+  paths: readonly string[],
+  workspace: string,
+  variable = 'PLUGIN_TEMPLATE',
+): string[] {
+  const { files, problems } = findTemplateFiles(paths, workspace);
+  if (problems.length > 0)
+    throw new SettingsError(problems.map((problem) => ({ setting: 'template', variable, problem })));
+  return files;
 }
 
 function lineOf(text: string, offset: number): number {

@@ -1,18 +1,18 @@
 // Phase 1 of gke-deploy: everything that needs no cluster. Templates rendered, images set,
 // provenance and the rolling-update policy applied, workloads to wait for chosen.
-import { existsSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { stringify } from 'yaml';
 import type { DroneContext } from '../../common/drone.ts';
-import { PluginError, SettingsError } from '../../common/errors.ts';
-import { sanitizeNamespace } from '../../common/kube/target.ts';
-import { parseWorkloadRef, refKey, type WorkloadRef } from '../../common/kube/workloads.ts';
+import { PluginError, type SettingIssue, SettingsError } from '../../common/errors.ts';
+import { stepNamespace } from '../../common/kube/access.ts';
+import { parseWorkloadRefs, refKey, WORKLOAD_KINDS, type WorkloadRef } from '../../common/kube/workloads.ts';
 import type { Logger } from '../../common/log.ts';
 import type { Env } from '../../common/settings.ts';
 import type { Rendered } from './cluster-ops.ts';
 import { secretData, templateData } from './data.ts';
 import { addProvenance, applyStrategyPolicy } from './decorate.ts';
-import { containerLists, replaceImages } from './images.ts';
+import { containerLists, parseImageRef, replaceImages } from './images.ts';
 import { loadManifests, type Manifest, templateFiles } from './manifests.ts';
 import type { Settings } from './settings.ts';
 
@@ -27,25 +27,55 @@ function workloadRefs(
   manifests: readonly Manifest[],
   s: Settings,
   source: (k: string) => string,
-): WorkloadRef[] {
+): { refs: WorkloadRef[]; issues: SettingIssue[] } {
   const kinds = new Set(['Deployment', 'StatefulSet', 'DaemonSet', ...(s.wait_jobs ? ['Job'] : [])]);
   const all = manifests
     .filter((m) => kinds.has(m.doc.kind))
     .map((m) => ({ kind: m.doc.kind, name: m.doc.metadata.name }) as WorkloadRef);
-  if (!s.wait_deployments) return all;
-  return s.wait_deployments.map((w) => {
-    const ref = parseWorkloadRef(w);
-    if (!ref || !all.some((a) => refKey(a) === refKey(ref))) {
-      throw new SettingsError([
-        {
-          setting: 'wait_deployments',
-          variable: source('wait_deployments'),
-          problem: `"${w}" is not a workload in the templates (have: ${all.map(refKey).join(', ')})`,
-        },
-      ]);
-    }
-    return ref;
-  });
+  if (!s.wait_deployments) return { refs: all, issues: [] };
+  // checkSettings() has refused the entries that are not references to a workload kind.
+  const { refs } = parseWorkloadRefs(s.wait_deployments, 'wait_deployments', source('wait_deployments'), [
+    ...WORKLOAD_KINDS,
+    'Job',
+  ]);
+  const missing = refs.filter((ref) => !all.some((a) => refKey(a) === refKey(ref)));
+  const issues = missing.map((ref) => ({
+    setting: 'wait_deployments',
+    variable: source('wait_deployments'),
+    problem: `"${refKey(ref)}" is not a workload in the templates (have: ${all.map(refKey).join(', ') || 'none'}${s.wait_jobs || ref.kind !== 'Job' ? '' : '; Jobs only with wait_jobs: true'}); name one of those`,
+  }));
+  return { refs, issues };
+}
+
+/** Each `images` entry that no container took (counts from replaceImages) is a problem. */
+function unmatchedImages(
+  manifests: readonly Manifest[],
+  images: readonly string[],
+  counts: readonly number[],
+  source: (k: string) => string,
+): SettingIssue[] {
+  const used = [
+    ...new Set(
+      manifests.flatMap((m) =>
+        containerLists(m.doc).flatMap((l) => l.map((c) => parseImageRef(String(c.image)).repository)),
+      ),
+    ),
+  ];
+  const have =
+    used.length > 0
+      ? `the templates' images are ${used.slice(0, 10).join(', ')}`
+      : 'the templates have no containers';
+  return images.flatMap((image, i) =>
+    counts[i] === 0
+      ? [
+          {
+            setting: 'images',
+            variable: source('images'),
+            problem: `"${image}" matches no container in the templates (${have}); give the repository they use (registry/path/name, before the tag), or remove the entry`,
+          },
+        ]
+      : [],
+  );
 }
 
 export function renderAll(
@@ -57,7 +87,7 @@ export function renderAll(
   log: Logger,
 ): RenderResult {
   const deps = { workspace };
-  const namespace = sanitizeNamespace(s.namespace);
+  const namespace = stepNamespace(s, source);
   const data = templateData({
     ctx,
     vars: s.vars,
@@ -71,26 +101,8 @@ export function renderAll(
   const manifests = templateFiles(s.template, deps.workspace, source('template')).flatMap((f) =>
     loadManifests(f, data, deps.workspace),
   );
+  // checkSettings() has made sure that the secret template is not a folder.
   const secretPath = resolve(deps.workspace, s.secret_template);
-  if (existsSync(secretPath) && statSync(secretPath).isDirectory()) {
-    throw new SettingsError([
-      {
-        setting: 'secret_template',
-        variable: source('secret_template'),
-        problem: `${s.secret_template} is a folder; name one file`,
-      },
-    ]);
-  }
-  const summaryDir = dirname(resolve(deps.workspace, s.summary_file));
-  if (!existsSync(summaryDir)) {
-    throw new SettingsError([
-      {
-        setting: 'summary_file',
-        variable: source('summary_file'),
-        problem: `its folder ${summaryDir} does not exist`,
-      },
-    ]);
-  }
   const secretManifests = existsSync(secretPath)
     ? loadManifests(secretPath, { ...data, ...secretData(env) }, deps.workspace)
     : [];
@@ -107,9 +119,13 @@ export function renderAll(
     manifests.map((m) => m.doc),
     s.images,
   );
+  // An image that sets nothing would deploy the templates' image instead: refused, with a
+  // wait_deployments entry that names no workload, before anything else is decided.
+  const workloads = workloadRefs(manifests, s, source);
+  const issues = [...unmatchedImages(manifests, s.images, counts, source), ...workloads.issues];
+  if (issues.length > 0) throw new SettingsError(issues);
   counts.forEach((n, i) => {
-    if (n === 0) log.warn(`images: ${s.images[i]} matches no container image in the templates`);
-    else log.info(`image ${s.images[i]} set on ${n} container${n > 1 ? 's' : ''}`);
+    log.info(`image ${s.images[i]} set on ${n} container${n > 1 ? 's' : ''}`);
   });
   const deployer = ctx.commit.author.username || ctx.commit.author.name || undefined;
   const cause = `gke-deploy build ${ctx.build.number ?? '?'}${ctx.commit.sha ? ` (${ctx.commit.sha.slice(0, 8)})` : ''}${deployer ? ` by ${deployer}` : ''}`;
@@ -137,7 +153,7 @@ export function renderAll(
       );
     }
   }
-  const refs = workloadRefs(manifests, s, source);
+  const { refs } = workloads;
   const rendered: Rendered = {
     manifests: manifests.map((m) => stringify(m.doc)).join('---\n'),
     secrets: secretManifests.map((m) => stringify(m.doc)).join('---\n'),

@@ -35,21 +35,48 @@ interface SummaryInput {
   result: DeploySummary['result'];
 }
 
-/** A command anyone can paste to put the clusters back to the build before this one. */
+/** A word that a POSIX shell reads back unchanged: single-quoted when it has to be. */
+export function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
+}
+
+/**
+ * A command anyone can paste to put the clusters back to the build before this one. When
+ * the clusters share a namespace and a project, they are the plain settings; otherwise each
+ * cluster is a JSON object with its own, so that the rollback looks where the deploy went.
+ */
 export function rollbackCommand(
   targets: readonly ClusterTarget[],
   toBuild: number | undefined,
 ): string | undefined {
   const gke = targets.filter((t) => t.location);
   if (gke.length === 0 || gke.length !== targets.length) return undefined;
-  const env = [
-    `-e PLUGIN_CLUSTERS=${gke.map((t) => `${t.location}/${t.name}`).join(',')}`,
-    `-e PLUGIN_NAMESPACE=${targets[0]?.namespace}`,
-    `-e PLUGIN_PROJECT=${targets[0]?.project}`,
-    ...(toBuild !== undefined ? [`-e PLUGIN_TO_BUILD=${toBuild}`] : []),
-    '-e TOKEN="$(cat key.json)"',
-  ];
-  return `docker run --rm ${env.join(' ')} ${ROLLBACK_IMAGE}`;
+  const shared = (values: (string | undefined)[]) => (new Set(values).size === 1 ? values[0] : undefined);
+  const namespace = shared(gke.map((t) => t.namespace));
+  const project = shared(gke.map((t) => t.project));
+  const settings: [string, string | undefined][] =
+    namespace !== undefined && project !== undefined
+      ? [
+          ['PLUGIN_CLUSTERS', gke.map((t) => `${t.location}/${t.name}`).join(',')],
+          ['PLUGIN_NAMESPACE', namespace],
+          ['PLUGIN_PROJECT', project],
+        ]
+      : [
+          [
+            'PLUGIN_CLUSTERS',
+            JSON.stringify(
+              gke.map((t) => ({
+                name: t.name,
+                location: t.location,
+                project: t.project,
+                namespace: t.namespace,
+              })),
+            ),
+          ],
+        ];
+  if (toBuild !== undefined) settings.push(['PLUGIN_TO_BUILD', String(toBuild)]);
+  const env = settings.flatMap(([k, v]) => (v === undefined ? [] : [`-e ${k}=${shellQuote(v)}`]));
+  return `docker run --rm ${[...env, '-e TOKEN="$(cat key.json)"'].join(' ')} ${ROLLBACK_IMAGE}`;
 }
 
 export function buildSummary(input: SummaryInput): DeploySummary {

@@ -45,7 +45,7 @@ export const schema = {
       },
       default: [],
       description:
-        'Images to set: each replaces the image of every container whose image has the same repository (registry:port/path/name), keeping nothing of the old tag or digest.',
+        'Images to set: each replaces the image of every container whose image has the same repository (registry:port/path/name), keeping nothing of the old tag or digest. An entry that matches no container stops the step before any cluster is contacted.',
     },
     create_namespace: {
       type: 'boolean',
@@ -87,7 +87,7 @@ export const schema = {
       type: 'array',
       items: { type: 'string' },
       description:
-        'drone-gke compatibility: only wait for these workloads (names or kind/name). By default every applied Deployment, StatefulSet and DaemonSet is waited for.',
+        'drone-gke compatibility: only wait for these workloads: Deployment names, or kind/name with kind deployment, statefulset, daemonset or job (kubectl short names too). By default every applied Deployment, StatefulSet and DaemonSet is waited for.',
     },
     wait_seconds: {
       type: 'integer',

@@ -1,15 +1,13 @@
 // rollback: put workloads on one or many clusters back to an earlier revision — the
 // previous one, a revision number, or the one a Drone build deployed — after printing the
 // plan and checking that every cluster has the target, so a half-done rollback can't happen.
-import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { CancelledError, cancellation, graceAfter, throwIfCancelled } from '../../common/cancel.ts';
 import { type DroneContext, readDroneContext } from '../../common/drone.ts';
 import { formatDuration, parseDuration } from '../../common/duration.ts';
-import { PluginError, type SettingIssue, SettingsError } from '../../common/errors.ts';
+import { PluginError } from '../../common/errors.ts';
 import type { GoogleClient, GoogleClientOptions } from '../../common/gcp/auth.ts';
 import { resolveClusters } from '../../common/kube/access.ts';
-import { checkClusterAccess } from '../../common/kube/access-check.ts';
 import { readHistory } from '../../common/kube/history.ts';
 import { createKubectl, type Kubectl } from '../../common/kube/kubectl.ts';
 import {
@@ -26,7 +24,7 @@ import { type ClusterTarget, targetFields } from '../../common/kube/target.ts';
 import {
   type KubeList,
   type KubeObject,
-  parseWorkloadRef,
+  parseWorkloadRefs,
   refKey,
   type WorkloadRef,
 } from '../../common/kube/workloads.ts';
@@ -39,6 +37,7 @@ import {
   writeSummary,
 } from '../../common/summary.ts';
 import { renderTable } from '../../common/summary-table.ts';
+import { applyDeployTarget, checkSettings } from './checks.ts';
 import { describeTarget, type PlanEntry, planFor, renderPlan, type Target } from './plan.ts';
 import { repairAbandoned } from './repair.ts';
 import { schema } from './schema.ts';
@@ -59,23 +58,6 @@ function defaults(partial: Partial<Deps>): Deps {
 }
 
 const DEPLOY_EVENTS = new Set(['rollback', 'promote']);
-
-/** With DRONE_DEPLOY_TO (drone build rollback/promote), the `targets` entry names the clusters. */
-function applyDeployTarget(s: Settings, ctx: DroneContext, source: (k: string) => string): Settings {
-  if (!s.targets || !ctx.deploy.to) return s;
-  const entry = s.targets[ctx.deploy.to];
-  if (!entry) {
-    throw new SettingsError([
-      {
-        setting: 'targets',
-        variable: source('targets'),
-        problem: `has no entry for DRONE_DEPLOY_TO "${ctx.deploy.to}" (has: ${Object.keys(s.targets).join(', ')}); add it, or deploy to one of those`,
-      },
-    ]);
-  }
-  const { cluster: _c, zone: _z, region: _r, location: _l, ...rest } = s;
-  return { ...rest, clusters: entry.clusters ?? [], namespace: entry.namespace ?? s.namespace };
-}
 
 function targetOf(s: Settings, ctx: DroneContext): Target {
   if (s.to_revision !== undefined) return { kind: 'revision', revision: s.to_revision };
@@ -106,37 +88,16 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
   const deps = defaults(partial);
   const { log } = deps;
   const started = deps.now();
-  const loaded = readSettingsWithSources<Settings>(schema, env, log, (s, source) => {
-    const issues: SettingIssue[] = [];
-    if (s.to_revision !== undefined && s.to_build !== undefined) {
-      issues.push({
-        setting: 'to_build',
-        variable: source('to_build'),
-        problem: 'set "to_revision" or "to_build", not both',
-      });
-    }
-    return issues;
-  });
+  const loaded = readSettingsWithSources<Settings>(schema, env, log, checkSettings(env, deps.workspace));
   const { source } = loaded;
   const ctx = readDroneContext(env);
   const s = applyDeployTarget(loaded.settings, ctx, source);
-  const accessIssues = checkClusterAccess(s, source);
-  if (accessIssues.length > 0) throw new SettingsError(accessIssues);
   let wanted: WorkloadRef[] | undefined;
   if (s.deployments) {
-    wanted = s.deployments.map((d) => parseWorkloadRef(d) as WorkloadRef);
+    wanted = parseWorkloadRefs(s.deployments, 'deployments', source('deployments')).refs;
   }
   const target = targetOf(s, ctx);
   const summaryFile = resolve(deps.workspace, s.summary_file);
-  if (!existsSync(dirname(summaryFile))) {
-    throw new SettingsError([
-      {
-        setting: 'summary_file',
-        variable: source('summary_file'),
-        problem: `its folder ${dirname(summaryFile)} does not exist`,
-      },
-    ]);
-  }
   const kubectl = createKubectl(deps.exec, deps.kubectl);
 
   log.section('Clusters');

@@ -17,7 +17,7 @@ export const schema = {
         expected: 'workload names such as web or deployment/web',
       },
       description:
-        'Workloads to roll back (names or kind/name). Default: every workload in `namespace` labelled as managed by gke-deploy.',
+        'Workloads to roll back: Deployment names, or kind/name with kind deployment (deploy), statefulset (sts) or daemonset (ds). Any other kind is refused before a cluster is contacted. Default: every workload in `namespace` labelled as managed by gke-deploy.',
     },
     to_revision: {
       type: 'integer',

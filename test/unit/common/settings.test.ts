@@ -95,21 +95,42 @@ describe('loadSettings', () => {
     assert.equal(err.issues[0]?.variable, 'PLUGIN_WAIT_SECONDS');
   });
 
-  it('warns about unknown PLUGIN_* keys with a "did you mean"', () => {
-    const { warnings } = load({ PLUGIN_TARGET: 'b/', PLUGIN_WAIT_SECOND: '5', PLUGIN_ZZZ_QQQ: '1' });
+  it('refuses a near miss of a setting, naming the variable and the setting it resembles', () => {
+    const err = errorOf({ PLUGIN_TARGET: 'b/', PLUGIN_WAIT_SECOND: '5' });
+    assert.equal(err.issues.length, 1, err.message);
+    assert.deepEqual(err.issues[0], {
+      setting: 'wait_second',
+      variable: 'PLUGIN_WAIT_SECOND',
+      problem:
+        'is not a setting of example; did you mean "wait_seconds" (PLUGIN_WAIT_SECONDS)? Rename it to "wait_seconds" in .drone.yml, or remove it',
+    });
+  });
+
+  it('refuses a near miss of an alias too, and a name in the wrong case', () => {
+    assert.match(errorOf({ PLUGIN_TARGET: 'b/', PLUGIN_JSON_KY: 'x' }).message, /did you mean "json_key"/);
+    assert.match(
+      errorOf({ PLUGIN_TARGET: 'b/', PLUGIN_dry_run: 'true' }).message,
+      /setting "dry_run" \(PLUGIN_dry_run\): is not a setting of example; did you mean "dry_run" \(PLUGIN_DRY_RUN\)/,
+    );
+  });
+
+  it('only warns about an unknown name that resembles no setting (Drone may pass global PLUGIN_* to every step)', () => {
+    const { warnings } = load({ PLUGIN_TARGET: 'b/', PLUGIN_ZZZ_QQQ: '1', PLUGIN_SLACK_CHANNEL: '#x' });
     assert.deepEqual(warnings, [
-      'unknown setting "wait_second" (PLUGIN_WAIT_SECOND) is ignored; did you mean "wait_seconds" (PLUGIN_WAIT_SECONDS)?',
+      'unknown setting "slack_channel" (PLUGIN_SLACK_CHANNEL) is ignored',
       'unknown setting "zzz_qqq" (PLUGIN_ZZZ_QQQ) is ignored',
     ]);
   });
 
-  it('puts the "did you mean" next to the error it probably caused', () => {
-    const err = errorOf({ PLUGIN_TARGT: 'b/p' });
-    assert.match(err.message, /"target" \(PLUGIN_TARGET\): is required/);
-    assert.match(
-      err.message,
-      /note: unknown setting "targt" \(PLUGIN_TARGT\) is ignored; did you mean "target"/,
+  it('lists a near miss first, with the errors it probably caused, and never shows its value', () => {
+    const err = errorOf({ PLUGIN_TARGT: 'b/p-canary-value', PLUGIN_DRY_RUN: 'yes' });
+    assert.deepEqual(
+      err.issues.map((i) => i.setting),
+      ['targt', 'dry_run', 'target'],
     );
+    assert.match(err.message, /"targt" \(PLUGIN_TARGT\): is not a setting of example; did you mean "target"/);
+    assert.match(err.message, /"target" \(PLUGIN_TARGET\): is required/);
+    assert.doesNotMatch(err.message, /canary-value/);
   });
 
   it('registers secrets with the masker before anything can fail, and never shows them in errors', () => {
@@ -126,7 +147,7 @@ describe('loadSettings', () => {
     assert.equal(masker.mask(`token=${secret}`), 'token=***');
   });
 
-  it('runs cross-setting checks only when the schema passed, and reports them the same way', () => {
+  it('runs the checks with the schema, and reports their problems in the same error', () => {
     const check = () => [
       { setting: 'dry_run', variable: 'PLUGIN_DRY_RUN', problem: 'not with mode enforce' },
     ];
@@ -136,8 +157,36 @@ describe('loadSettings', () => {
     );
     assert.throws(
       () => loadSettings(schema, { PLUGIN_TARGET: 'Bad' }, { masker: new Masker(), check }),
-      (err: SettingsError) => err.issues.length === 1 && err.issues[0]?.setting === 'target',
+      (err: SettingsError) => {
+        assert.deepEqual(
+          err.issues.map((i) => i.setting),
+          ['target', 'dry_run'],
+        );
+        return true;
+      },
     );
+  });
+
+  it('gives the checks only the settings that passed, and names those given but refused', () => {
+    const seen: { settings: Record<string, unknown>; invalid: string[] }[] = [];
+    const check = (settings: Record<string, unknown>, _source: unknown, invalid: ReadonlySet<string>) => {
+      seen.push({ settings, invalid: [...invalid].sort() });
+      return [];
+    };
+    assert.throws(() =>
+      loadSettings<Record<string, unknown>>(
+        schema,
+        { PLUGIN_DRY_RUN: 'yes', PLUGIN_MODE: 'strict', PLUGIN_WAIT_SECONDS: '7' },
+        { masker: new Masker(), check },
+      ),
+    );
+    // Refused values are left out, defaults for them too; the missing "target" is not "invalid".
+    assert.deepEqual(seen, [
+      {
+        settings: { wait_seconds: 7, template: ['.kube.yml'], vars: {} },
+        invalid: ['dry_run', 'mode'],
+      },
+    ]);
   });
 
   it('reports nested problems with their position in the list', () => {

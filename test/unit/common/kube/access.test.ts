@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { resolveClusters } from '../../../../common/kube/access.ts';
+import { resolveClusters, stepNamespace } from '../../../../common/kube/access.ts';
 import { renderKubeconfig } from '../../../../common/kube/kubeconfig.ts';
-import { sanitizeNamespace } from '../../../../common/kube/target.ts';
+import { mapNamespace } from '../../../../common/kube/target.ts';
 import { createLogger, memorySink } from '../../../../common/log.ts';
 import { createSecretFiles } from '../../../../common/secret-file.ts';
 
@@ -63,6 +63,29 @@ describe('cluster access without GKE', () => {
   });
 });
 
+describe('the namespace with a kubeconfig', () => {
+  const kc = (ns?: string) =>
+    `apiVersion: v1\nkind: Config\ncurrent-context: prod\ncontexts:\n- name: prod\n  context: {cluster: c1, user: u1${ns ? `, namespace: ${ns}` : ''}}\nclusters:\n- name: c1\n  cluster: {server: "https://k8s.example:443"}\nusers:\n- name: u1\n  user: {token: secret-kube-token-99}\n`;
+  const namespaceOf = async (s: { kubeconfig: string; namespace?: string }) => {
+    const d = deps();
+    const { targets } = await resolveClusters(s, source, d);
+    d.secretFiles.cleanup();
+    return targets[0]?.namespace;
+  };
+
+  it("is the current context's own when namespace is not set", async () => {
+    assert.equal(await namespaceOf({ kubeconfig: kc('team-a') }), 'team-a');
+    assert.equal(await namespaceOf({ kubeconfig: Buffer.from(kc('team-a')).toString('base64') }), 'team-a');
+    assert.equal(stepNamespace({ kubeconfig: kc('team-a') }, source), 'team-a');
+  });
+
+  it('is namespace when it is set, and default when neither says', async () => {
+    assert.equal(await namespaceOf({ kubeconfig: kc('team-a'), namespace: 'Web' }), 'web');
+    assert.equal(await namespaceOf({ kubeconfig: kc() }), 'default');
+    assert.equal(stepNamespace({}, source), 'default');
+  });
+});
+
 describe('kubeconfig for GKE', () => {
   it('points kubectl at the token file the plugin keeps fresh', () => {
     const cfg = parse(
@@ -108,10 +131,41 @@ describe('startTokenRefresh', () => {
   });
 });
 
-describe('sanitizeNamespace', () => {
-  it('lowercases, replaces other characters, trims dashes and length', () => {
-    assert.equal(sanitizeNamespace('Feature/JIRA-123_login'), 'feature-jira-123-login');
-    assert.equal(sanitizeNamespace(`${'a'.repeat(70)}`).length, 63);
-    assert.equal(sanitizeNamespace('--x--'), 'x');
+describe('mapNamespace', () => {
+  it('lowercases and turns every run of other characters into one -', () => {
+    assert.deepEqual(mapNamespace('Feature/JIRA-123_login'), {
+      ok: true,
+      namespace: 'feature-jira-123-login',
+    });
+    assert.deepEqual(mapNamespace('web'), { ok: true, namespace: 'web' });
+    assert.deepEqual(mapNamespace('a'.repeat(63)), { ok: true, namespace: 'a'.repeat(63) });
+  });
+
+  it('never cuts a long name to 63 characters: it is a problem that says so', () => {
+    const long = `team-${'x'.repeat(69)}`;
+    assert.equal(long.length, 74);
+    assert.deepEqual(mapNamespace(long), {
+      ok: false,
+      problem: `"${long}" is 74 characters; a namespace has at most 63: shorten it`,
+    });
+    assert.match(
+      (mapNamespace(`Team_${'x'.repeat(69)}`) as { problem: string }).problem,
+      /^"Team_x+" \(mapped to "team-x+"\) is 74 characters/,
+    );
+  });
+
+  it('never trims: a name that does not start and end with a letter or digit is a problem', () => {
+    for (const bad of ['--x--', '_web', 'web/', '!!!', '-', 'a..b.']) {
+      const r = mapNamespace(bad);
+      assert.equal(r.ok, false, bad);
+      assert.match(
+        (r as { problem: string }).problem,
+        /is not a valid namespace: it must start and end with a letter or digit/,
+      );
+    }
+    assert.match(
+      (mapNamespace('release/') as { problem: string }).problem,
+      /^"release\/" \(mapped to "release-"\) is not a valid namespace/,
+    );
   });
 });

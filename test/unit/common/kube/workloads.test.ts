@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
-import { type KubeObject, parseWorkloadRef, rolloutState } from '../../../../common/kube/workloads.ts';
+import {
+  type KubeObject,
+  parseWorkloadRef,
+  parseWorkloadRefs,
+  rolloutState,
+} from '../../../../common/kube/workloads.ts';
 
 const deploy = (status: Record<string, unknown>, generation = 2, replicas = 3): KubeObject => ({
   kind: 'Deployment',
@@ -99,5 +104,58 @@ describe('parseWorkloadRef', () => {
     assert.deepEqual(parseWorkloadRef('sts/db'), { kind: 'StatefulSet', name: 'db' });
     assert.deepEqual(parseWorkloadRef('daemonset/agent'), { kind: 'DaemonSet', name: 'agent' });
     assert.equal(parseWorkloadRef('service/web'), undefined);
+    assert.equal(parseWorkloadRef('deployment/'), undefined);
+    assert.equal(parseWorkloadRef('a/b/c'), undefined);
+    assert.equal(parseWorkloadRef('Web'), undefined);
+  });
+});
+
+describe('parseWorkloadRefs', () => {
+  const parse = (values: string[], kinds?: Parameters<typeof parseWorkloadRefs>[3]) =>
+    parseWorkloadRefs(values, 'deployments', 'PLUGIN_DEPLOYMENTS', kinds);
+
+  it('reads every entry, in order', () => {
+    assert.deepEqual(parse(['web', 'deploy/api', 'sts/db', 'ds/agent']), {
+      refs: [
+        { kind: 'Deployment', name: 'web' },
+        { kind: 'Deployment', name: 'api' },
+        { kind: 'StatefulSet', name: 'db' },
+        { kind: 'DaemonSet', name: 'agent' },
+      ],
+      issues: [],
+    });
+  });
+
+  it('refuses kinds it does not roll back (foo/web, pod/x, svc/x, job/x), naming the setting and the fix', () => {
+    const { refs, issues } = parse(['foo/web', 'pod/x', 'web', 'svc/x', 'job/x']);
+    assert.deepEqual(refs, [{ kind: 'Deployment', name: 'web' }]);
+    assert.deepEqual(
+      issues.map((i) => [i.setting, i.variable]),
+      Array(4).fill(['deployments', 'PLUGIN_DEPLOYMENTS']),
+    );
+    assert.equal(
+      issues[0]?.problem,
+      `"foo/web": kind "foo" is not one of Deployment, StatefulSet or DaemonSet; write a Deployment's name (web), or deployment/NAME, statefulset/NAME or daemonset/NAME`,
+    );
+    assert.match(issues[1]?.problem ?? '', /^"pod\/x": kind "pod" is not one of/);
+    assert.match(issues[2]?.problem ?? '', /^"svc\/x": kind "svc" is not one of/);
+    assert.match(issues[3]?.problem ?? '', /^"job\/x": kind "job" is not one of/);
+  });
+
+  it('takes the kinds a setting allows (gke-deploy waits for Jobs too)', () => {
+    const r = parse(['job/migrate'], ['Deployment', 'StatefulSet', 'DaemonSet', 'Job']);
+    assert.deepEqual(r, { refs: [{ kind: 'Job', name: 'migrate' }], issues: [] });
+  });
+
+  it('refuses what is no reference at all', () => {
+    const { issues } = parse(['a/b/c', 'deployment/', 'Web App']);
+    assert.deepEqual(
+      issues.map((i) => i.problem.split(';')[0]),
+      [
+        '"a/b/c" is not a workload name or kind/name',
+        '"deployment/" is not a workload name or kind/name',
+        '"Web App" is not a workload name or kind/name',
+      ],
+    );
   });
 });

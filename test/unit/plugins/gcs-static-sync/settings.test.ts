@@ -102,4 +102,34 @@ describe('gcs-static-sync: a bad value of each setting', () => {
     assert.equal(r.code, 1);
     assert.match(r.output, /3 invalid settings/);
   });
+
+  it('reports a missing source folder with the schema errors, not after they are fixed', async () => {
+    const r = await runInProcess(schema, load, {
+      ...base(),
+      PLUGIN_SOURCE: 'missing-folder',
+      PLUGIN_CONCURRENCY: '0',
+      PLUGIN_DRY_RUN: 'yes',
+      PLUGIN_TARGET: '',
+    });
+    assert.equal(r.code, 1, r.output);
+    assert.match(r.output, /4 invalid settings/);
+    assert.match(r.output, /setting "source" \(PLUGIN_SOURCE\): folder "missing-folder" does not exist/);
+    assert.match(r.output, /setting "concurrency" \(PLUGIN_CONCURRENCY\): must be >= 1/);
+    assert.match(r.output, /setting "dry_run" \(PLUGIN_DRY_RUN\): expected true or false/);
+    assert.match(r.output, /setting "target" \(PLUGIN_TARGET\): is required/);
+  });
+
+  it('a misspelt cache_control stops the step (with delete: true it would have deleted)', async () => {
+    const r = await runInProcess(schema, load, {
+      ...base(),
+      PLUGIN_CACHE_CONTRL: 'public, max-age=60',
+      PLUGIN_DELETE: 'true',
+    });
+    assert.equal(r.code, 1, r.output);
+    assert.match(
+      r.output,
+      /setting "cache_contrl" \(PLUGIN_CACHE_CONTRL\): is not a setting of gcs-static-sync; did you mean "cache_control" \(PLUGIN_CACHE_CONTROL\)\? Rename it/,
+    );
+    assert.doesNotMatch(r.output, /listing/);
+  });
 });

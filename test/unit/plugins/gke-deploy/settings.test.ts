@@ -51,7 +51,11 @@ const cases: [string, Record<string, string>, RegExp][] = [
     /expected a region or zone/,
   ],
   ['clusters', { ...gke, PLUGIN_CLUSTERS: '[{"name":"web"}]' }, /expected "location\/name"/],
-  ['namespace', { PLUGIN_NAMESPACE: '---' }, /expected a namespace name/],
+  [
+    'namespace',
+    { PLUGIN_NAMESPACE: `web-${'x'.repeat(70)}` },
+    /is 74 characters; a namespace has at most 63: shorten it/,
+  ],
   [
     'kubeconfig',
     { PLUGIN_KUBE_SERVER: '', PLUGIN_KUBE_TOKEN: '', PLUGIN_KUBECONFIG: 'apiVersion: v1\nkind: Config\n' },
@@ -107,6 +111,57 @@ describe('gke-deploy settings: each bad value is named', () => {
 
   it('covers every setting of the schema', () => {
     assert.deepEqual(cases.map(([k]) => k).sort(), Object.keys(schema.properties).sort());
+  });
+
+  it('reports the workspace problems with the schema errors, all at once', async () => {
+    const r = await runInProcess(schema, load, {
+      ...valid,
+      PLUGIN_TEMPLATE: `${join(web, 'missing.yml')},${join(web, 'gone')}`,
+      PLUGIN_SECRET_TEMPLATE: web,
+      PLUGIN_SUMMARY_FILE: '/no/such/folder/summary.json',
+      PLUGIN_TIMEOUT: 'soon',
+      PLUGIN_KUBE_SERVER: '',
+    });
+    assert.equal(r.code, 1, r.output);
+    assert.match(r.output, /7 invalid settings/);
+    assert.match(r.output, /setting "cluster" \(PLUGIN_CLUSTER\): no cluster given/);
+    assert.match(r.output, /setting "template" \(PLUGIN_TEMPLATE\): .*missing\.yml does not exist/);
+    assert.match(r.output, /setting "template" \(PLUGIN_TEMPLATE\): .*gone does not exist/);
+    assert.match(r.output, /setting "secret_template" \(PLUGIN_SECRET_TEMPLATE\): .* is a folder/);
+    assert.match(r.output, /setting "summary_file" \(PLUGIN_SUMMARY_FILE\): its folder \/no\/such\/folder/);
+    assert.match(r.output, /setting "timeout" \(PLUGIN_TIMEOUT\): expected a duration/);
+    assert.match(r.output, /setting "kube_token" \(PLUGIN_KUBE_TOKEN\): needs "kube_server"/);
+  });
+
+  it('refuses wait_deployments entries of kinds it cannot wait for, with the other problems', async () => {
+    const r = await runInProcess(schema, load, {
+      ...valid,
+      PLUGIN_WAIT_DEPLOYMENTS: 'web,svc/web,foo/web',
+      PLUGIN_DRY_RUN: 'perhaps',
+    });
+    assert.equal(r.code, 1, r.output);
+    assert.match(r.output, /3 invalid settings/);
+    assert.match(
+      r.output,
+      /setting "wait_deployments" \(PLUGIN_WAIT_DEPLOYMENTS\): "svc\/web": kind "svc" is not one of Deployment, StatefulSet, DaemonSet or Job; write/,
+    );
+    assert.match(r.output, /"foo\/web": kind "foo" is not one of/);
+  });
+
+  it('refuses a clusters entry whose own namespace is not valid, naming the entry', async () => {
+    const r = await runInProcess(schema, load, {
+      ...valid,
+      ...gke,
+      PLUGIN_CLUSTERS: JSON.stringify([
+        { location: 'us-central1', name: 'web', namespace: 'web' },
+        { location: 'asia-northeast1', name: 'web', namespace: 'web_' },
+      ]),
+    });
+    assert.equal(r.code, 1, r.output);
+    assert.match(
+      r.output,
+      /setting "clusters" \(PLUGIN_CLUSTERS\): item 2 \(asia-northeast1\/web\), namespace: "web_" \(mapped to "web-"\) is not a valid namespace/,
+    );
   });
 
   for (const [setting, env, problem] of cases) {

@@ -33,7 +33,7 @@ const cases: [string, Record<string, string>, RegExp][] = [
     /expected a region or zone/,
   ],
   ['clusters', { ...gke, PLUGIN_CLUSTERS: 'web' }, /expected "location\/name"/],
-  ['namespace', { PLUGIN_NAMESPACE: '...' }, /expected a namespace name/],
+  ['namespace', { PLUGIN_NAMESPACE: '...' }, /"\.\.\." \(mapped to "-"\) is not a valid namespace/],
   [
     'kubeconfig',
     { ...gke, PLUGIN_CLUSTERS: '', PLUGIN_KUBECONFIG: 'kind: Config' },
@@ -80,6 +80,47 @@ describe('rollback settings: each bad value is named', () => {
     assert.match(
       r.output,
       /setting "to_build" \(PLUGIN_TO_BUILD\): set "to_revision" or "to_build", not both/,
+    );
+  });
+
+  it('reports the summary folder and a missing targets entry with the schema errors, all at once', async () => {
+    const r = await runInProcess(schema, load, {
+      ...valid,
+      PLUGIN_SUMMARY_FILE: '/no/such/folder/s.json',
+      PLUGIN_TO_BUILD: 'latest',
+      PLUGIN_TARGETS: '{"production":{"clusters":["us-central1/web"]}}',
+      DRONE_DEPLOY_TO: 'qa',
+    });
+    assert.equal(r.code, 1, r.output);
+    assert.match(r.output, /3 invalid settings/);
+    assert.match(r.output, /setting "summary_file" \(PLUGIN_SUMMARY_FILE\): its folder \/no\/such\/folder/);
+    assert.match(r.output, /setting "to_build" \(PLUGIN_TO_BUILD\): expected a whole number/);
+    assert.match(r.output, /setting "targets" \(PLUGIN_TARGETS\): has no entry for DRONE_DEPLOY_TO "qa"/);
+  });
+
+  it("checks the clusters of the targets entry that DRONE_DEPLOY_TO picks, not the step's own", async () => {
+    const r = await runInProcess(schema, load, {
+      PLUGIN_ZONE: 'us',
+      PLUGIN_TARGETS: '{"production":{"clusters":["us-central1/web"]}}',
+      DRONE_DEPLOY_TO: 'production',
+      PLUGIN_TOKEN_URL: 'https://127.0.0.1:1/token',
+      PLUGIN_GKE_ENDPOINT: 'https://127.0.0.1:1',
+    });
+    assert.equal(r.code, 1, r.output);
+    assert.match(r.output, /1 invalid setting|invalid setting:/);
+    assert.match(r.output, /setting "zone" \(PLUGIN_ZONE\): expected a zone/);
+    assert.doesNotMatch(r.output, /needs "cluster"/);
+  });
+
+  it('refuses a targets entry whose namespace is not valid, naming the entry', async () => {
+    const r = await runInProcess(schema, load, {
+      PLUGIN_TARGETS: JSON.stringify({ production: { clusters: ['us-central1/web'], namespace: 'Prod/' } }),
+      DRONE_DEPLOY_TO: 'production',
+    });
+    assert.equal(r.code, 1, r.output);
+    assert.match(
+      r.output,
+      /setting "targets" \(PLUGIN_TARGETS\): "production", namespace: "Prod\/" \(mapped to "prod-"\) is not a valid namespace/,
     );
   });
 

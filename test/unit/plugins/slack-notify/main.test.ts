@@ -53,6 +53,14 @@ describe('slack-notify run() with injected dependencies', () => {
     assert.doesNotMatch(h.sink.text(), /unitwebhooksecret/);
   });
 
+  it('takes a webhook secret with a trailing newline (drone secret add --data @file), posting to the URL without it', async () => {
+    const h = deps([]);
+    await run({ ...ENV, PLUGIN_WEBHOOK: `${WEBHOOK}\n` }, h.deps);
+    assert.equal(h.sent.length, 1);
+    assert.equal(h.sent[0]?.url, WEBHOOK);
+    assert.doesNotMatch(h.sink.text(), /unitwebhooksecret/);
+  });
+
   it('sends nothing when notify_on does not want the status', async () => {
     const h = deps([]);
     await run({ ...ENV, PLUGIN_WEBHOOK: WEBHOOK, PLUGIN_NOTIFY_ON: 'failure' }, h.deps);
@@ -94,6 +102,30 @@ describe('slack-notify run() with injected dependencies', () => {
     await assert.rejects(run({ PLUGIN_WEBHOOK: WEBHOOK, PLUGIN_COLOR: 'green' }, h.deps), (err: Error) => {
       assert.ok(err instanceof SettingsError);
       assert.equal(err.issues[0]?.setting, 'color');
+      return true;
+    });
+    assert.equal(h.sent.length, 0);
+  });
+
+  it('reports the checks beyond the schema with its errors, at once', async () => {
+    const h = deps([]);
+    const env = {
+      PLUGIN_WEBHOOK: 'ftp://hooks.slack.test/x',
+      PLUGIN_ICON_URL: 'ftp://x/y.png',
+      PLUGIN_COLOR: 'green',
+    };
+    await assert.rejects(run(env, h.deps), (err: Error) => {
+      assert.ok(err instanceof SettingsError);
+      assert.deepEqual(
+        err.issues.map((i) => i.setting),
+        ['color', 'webhook', 'icon_url'],
+      );
+      return true;
+    });
+    // A webhook missing altogether is one problem, not a crash of the checks.
+    await assert.rejects(run({ PLUGIN_COLOR: 'green' }, h.deps), (err: Error) => {
+      assert.ok(err instanceof SettingsError);
+      assert.deepEqual(err.issues.map((i) => i.setting).sort(), ['color', 'webhook']);
       return true;
     });
     assert.equal(h.sent.length, 0);
