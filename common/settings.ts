@@ -13,7 +13,7 @@ import {
   type SettingSpec,
   variablesOf,
 } from './schema.ts';
-import { closest } from './suggest.ts';
+import { closest, editDistance } from './suggest.ts';
 import { compileValidator } from './validator.ts';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -88,6 +88,12 @@ function readRaw(schema: PluginSchema, env: Env, warnings: string[]): Map<string
   return out;
 }
 
+/** A misspelling rather than another word: one edit, or two in a name of eight letters or more. */
+function isTypo(word: string, setting: string): boolean {
+  const d = editDistance(word, setting.toLowerCase());
+  return d <= 1 || (d <= 2 && word.length >= 8);
+}
+
 /**
  * PLUGIN_* variables that name no setting. A near miss of a setting (the did-you-mean match)
  * is an error: the step would otherwise run without what the user meant to set (a misspelt
@@ -109,6 +115,14 @@ function unknownSettings(schema: PluginSchema, env: Env): { issues: SettingIssue
     const guess = closest(setting, names);
     if (guess === undefined) {
       warnings.push(`unknown setting "${setting}" (${variable}) is ignored`);
+      continue;
+    }
+    if (!isTypo(setting, guess)) {
+      // Further off (tags and vars, cluster_name and username): more likely another
+      // plugin's setting passed to every step than a typo of ours.
+      warnings.push(
+        `unknown setting "${setting}" (${variable}) is ignored; did you mean "${guess}" (${pluginVariable(guess)})?`,
+      );
       continue;
     }
     issues.push({

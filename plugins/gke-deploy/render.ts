@@ -103,9 +103,10 @@ export function renderAll(
   );
   // checkSettings() has made sure that the secret template is not a folder.
   const secretPath = resolve(deps.workspace, s.secret_template);
-  const secretManifests = existsSync(secretPath)
-    ? loadManifests(secretPath, { ...data, ...secretData(env) }, deps.workspace)
-    : [];
+  const secretManifests =
+    !s.skip_secret_template && existsSync(secretPath)
+      ? loadManifests(secretPath, { ...data, ...secretData(env) }, deps.workspace)
+      : [];
   for (const v of Object.values(secretData(env))) log.masker.add(v);
   for (const m of manifests) {
     const ns = m.doc.metadata.namespace;

@@ -25,6 +25,12 @@ export const schema = {
       description:
         "Template for Secret manifests, filled from SECRET_* environment variables. Its rendered content and kubectl's output for it are never printed. Skipped when the file does not exist.",
     },
+    skip_secret_template: {
+      type: 'boolean',
+      default: false,
+      description:
+        'drone-gke compatibility: do not render or apply `secret_template`, even when the file exists.',
+    },
     vars: {
       type: 'object',
       additionalProperties: { type: ['string', 'number', 'boolean'] },

@@ -113,6 +113,33 @@ describe('gke-deploy against two clusters', function () {
     assertNoLeaks(r.output, [serviceAccountKey(tb), API_TOKEN]);
   });
 
+  it('skip_secret_template (drone-gke): the secret template is neither rendered nor applied', async () => {
+    const ns = uniqueNamespace();
+    const env = gkeEnv(tb, ns, {
+      PLUGIN_CREATE_NAMESPACE: 'true',
+      PLUGIN_SKIP_SECRET_TEMPLATE: 'true',
+      PLUGIN_VARS: JSON.stringify({ app: 'web', tag: 'v1', deadline: 6 }),
+      DRONE_BUILD_NUMBER: '5',
+    });
+    // No SECRET_API_TOKEN: rendering .kube.sec.yml would fail on it.
+    const r = await runPlugin('gke-deploy', env, workspace('web'));
+    assert.equal(r.code, 0, r.output);
+    for (const cluster of [0, 1]) {
+      const found = await kubectl(tb, cluster, [
+        '-n',
+        ns,
+        'get',
+        'secret',
+        'web-secrets',
+        '--ignore-not-found',
+        '-o',
+        'name',
+      ]);
+      assert.equal(found.trim(), '');
+      assert.equal((await deploymentOf(tb, cluster, ns)).image, 'registry.local/app:v1');
+    }
+  });
+
   it('applies nothing anywhere when one cluster fails preflight', async () => {
     const ns = uniqueNamespace();
     // The namespace exists on the second cluster only: the first fails its preflight.

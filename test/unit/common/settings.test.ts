@@ -122,6 +122,14 @@ describe('loadSettings', () => {
     ]);
   });
 
+  it("only warns, with the hint, when the name is further off than a typo (tags and vars: likely another plugin's)", () => {
+    const { warnings } = load({ PLUGIN_TARGET: 'b/', PLUGIN_DRY_R: 'x', PLUGIN_WAIT_SECS: '5' });
+    assert.deepEqual(warnings, [
+      'unknown setting "dry_r" (PLUGIN_DRY_R) is ignored; did you mean "dry_run" (PLUGIN_DRY_RUN)?',
+      'unknown setting "wait_secs" (PLUGIN_WAIT_SECS) is ignored; did you mean "wait_seconds" (PLUGIN_WAIT_SECONDS)?',
+    ]);
+  });
+
   it('lists a near miss first, with the errors it probably caused, and never shows its value', () => {
     const err = errorOf({ PLUGIN_TARGT: 'b/p-canary-value', PLUGIN_DRY_RUN: 'yes' });
     assert.deepEqual(

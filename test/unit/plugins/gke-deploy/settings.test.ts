@@ -68,6 +68,7 @@ const cases: [string, Record<string, string>, RegExp][] = [
   ['token_url', { PLUGIN_TOKEN_URL: 'oauth2' }, /expected an https:\/\/ URL/],
   ['template', { PLUGIN_TEMPLATE: join(web, 'missing.yml') }, /missing\.yml does not exist/],
   ['secret_template', { PLUGIN_SECRET_TEMPLATE: web }, /is a folder; name one file/],
+  ['skip_secret_template', { PLUGIN_SKIP_SECRET_TEMPLATE: 'maybe' }, /expected true or false/],
   ['vars', { PLUGIN_VARS: '["app","web"]' }, /expected a JSON object|must be object/],
   ['expand_env_vars', { PLUGIN_EXPAND_ENV_VARS: 'yes' }, /expected true or false, got "yes"/],
   ['images', { PLUGIN_IMAGES: 'gcr.io/p/web:v1 extra' }, /expected image references/],
