@@ -101,7 +101,15 @@ export function buildSummary(input: SummaryInput): DeploySummary {
   }));
   const previousBuilds = new Set(clusters.flatMap((c) => c.workloads.map((w) => w.buildBefore)));
   const previous = previousBuilds.size === 1 ? [...previousBuilds][0] : undefined;
-  const command = input.result === 'deployed' ? rollbackCommand(input.targets, previous) : undefined;
+  // After a good deploy: back to the build before. After a cancel whose rollback was not
+  // confirmed: the same command without a target finishes it (it repairs the deploy record).
+  const unfinished = input.result === 'cancelled' && input.runs.some((r) => r.result === 'cancelled');
+  const command =
+    input.result === 'deployed'
+      ? rollbackCommand(input.targets, previous)
+      : unfinished
+        ? rollbackCommand(input.targets, undefined)
+        : undefined;
   return {
     version: SUMMARY_VERSION,
     plugin: 'gke-deploy',
@@ -139,7 +147,10 @@ export function reportResult(
     superseded: 'deploy superseded by another deploy',
   }[summary.result];
   log.info(`${outcome} in ${formatDuration(elapsedMs)}`);
-  if (summary.rollbackCommand) log.info(`to roll back by hand: ${summary.rollbackCommand}`);
+  if (summary.rollbackCommand) {
+    const what = summary.result === 'cancelled' ? 'to finish the rollback by hand' : 'to roll back by hand';
+    log.info(`${what}: ${summary.rollbackCommand}`);
+  }
   if (summary.result === 'deployed') return;
   const why = runs
     .filter((r) => r.error)

@@ -76,7 +76,12 @@ export function deployBlocks(s: DeploySummary): Block[] {
     // A cut command is worse than none: someone would paste it at 3 a.m.
     const block = codeBlock(s.rollbackCommand.replace(/\r?\n/g, ' '));
     // After a rollback the command puts back what was rolled back.
-    const label = s.result === 'rolled_back' ? 'Undo with' : 'Roll back with';
+    const label =
+      s.result === 'rolled_back'
+        ? 'Undo with'
+        : s.result === 'cancelled'
+          ? 'Finish the rollback with'
+          : 'Roll back with';
     const text =
       block.length <= LIMITS.sectionText - 20
         ? `*${label}*\n${block}`

@@ -9,7 +9,13 @@ import { join } from 'node:path';
 import type { ClusterTarget } from '../../../../common/kube/target.ts';
 import { Masker } from '../../../../common/mask.ts';
 import { loadSettings } from '../../../../common/settings.ts';
-import { ROLLBACK_IMAGE, rollbackCommand, shellQuote } from '../../../../plugins/gke-deploy/report.ts';
+import {
+  buildSummary,
+  type ClusterRun,
+  ROLLBACK_IMAGE,
+  rollbackCommand,
+  shellQuote,
+} from '../../../../plugins/gke-deploy/report.ts';
 import { schema as rollbackSchema } from '../../../../plugins/rollback/schema.ts';
 import type { Settings as RollbackSettings } from '../../../../plugins/rollback/settings.ts';
 
@@ -103,5 +109,45 @@ describe('shellQuote', () => {
     assert.equal(shellQuote('[{"a":1}]'), `'[{"a":1}]'`);
     const tricky = `it's $HOME and "$(x)" \\ end`;
     assert.equal(execFileSync('sh', ['-c', `printf %s ${shellQuote(tricky)}`], { encoding: 'utf8' }), tricky);
+  });
+});
+
+describe('gke-deploy summary: the command after a cancelled deploy', () => {
+  const targets = [target('asia-northeast1', 'web', 'web'), target('us-central1', 'web', 'web')];
+  const ctx = {
+    repo: { slug: 'acme/web', owner: 'acme', name: 'web', link: '', branch: 'main' },
+    build: { number: 42 },
+    commit: {},
+    deploy: {},
+  } as unknown as Parameters<typeof buildSummary>[0]['ctx'];
+  const runOf = (t: ClusterTarget, result: ClusterRun['result']): ClusterRun => ({
+    target: t,
+    refs: [{ kind: 'Deployment', name: 'web' }],
+    before: new Map([['deployment/web', { exists: true, revision: 3, images: ['app:v1'], build: 41 }]]),
+    result,
+    applied: true,
+  });
+  const summary = (results: ClusterRun['result'][]) =>
+    buildSummary({
+      started: 0,
+      finished: 1,
+      ctx,
+      images: new Map([['deployment/web', ['app:v2']]]),
+      targets,
+      runs: targets.map((t, i) => runOf(t, results[i] as ClusterRun['result'])),
+      result: 'cancelled',
+    });
+
+  it('has none when every changed cluster was rolled back in time', () => {
+    assert.equal(summary(['rolled_back', 'rolled_back']).rollbackCommand, undefined);
+  });
+
+  it('finishes an unconfirmed rollback: the plain rollback command, no target (it repairs the record)', () => {
+    const command = summary(['rolled_back', 'cancelled']).rollbackCommand;
+    assert.ok(command);
+    const { env, image } = dockerRun(runAsPrinted(command, '{"key":1}'));
+    assert.equal(image, ROLLBACK_IMAGE);
+    assert.equal(env.PLUGIN_TO_BUILD, undefined);
+    assert.equal(env.PLUGIN_NAMESPACE, 'web');
   });
 });
