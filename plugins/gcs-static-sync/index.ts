@@ -10,4 +10,4 @@ import { schema } from './schema.ts';
 // import main.ts leave their process alone.
 setFlagsFromString('--optimize-for-size');
 
-void main({ schema, load: () => import('./main.ts') });
+void main({ schema, load: () => import('./main.ts'), cancellable: true });

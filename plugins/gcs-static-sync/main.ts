@@ -1,15 +1,18 @@
 // gcs-static-sync: syncs a folder to a Cloud Storage prefix. In order: read the settings;
 // list the remote prefix once; walk and hash the source; compute the plan; upload new and
 // changed files and patch changed metadata; delete last, and only when everything before
-// succeeded; invalidate Cloud CDN; print the summary. Exit 1 when any file failed.
+// succeeded; invalidate Cloud CDN; print the summary. Exit 1 when any file failed. On SIGTERM
+// or SIGINT: no new write, no delete, no CDN invalidation of a half sync (cancelled.ts).
 import type { Agent } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Bucket, Storage, StorageOptions } from '@google-cloud/storage';
+import { CancelledError, cancellation } from '../../common/cancel.ts';
 import { errorMessage, PluginError } from '../../common/errors.ts';
 import { createGoogleClient, type GoogleClient } from '../../common/gcp/auth.ts';
 import type { Logger } from '../../common/log.ts';
 import { type BaseDeps, readSettings, withBaseDeps } from '../../common/plugin.ts';
 import type { Env } from '../../common/settings.ts';
+import { cancelledMessage, cdnSkippedMessage, type LeftUndone, nothingLeft } from './cancelled.ts';
 import { COMPUTE_ENDPOINT, invalidateCdn } from './cdn.ts';
 import { collapsePaths, urlPathsOf } from './cdn-paths.ts';
 import { resolveConfig, type Settings, type SyncConfig } from './config.ts';
@@ -188,6 +191,8 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
     elapsedMs: 0,
   };
   const changedNames: string[] = [];
+  // Planned writes not started because the run was cancelled.
+  const undone: LeftUndone = { uploads: 0, patches: 0, deletes: 0 };
 
   if (dryRun) {
     log.section('plan (dry run)');
@@ -220,16 +225,25 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
             keyFile: cfg.keyFile,
             projectId: project,
             retry: deps.storageRetry,
+            noRetryAfter: deps.signal,
           }),
         ).bucket(cfg.target.bucket),
       );
       return bucket;
     };
-    const fail = (path: string, problem: string) => {
+    const fail = (path: string, why: string) => {
+      const problem = cancellation(deps.signal) ? `${why} (the run was cancelled: no further retry)` : why;
       failures.push({ path, problem });
       log.error(`failed: ${path}: ${problem}`);
     };
+    const onCancel = () =>
+      log.info('no new upload or update is started; those in flight finish, not retried');
+    deps.signal.addEventListener('abort', onCancel, { once: true });
     await forEachLimit(plan.uploads, settings.concurrency, async (u) => {
+      if (cancellation(deps.signal)) {
+        undone.uploads += 1;
+        return;
+      }
       try {
         const r = await uploadObject(await openBucket(), u, { predefinedAcl: settings.predefined_acl });
         counts.uploaded += 1;
@@ -243,6 +257,10 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
       progress();
     });
     await forEachLimit(plan.patches, settings.concurrency, async (p) => {
+      if (cancellation(deps.signal)) {
+        undone.patches += 1;
+        return;
+      }
       try {
         await patchObject(await openBucket(), p.file.name, p.patch);
         counts.patched += 1;
@@ -253,9 +271,16 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
       }
       progress();
     });
+    deps.signal.removeEventListener('abort', onCancel);
 
+    const stopped = cancellation(deps.signal);
     if (plan.deletes.length > 0) {
-      if (failures.length > 0) {
+      if (stopped) {
+        log.warn(
+          `not deleting ${plan.deletes.length} objects under ${where}: the run was cancelled (${stopped.signal}), and a delete must only follow a whole sync`,
+        );
+        undone.deletes = plan.deletes.length;
+      } else if (failures.length > 0) {
         log.warn(
           `not deleting ${plan.deletes.length} objects under ${where}: ${failures.length} files failed, and a delete must never follow a failure`,
         );
@@ -265,6 +290,10 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
         let deleted = 0;
         const report = createProgress(log, 'delete', deps.now);
         await forEachLimit(plan.deletes, settings.concurrency, async (d) => {
+          if (cancellation(deps.signal)) {
+            undone.deletes += 1;
+            return;
+          }
           try {
             await deleteObject(await openBucket(), d.name);
             counts.deleted += 1;
@@ -280,8 +309,11 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
     }
   }
   counts.failed = failures.length;
+  const cancelled = cancellation(deps.signal);
+  if (cancelled && !dryRun) counts.cancelled = undone;
 
   let cdnError: unknown;
+  let cdnSkipped = false;
   if (cfg.cdn && google && project) {
     const names = dryRun
       ? [
@@ -295,7 +327,10 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
     log.section(`CDN invalidation (URL map ${cfg.cdn.urlMap})`);
     if (paths.length === 0) log.info('nothing changed: no invalidation');
     else if (dryRun) for (const p of paths) log.info(`would invalidate ${p}`);
-    else {
+    else if (!nothingLeft(undone)) {
+      cdnSkipped = true;
+      log.warn(cdnSkippedMessage(paths, cfg.cdn.paths === 'changed'));
+    } else {
       const client = google;
       try {
         await invalidateCdn(
@@ -322,6 +357,20 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
   counts.elapsedMs = deps.now() - started;
   log.section(dryRun ? 'summary (dry run)' : 'summary');
   log.info(formatSummary(counts, dryRun));
+
+  if (cancelled) {
+    const message = cancelledMessage(cancelled.signal, {
+      dryRun,
+      uploaded: counts.uploaded,
+      plannedUploads: plan.uploads.length,
+      patched: counts.patched,
+      plannedPatches: plan.patches.length,
+      failed: failures.length,
+      undone,
+      cdnSkipped,
+    });
+    throw new CancelledError(cancelled.signal, cdnError ? `${message}; ${errorMessage(cdnError)}` : message);
+  }
 
   if (failures.length > 0) {
     // Sorted: uploads finish in any order, and the message should not change from run to run.

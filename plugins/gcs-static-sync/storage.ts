@@ -3,8 +3,14 @@
 // The library's default retries an upload only under an ifGenerationMatch precondition, but
 // everything this plugin sends is idempotent in effect — the same bytes and metadata again, a
 // metadata patch again, a delete that also accepts "not found" — while a precondition would
-// turn a retry after a lost response into a false failure (412).
-import { IdempotencyStrategy, Storage, type StorageOptions } from '@google-cloud/storage';
+// turn a retry after a lost response into a false failure (412). Once the run is cancelled
+// nothing is retried: an upload in flight ends with its current attempt.
+import {
+  IdempotencyStrategy,
+  RETRYABLE_ERR_FN_DEFAULT,
+  Storage,
+  type StorageOptions,
+} from '@google-cloud/storage';
 import type { GoogleCredentials } from '../../common/gcp/credentials.ts';
 import { sendsCredentials, storageRoot } from './endpoint.ts';
 import { DEFAULT_RETRY, type RetryOptions } from './retry.ts';
@@ -17,15 +23,24 @@ export interface StorageConfig {
   keyFile?: string | undefined;
   projectId?: string | undefined;
   retry?: Partial<RetryOptions> | undefined;
+  /** Once this is aborted (the run was cancelled), no request is retried. */
+  noRetryAfter?: AbortSignal | undefined;
 }
 
 export function storageOptions(cfg: StorageConfig): StorageOptions {
+  const retryOptions: RetryOptions = {
+    ...DEFAULT_RETRY,
+    idempotencyStrategy: IdempotencyStrategy.RetryAlways,
+    ...cfg.retry,
+  };
+  const stop = cfg.noRetryAfter;
+  if (stop) {
+    // The library asks this before every retry: of a request, of a resumable chunk, of a save().
+    const retriable = retryOptions.retryableErrorFn ?? RETRYABLE_ERR_FN_DEFAULT;
+    retryOptions.retryableErrorFn = (err) => !stop.aborted && retriable(err);
+  }
   const opts: StorageOptions = {
-    retryOptions: {
-      ...DEFAULT_RETRY,
-      idempotencyStrategy: IdempotencyStrategy.RetryAlways,
-      ...cfg.retry,
-    },
+    retryOptions,
     useAuthWithCustomEndpoint: sendsCredentials(cfg.endpoint),
   };
   if (cfg.endpoint) opts.apiEndpoint = storageRoot(cfg.endpoint);

@@ -16,6 +16,8 @@ export interface SyncCounts {
   failed: number;
   ignored: number;
   elapsedMs: number;
+  /** What a cancelled run (SIGTERM, SIGINT) left undone; set only when it was cancelled. */
+  cancelled?: { uploads: number; patches: number; deletes: number } | undefined;
 }
 
 export function formatBytes(n: number): string {
@@ -43,14 +45,18 @@ export function formatSummary(c: SyncCounts, dryRun: boolean): string {
   const notes = [
     c.kept > 0 ? `${c.kept} kept: updated recently` : '',
     c.extra > 0 ? `${c.extra} not in source, not deleted` : '',
+    c.cancelled?.deletes ? `${c.cancelled.deletes} not deleted: the run was cancelled` : '',
   ].filter((n) => n !== '');
+  const notPatched = c.cancelled?.patches
+    ? ` (${c.cancelled.patches} not updated: the run was cancelled)`
+    : '';
   const rows: [string, string][] = [
     [
       dryRun ? 'to upload' : 'uploaded',
       `${plural(c.uploaded, 'file')}, ${formatBytes(c.uploadedBytes)}${gz}`,
     ],
     ['unchanged', plural(c.unchanged, 'file')],
-    [dryRun ? 'to update metadata' : 'metadata updated', plural(c.patched, 'file')],
+    [dryRun ? 'to update metadata' : 'metadata updated', `${plural(c.patched, 'file')}${notPatched}`],
     [
       dryRun ? 'to delete' : 'deleted',
       `${plural(c.deleted, 'object')}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`,
@@ -62,6 +68,11 @@ export function formatSummary(c: SyncCounts, dryRun: boolean): string {
       `${formatDuration(c.elapsedMs)}, ${formatRate(c.sentBytes, c.elapsedMs)}, ${(c.uploaded / secs).toFixed(1)} files/s`,
     ],
   ];
+  if (c.cancelled)
+    rows.splice(1, 0, [
+      'not uploaded',
+      `${plural(c.cancelled.uploads, 'file')} (the run was cancelled before they started)`,
+    ]);
   const width = Math.max(...rows.map(([k]) => k.length)) + 2;
   return rows.map(([k, v]) => `${`${k}:`.padEnd(width)}${v}`).join('\n');
 }

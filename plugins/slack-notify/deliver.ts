@@ -6,17 +6,25 @@
 //  - other 4xx (404 no_service, 403, 400 …): permanent, not retried.
 //  - no answer in time, or a connection cut after the message was sent: Slack may have posted
 //    it, so it is not sent again (a duplicate is worse than a warning).
+// Once the run is cancelled (SIGTERM, SIGINT) no attempt starts, none is retried, and the one in
+// flight gets cancel_grace to be answered; then it is given up, and Slack may have posted it.
+import { CancelledError, cancellation } from '../../common/cancel.ts';
 import { formatDuration } from '../../common/duration.ts';
 import { HttpError, PluginError, TimeoutError } from '../../common/errors.ts';
 import type { Logger } from '../../common/log.ts';
 import type { SlackPayload } from './payload.ts';
-import type { SendOutcome, SendWebhook } from './webhook.ts';
+import { GAVE_UP, type SendOutcome, type SendWebhook } from './webhook.ts';
 
 export interface DeliverDeps {
   send: SendWebhook;
-  sleep: (ms: number) => Promise<void>;
+  /** Waits `ms`, or less when `signal` aborts. */
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   now: () => number;
   log: Logger;
+  /** Aborted (with a CancelledError) when the run is cancelled. */
+  signal?: AbortSignal;
+  /** After the signal, how long the attempt in flight may still take (default 5 s). */
+  cancelGraceMs?: number;
 }
 
 export interface Delivered {
@@ -34,6 +42,8 @@ const NOT_SENT = new Set([
   'EADDRNOTAVAIL',
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
+
+export const DEFAULT_CANCEL_GRACE_MS = 5000;
 
 const FIRST_PAUSE_MS = 500;
 const MAX_PAUSE_MS = 8000;
@@ -63,21 +73,95 @@ function permanentMessage(o: Extract<SendOutcome, { ok: false }>): string {
   return `Slack refused the message (${describeAnswer(o)})${hint ? `: ${hint}` : ''}`;
 }
 
+/** Aborted `graceMs` after `signal` is: when the attempt in flight is given up. */
+function graceAfter(
+  signal: AbortSignal | undefined,
+  graceMs: number,
+): { signal: AbortSignal; dispose(): void } {
+  const over = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const start = () => {
+    timer = setTimeout(() => over.abort(), graceMs);
+  };
+  if (signal?.aborted) start();
+  else signal?.addEventListener('abort', start, { once: true });
+  return {
+    signal: over.signal,
+    dispose() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', start);
+    },
+  };
+}
+
 export async function deliver(
   url: string,
   payload: SlackPayload,
   timeoutMs: number,
   deps: DeliverDeps,
 ): Promise<Delivered> {
+  const graceMs = deps.cancelGraceMs ?? DEFAULT_CANCEL_GRACE_MS;
+  const giveUp = graceAfter(deps.signal, graceMs);
+  let inFlight = false;
+  const send: SendWebhook = async (...args) => {
+    inFlight = true;
+    try {
+      return await deps.send(...args);
+    } finally {
+      inFlight = false;
+    }
+  };
+  const onCancel = () => {
+    if (inFlight)
+      deps.log.info(
+        `waiting up to ${formatDuration(graceMs)} (cancel_grace) for Slack to answer the post already sent; none is sent after it`,
+      );
+  };
+  deps.signal?.addEventListener('abort', onCancel, { once: true });
+  try {
+    return await attempts(url, payload, timeoutMs, { ...deps, send }, graceMs, giveUp.signal);
+  } finally {
+    giveUp.dispose();
+    deps.signal?.removeEventListener('abort', onCancel);
+  }
+}
+
+async function attempts(
+  url: string,
+  payload: SlackPayload,
+  timeoutMs: number,
+  deps: DeliverDeps,
+  graceMs: number,
+  giveUp: AbortSignal,
+): Promise<Delivered> {
   const start = deps.now();
   const deadline = start + timeoutMs;
   let pause = FIRST_PAUSE_MS;
   let last: Extract<SendOutcome, { ok: false }> | undefined;
+  /** No attempt starts after the signal, whatever the last one answered. */
+  const stopIfCancelled = () => {
+    const c = cancellation(deps.signal);
+    if (!c) return;
+    throw new CancelledError(
+      c.signal,
+      last
+        ? `cancelled by ${c.signal}: Slack answered ${describeAnswer(last)} and is not asked again; the message was not posted`
+        : `cancelled by ${c.signal} before posting: the message was not posted`,
+    );
+  };
   for (let attempt = 1; ; attempt++) {
     const left = deadline - deps.now();
     if (left <= 0) break;
-    const outcome = await deps.send(url, payload, left);
+    stopIfCancelled();
+    const outcome = await deps.send(url, payload, left, giveUp);
     if (outcome.ok) return { attempts: attempt };
+    const cancelled = cancellation(deps.signal);
+    if (cancelled && outcome.code === GAVE_UP) {
+      throw new CancelledError(
+        cancelled.signal,
+        `cancelled by ${cancelled.signal}: Slack did not answer within cancel_grace (${formatDuration(graceMs)}); gave up waiting, and the message may have been posted`,
+      );
+    }
     last = outcome;
     if (outcome.unexpected !== undefined) {
       throw new PluginError(`could not send the message: ${outcome.unexpected}`);
@@ -102,6 +186,7 @@ export async function deliver(
       throw new HttpError(permanentMessage(outcome), outcome.status);
     }
 
+    stopIfCancelled();
     if (deps.now() + wait >= deadline) {
       const asked = outcome.status === 429 ? `, and Slack asked to wait ${formatDuration(wait)}` : '';
       throw new HttpError(
@@ -111,7 +196,7 @@ export async function deliver(
       );
     }
     deps.log.info(`Slack answered ${describeAnswer(outcome)}; trying again in ${formatDuration(wait)}`);
-    await deps.sleep(wait);
+    await deps.sleep(wait, deps.signal);
   }
   throw new HttpError(
     `Slack could not take the message within ${formatDuration(timeoutMs)} (the timeout setting)${last ? `: the last attempt answered ${describeAnswer(last)}` : ''}`,

@@ -2,4 +2,4 @@
 import { main } from '../../common/entry.ts';
 import { schema } from './schema.ts';
 
-void main({ schema, load: () => import('./main.ts') });
+void main({ schema, load: () => import('./main.ts'), cancellable: true });

@@ -3,7 +3,7 @@
 // whether notify_on wants a message, build it (drone-slack template or the Block Kit default),
 // fit it to Slack's limits, deliver it with retries, and on a Slack outage fail or warn
 // according to fail_on_error.
-import { setTimeout as sleepFor } from 'node:timers/promises';
+import { CancelledError, cancellation, sleepUnlessAborted } from '../../common/cancel.ts';
 import { readDroneContext } from '../../common/drone.ts';
 import { parseDuration } from '../../common/duration.ts';
 import { errorMessage, SettingsError } from '../../common/errors.ts';
@@ -29,7 +29,7 @@ export type Settings = SettingsOf<typeof schema>;
 export interface Deps extends BaseDeps {
   /** Posts one message to the webhook (the real one uses @slack/webhook). */
   send: SendWebhook;
-  sleep: (ms: number) => Promise<void>;
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 function settingError(setting: string, problem: string): SettingsError {
@@ -41,7 +41,7 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
   const deps: Deps = {
     ...base,
     send: partial.send ?? sendWithSlackWebhook,
-    sleep: partial.sleep ?? ((ms) => sleepFor(ms)),
+    sleep: partial.sleep ?? sleepUnlessAborted,
   };
   const { log } = deps;
   const s = readSettings<Settings>(schema, env, log, checkSettings);
@@ -112,10 +112,20 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
   log.debug(`message: ${JSON.stringify(safe)}`);
   log.info(`posting the ${decision.status} message to Slack${s.channel ? ` (${payload.channel})` : ''}`);
   try {
-    const { attempts } = await deliver(s.webhook, safe, parseDuration(s.timeout), deps);
+    const { attempts } = await deliver(s.webhook, safe, parseDuration(s.timeout), {
+      ...deps,
+      cancelGraceMs: parseDuration(s.cancel_grace),
+    });
     log.info(`posted to Slack${attempts > 1 ? ` after ${attempts} attempts` : ''}`);
   } catch (err) {
-    if (s.fail_on_error) throw err;
+    // A cancelled run fails whatever fail_on_error says: the runner must see it was stopped.
+    if (s.fail_on_error || cancellation(deps.signal)) throw err;
     log.warn(`${errorMessage(err)}\nfail_on_error is false: the step succeeds without the Slack message`);
   }
+  const cancelled = cancellation(deps.signal);
+  if (cancelled)
+    throw new CancelledError(
+      cancelled.signal,
+      `cancelled by ${cancelled.signal} after the message was posted`,
+    );
 }

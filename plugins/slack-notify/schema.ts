@@ -101,6 +101,14 @@ export const schema = {
       expected: 'a duration such as 30s or 2m',
       description: 'Overall time for delivering the message, retries included.',
     },
+    cancel_grace: {
+      type: 'string',
+      format: 'duration',
+      default: '5s',
+      expected: 'a duration such as 5s',
+      description:
+        "After SIGTERM or SIGINT (a cancelled build, `docker stop`): how long the post already sent may still take to be answered; no post is started or retried after the signal. Past it the post is given up, and Slack may have posted it. Keep it below the runner's grace (10 s for `docker stop`).",
+    },
   },
   required: ['webhook'],
 } satisfies PluginSchema;

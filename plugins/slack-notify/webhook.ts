@@ -15,14 +15,24 @@ export type SendOutcome =
       body?: string;
       /** Seconds from Retry-After. */
       retryAfter?: number;
-      /** A network error code (ECONNREFUSED, ...), or TIMEOUT when the attempt ran out of time. */
+      /**
+       * A network error code (ECONNREFUSED, ...), TIMEOUT when the attempt ran out of time, or
+       * GAVE_UP when it was given up (`giveUp` aborted: the run was cancelled).
+       */
       code?: string;
       /** An error that is neither Slack's answer nor the network's (a bug): its name and message. */
       unexpected?: string;
     };
 
-/** Posts `payload` once, giving up after `timeoutMs`. Never throws. */
-export type SendWebhook = (url: string, payload: SlackPayload, timeoutMs: number) => Promise<SendOutcome>;
+/** Posts `payload` once, giving up after `timeoutMs` or when `giveUp` aborts. Never throws. */
+export type SendWebhook = (
+  url: string,
+  payload: SlackPayload,
+  timeoutMs: number,
+  giveUp?: AbortSignal,
+) => Promise<SendOutcome>;
+
+export const GAVE_UP = 'GAVE_UP';
 
 interface AxiosLikeError {
   code?: string;
@@ -51,7 +61,7 @@ function retryAfterOf(headers: Record<string, unknown> | undefined): number | un
 }
 
 /** The real sender: @slack/webhook over a private agent, which is destroyed to end a slow attempt. */
-export const sendWithSlackWebhook: SendWebhook = async (url, payload, timeoutMs) => {
+export const sendWithSlackWebhook: SendWebhook = async (url, payload, timeoutMs, giveUp) => {
   // Loaded only to send (about a third of the start-up work): not for --help, a settings
   // error, or a status notify_on does not want.
   const webhookModule = await import('@slack/webhook');
@@ -65,12 +75,20 @@ export const sendWithSlackWebhook: SendWebhook = async (url, payload, timeoutMs)
     timedOut = true;
     agent.destroy();
   }, timeoutMs);
+  let gaveUp = false;
+  const onGiveUp = () => {
+    gaveUp = true;
+    agent.destroy();
+  };
+  giveUp?.addEventListener('abort', onGiveUp, { once: true });
   try {
+    if (giveUp?.aborted) return { ok: false, code: GAVE_UP };
     // No `timeout` default: @slack/webhook would post it as a field of the message.
     const hook = new IncomingWebhook(url, { agent, retryConfig: { retries: 0 } });
     await hook.send({ ...payload });
     return { ok: true, status: 200 };
   } catch (err) {
+    if (gaveUp) return { ok: false, code: GAVE_UP };
     if (timedOut) return { ok: false, code: 'TIMEOUT' };
     const e = err as AxiosLikeError;
     const response = e.original?.response;
@@ -88,6 +106,7 @@ export const sendWithSlackWebhook: SendWebhook = async (url, payload, timeoutMs)
     return { ok: false, unexpected: `${plain?.name ?? 'Error'}: ${plain?.message ?? String(err)}` };
   } finally {
     clearTimeout(timer);
+    giveUp?.removeEventListener('abort', onGiveUp);
     agent.destroy();
   }
 };
