@@ -70,6 +70,13 @@ export async function main(opts: EntryOptions): Promise<number> {
     const [{ withBaseDeps }, mod] = await Promise.all([import('./plugin.ts'), opts.load()]);
     deps = withBaseDeps({ signal: stop.signal, ...opts.deps, log });
     await mod.run(env, deps);
+    // Stopped by a signal but finished anyway (nothing was left to do): still not a success,
+    // so a runner never reads a cancelled step as a passed one.
+    const stopped = cancellation(deps.signal);
+    if (stopped) {
+      log.error(`${name} ${stopped.message}`);
+      return finish(SIGNAL_EXIT_CODE[stopped.signal]);
+    }
     return finish(0);
   } catch (err) {
     const cancelled = err instanceof CancelledError ? err : cancellation(deps?.signal);

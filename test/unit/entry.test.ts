@@ -49,6 +49,36 @@ describe('entry (top-level handler)', () => {
     assertNoLeaks(r.output, canaries.secrets);
   });
 
+  it('a cancelled run exits 128+signal, also when the plugin returns normally after the signal', async () => {
+    const { main } = await import('../../common/entry.ts');
+    const { CancelledError } = await import('../../common/cancel.ts');
+    const { createLogger, memorySink } = await import('../../common/log.ts');
+    for (const [sig, code, throws] of [
+      ['SIGTERM', 143, false],
+      ['SIGINT', 130, true],
+    ] as const) {
+      const sink = memorySink();
+      const stop = new AbortController();
+      stop.abort(new CancelledError(sig));
+      const before = process.exitCode;
+      const r = await main({
+        schema: fixture,
+        env: {},
+        argv: [],
+        cancellable: true,
+        deps: { log: createLogger({ sink }), signal: stop.signal },
+        load: async () => ({
+          async run() {
+            if (throws) throw new PluginError('kubectl was stopped');
+          },
+        }),
+      });
+      process.exitCode = before;
+      assert.equal(r, code, sink.text());
+      assert.match(sink.text(), new RegExp(`^fixture cancelled by ${sig}`, 'm'));
+    }
+  });
+
   it('reports settings errors with a pointer to --help', async () => {
     const r = await runInProcess(fixture, async () => fixtureModule, {
       ...canaries.env,
