@@ -128,12 +128,12 @@ describe('gke-deploy and rollback: refused before any cluster is contacted', fun
     await nothingCreated(ns);
   });
 
-  it('rollback: a near miss of a setting (wait_deployments) stops it, naming the setting it resembles', async () => {
-    const r = await runPlugin('rollback', env('web', { PLUGIN_WAIT_DEPLOYMENTS: 'web' }), workspace('web'));
+  it('rollback: a typo of a setting (deployment) stops it, naming the setting it resembles', async () => {
+    const r = await runPlugin('rollback', env('web', { PLUGIN_DEPLOYMENT: 'web' }), workspace('web'));
     assert.equal(r.code, 1, r.output);
     assert.match(
       r.stderr,
-      /setting "wait_deployments" \(PLUGIN_WAIT_DEPLOYMENTS\): is not a setting of rollback; did you mean "deployments" \(PLUGIN_DEPLOYMENTS\)\?/,
+      /setting "deployment" \(PLUGIN_DEPLOYMENT\): is not a setting of rollback; did you mean "deployments" \(PLUGIN_DEPLOYMENTS\)\?/,
     );
     assert.equal(requests, 0);
   });
