@@ -10,7 +10,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { DeploySummary } from '../../common/summary.ts';
 import { buildAll, imageRef } from '../../scripts/images/build.ts';
 import { ensurePackages, podman, podmanOk } from '../../scripts/images/podman.ts';
-import { deploymentOf, FIXTURES, serviceAccountKey, uniqueNamespace } from '../e2e/gke-deploy/harness.ts';
+import {
+  deploymentOf,
+  FIXTURES,
+  removeNamespaces,
+  serviceAccountKey,
+  uniqueNamespace,
+} from '../e2e/gke-deploy/harness.ts';
 import { assertNoLeaks } from '../helpers/canary.ts';
 import { useTestbed } from '../testbed/hooks.ts';
 import type { TestbedState } from '../testbed/state.ts';
@@ -33,6 +39,7 @@ describe('gke-deploy image stopped mid-rollout (podman stop, podman kill)', func
     copyFileSync(tb.ca.bundle, ca);
     chmodSync(ca, 0o644);
   });
+  afterEach(() => removeNamespaces(tb));
 
   const gke = (ns: string, extra: Record<string, string> = {}): Record<string, string> => ({
     PLUGIN_TOKEN: serviceAccountKey(tb),

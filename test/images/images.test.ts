@@ -9,7 +9,13 @@ import { join } from 'node:path';
 import { buildAll, DOCKERFILE, imageRef, runtimeBase, VERSION } from '../../scripts/images/build.ts';
 import { ensurePackages, podmanOk } from '../../scripts/images/podman.ts';
 import { loadSchema, PLUGINS, type PluginName } from '../../scripts/plugins.ts';
-import { deploymentOf, FIXTURES, serviceAccountKey, uniqueNamespace } from '../e2e/gke-deploy/harness.ts';
+import {
+  deploymentOf,
+  FIXTURES,
+  removeNamespaces,
+  serviceAccountKey,
+  uniqueNamespace,
+} from '../e2e/gke-deploy/harness.ts';
 import { assertNoLeaks, makeCanaries, serviceAccountShape } from '../helpers/canary.ts';
 import { useTestbed } from '../testbed/hooks.ts';
 import { createBucket, listObjectNames, slackRequests } from '../testbed/servers/client.ts';
@@ -125,6 +131,7 @@ describe('container images (podman, stand-in bases)', function () {
       copyFileSync(tb.ca.bundle, ca);
       chmodSync(ca, 0o644);
     });
+    afterEach(() => removeNamespaces(tb));
 
     const gke = (ns: string, extra: Record<string, string> = {}): Record<string, string> => ({
       PLUGIN_TOKEN: serviceAccountKey(tb),

@@ -14,6 +14,7 @@ import {
   deploymentOf,
   gkeEnv,
   kubectl,
+  removeNamespaces,
   runPlugin,
   serviceAccountKey,
   uniqueNamespace,
@@ -38,6 +39,7 @@ describe('gke-deploy cancelled mid-rollout', function () {
     tb = await useTestbed({ clusters: 2 });
     await Promise.all([bundled('gke-deploy'), bundled('rollback')]);
   });
+  afterEach(() => removeNamespaces(tb));
   afterEach(() => {
     for (const r of running.splice(0)) {
       r.child.kill('SIGKILL');

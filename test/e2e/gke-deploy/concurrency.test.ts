@@ -9,7 +9,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { DeploySummary } from '../../../common/summary.ts';
 import { useTestbed } from '../../testbed/hooks.ts';
 import type { TestbedState } from '../../testbed/state.ts';
-import { bundled, deploymentOf, gkeEnv, runPlugin, uniqueNamespace, workspace } from './harness.ts';
+import {
+  bundled,
+  deploymentOf,
+  gkeEnv,
+  removeNamespaces,
+  runPlugin,
+  uniqueNamespace,
+  workspace,
+} from './harness.ts';
 import { type Running, startPlugin } from './process.ts';
 
 describe('gke-deploy: two deploys at once', function () {
@@ -22,6 +30,7 @@ describe('gke-deploy: two deploys at once', function () {
     tb = await useTestbed({ clusters: 2 });
     await bundled('gke-deploy');
   });
+  afterEach(() => removeNamespaces(tb));
   afterEach(() => {
     for (const r of running.splice(0)) {
       r.child.kill('SIGKILL');

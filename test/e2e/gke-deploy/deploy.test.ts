@@ -15,6 +15,7 @@ import {
   gkeEnv,
   kubectl,
   namespaceExists,
+  removeNamespaces,
   runPlugin,
   serviceAccountKey,
   uniqueNamespace,
@@ -32,6 +33,7 @@ describe('gke-deploy against two clusters', function () {
     tb = await useTestbed({ clusters: 2 });
     await bundled('gke-deploy');
   });
+  afterEach(() => removeNamespaces(tb));
 
   const deploy = (ns: string, ws: string, build: number, tag: string, extra: Record<string, string> = {}) =>
     runPlugin(

@@ -37,8 +37,30 @@ export function editManifests(ws: string, edit: (text: string) => string): void 
   writeFileSync(file, edit(readFileSync(file, 'utf8')));
 }
 
+const made: string[] = [];
+
+/** A new namespace name, remembered for removeNamespaces(). */
 export function uniqueNamespace(prefix = 'e2e'): string {
-  return `${prefix}-${randomBytes(3).toString('hex')}`;
+  const ns = `${prefix}-${randomBytes(3).toString('hex')}`;
+  made.push(ns);
+  return ns;
+}
+
+/**
+ * Deletes, without waiting, every namespace uniqueNamespace() named since the last call, on
+ * every cluster. For afterEach: kwok's fake nodes take a limited number of pods (3 nodes,
+ * 110 each), and a suite that leaves every test's pods behind runs out of them.
+ */
+export async function removeNamespaces(tb: TestbedState): Promise<void> {
+  const names = made.splice(0);
+  if (names.length === 0) return;
+  await Promise.all(
+    tb.clusters.map((_, i) =>
+      kubectl(tb, i, ['delete', 'namespace', ...names, '--wait=false', '--ignore-not-found']).catch(
+        () => undefined,
+      ),
+    ),
+  );
 }
 
 export function serviceAccountKey(tb: TestbedState): string {

@@ -6,7 +6,15 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { useTestbed } from '../../testbed/hooks.ts';
 import type { TestbedState } from '../../testbed/state.ts';
-import { bundled, gkeEnv, namespaceExists, runPlugin, uniqueNamespace, workspace } from './harness.ts';
+import {
+  bundled,
+  gkeEnv,
+  namespaceExists,
+  removeNamespaces,
+  runPlugin,
+  uniqueNamespace,
+  workspace,
+} from './harness.ts';
 
 describe('gke-deploy and rollback: refused before any cluster is contacted', function () {
   this.timeout(120_000);
@@ -28,6 +36,7 @@ describe('gke-deploy and rollback: refused before any cluster is contacted', fun
     await new Promise<void>((resolve) => counter.listen(0, '127.0.0.1', resolve));
     counted = `http://127.0.0.1:${(counter.address() as AddressInfo).port}`;
   });
+  afterEach(() => removeNamespaces(tb));
   beforeEach(() => {
     requests = 0;
   });

@@ -9,6 +9,7 @@ import {
   bundled,
   deploymentOf,
   gkeEnv,
+  removeNamespaces,
   runPlugin,
   uniqueNamespace,
   workspace,
@@ -25,6 +26,7 @@ describe('rollback: the deploy lock and cancellation', function () {
     tb = await useTestbed({ clusters: 2 });
     await Promise.all([bundled('gke-deploy'), bundled('rollback')]);
   });
+  afterEach(() => removeNamespaces(tb));
   afterEach(() => {
     for (const r of running.splice(0)) {
       r.child.kill('SIGKILL');

@@ -16,6 +16,7 @@ import {
   bundled,
   deploymentOf,
   gkeEnv,
+  removeNamespaces,
   runPlugin,
   serviceAccountKey,
   uniqueNamespace,
@@ -76,6 +77,7 @@ describe('rollback: the namespaces the deploy used', function () {
     tb = await useTestbed({ clusters: 2 });
     await Promise.all([bundled('gke-deploy'), bundled('rollback')]);
   });
+  afterEach(() => removeNamespaces(tb));
 
   it('the printed command, run as printed, rolls back two clusters that have their own namespaces', async () => {
     const namespaces = [uniqueNamespace('own-a'), uniqueNamespace('own-b')];

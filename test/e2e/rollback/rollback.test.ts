@@ -12,6 +12,7 @@ import {
   bundled,
   deploymentOf,
   gkeEnv,
+  removeNamespaces,
   runPlugin,
   serviceAccountKey,
   uniqueNamespace,
@@ -34,6 +35,7 @@ describe('rollback against two clusters', function () {
     tb = await useTestbed({ clusters: 2 });
     await Promise.all([bundled('gke-deploy'), bundled('rollback')]);
   });
+  afterEach(() => removeNamespaces(tb));
 
   beforeEach(async () => {
     ns = uniqueNamespace('rb');
