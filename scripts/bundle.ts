@@ -36,8 +36,11 @@ async function precompiledValidator(name: PluginName): Promise<Plugin> {
   };
 }
 
-export async function bundle(name: PluginName): Promise<string> {
-  const outdir = join(root, 'dist', name);
+/**
+ * Bundles one plugin into `outdir` (default dist/<plugin>, emptied first) and returns its
+ * entry. Tests build into a folder of their own: other runs rebuild dist/ meanwhile.
+ */
+export async function bundle(name: PluginName, outdir = join(root, 'dist', name)): Promise<string> {
   rmSync(outdir, { recursive: true, force: true });
   mkdirSync(outdir, { recursive: true });
   await build({
