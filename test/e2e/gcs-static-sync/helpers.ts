@@ -1,6 +1,8 @@
-// Shared by the gcs-static-sync e2e tests: source folders on disk, the plugin run in-process
-// through its real entry (with the testbed's CA trusted for the token endpoint and a short
-// retry backoff), and the bucket read back directly from fake-gcs-server.
+// Shared by the gcs-static-sync e2e tests: source folders on disk, the plugin run as the
+// shipped bundle in a child process the way a Drone step runs it (PLUGIN_* settings, the
+// testbed CA trusted through NODE_EXTRA_CA_CERTS, nothing else), and the bucket read back
+// directly from fake-gcs-server. A few scenarios need what only a test can inject (a short
+// storage retry backoff, a look inside the process): they run in-process, each saying why.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +16,7 @@ import type { PluginModule } from '../../../common/entry.ts';
 import { SOURCE_MD5_KEY } from '../../../plugins/gcs-static-sync/attributes.ts';
 import type { Deps } from '../../../plugins/gcs-static-sync/main.ts';
 import { schema } from '../../../plugins/gcs-static-sync/schema.ts';
+import { type BundleRunOptions, type ChildRun, privateBundle, runBundle } from '../../helpers/bundle.ts';
 import { type Captured, runInProcess } from '../../helpers/canary.ts';
 import type { TestbedState } from '../../testbed/state.ts';
 
@@ -74,8 +77,31 @@ export function syncEnv(
   };
 }
 
-/** Runs the real plugin through its entry, in this process; `deps` adds to the test defaults. */
-export function runSync(
+/**
+ * Runs the gcs-static-sync bundle as a Drone step would: a child process with exactly `env`
+ * (PLUGIN_* settings) and PATH, the testbed CA trusted through NODE_EXTRA_CA_CERTS, as a
+ * user trusts a private CA. `output` is stdout, then stderr.
+ */
+export async function runSync(
+  state: TestbedState,
+  env: Record<string, string>,
+  opts: BundleRunOptions = {},
+): Promise<ChildRun> {
+  return runBundle(
+    await privateBundle('gcs-static-sync'),
+    { NODE_EXTRA_CA_CERTS: state.ca.bundle, ...env },
+    opts,
+  );
+}
+
+/**
+ * Runs the plugin from its sources through its real entry, in this process, with what no
+ * user can set: an HTTPS agent that trusts the testbed CA (NODE_EXTRA_CA_CERTS is read only
+ * when a process starts), a storage retry backoff of 1 s instead of 1, 2, 4, 8, 16 s (no
+ * setting sets it), and whatever `deps` adds. Only for scenarios that need one of these;
+ * everything else runs the bundle (runSync).
+ */
+export function runSyncInProcess(
   state: TestbedState,
   env: Record<string, string>,
   deps: Partial<Deps> = {},
