@@ -48,9 +48,9 @@ describe('gcs-static-sync e2e: transient faults', function () {
   };
   const settings = { PLUGIN_GZIP: 'js', PLUGIN_CACHE_CONTROL: '{"*.html":"no-cache","**":"max-age=60"}' };
 
-  // In-process, with a 1 s backoff: 25 faults, several in a row on one request, make the
-  // same test take 45 s through the bundle instead of 11 s, and no setting shortens the
-  // backoff. The bundle's retries are checked below, with fewer faults.
+  // In-process, with a 1 s backoff: up to 43 faults, several in a row on one request, make
+  // the same test take 47 s through the bundle instead of 12-13 s, and no setting shortens
+  // the backoff. The bundle's retries are checked below, with fewer faults.
   it('503, 429 and resets everywhere -> the same final bucket as a clean run (in-process)', async () => {
     const clean = await createBucket(state, 'gss-clean');
     const faulty = await createBucket(state, 'gss-faulty');
