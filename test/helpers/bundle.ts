@@ -12,7 +12,7 @@ import type { Captured } from './canary.ts';
 
 interface Built {
   entries: Map<PluginName, Promise<string>>;
-  /** Folders to remove when the process exits. */
+  /** Folders to remove when the process exits (bundles, workspaces, tests' temp folders). */
   dirs: string[];
   /** An empty folder: the working folder of runs that name none. */
   workspace?: string;
@@ -36,7 +36,8 @@ function built(): Built {
   return b;
 }
 
-function tempDir(prefix: string): string {
+/** A new temporary folder, removed when the process exits. */
+export function tempFolder(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   built().dirs.push(dir);
   return dir;
@@ -47,7 +48,7 @@ export function privateBundle(name: PluginName): Promise<string> {
   const b = built();
   let entry = b.entries.get(name);
   if (!entry) {
-    entry = bundle(name, tempDir(`bundle-${name}-`));
+    entry = bundle(name, tempFolder(`bundle-${name}-`));
     // A failed build is not cached: the next test tries again and reports the error itself.
     entry.catch(() => b.entries.delete(name));
     b.entries.set(name, entry);
@@ -77,7 +78,7 @@ export function runBundle(
   opts: BundleRunOptions = {},
 ): Promise<ChildRun> {
   const b = built();
-  b.workspace ??= tempDir('bundle-workspace-');
+  b.workspace ??= tempFolder('bundle-workspace-');
   const timeoutMs = opts.timeoutMs ?? 120_000;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [entry], {

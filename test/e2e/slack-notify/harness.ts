@@ -1,11 +1,14 @@
 // Running slack-notify against the testbed's Slack sink the way a Drone step runs it: the
 // shipped bundle in a child process, with only the PLUGIN_* and DRONE_* variables a test
 // gives it, in an empty workspace unless the test names one.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { schema } from '../../../plugins/slack-notify/schema.ts';
-import { type BundleRunOptions, type ChildRun, privateBundle, runBundle } from '../../helpers/bundle.ts';
+import {
+  type BundleRunOptions,
+  type ChildRun,
+  privateBundle,
+  runBundle,
+  tempFolder,
+} from '../../helpers/bundle.ts';
 import { slackRequests } from '../../testbed/servers/client.ts';
 import type { RecordedRequest } from '../../testbed/servers/slack-sink.ts';
 import type { TestbedState } from '../../testbed/state.ts';
@@ -17,8 +20,9 @@ export async function runPlugin(env: Record<string, string>, opts: BundleRunOpti
   return runBundle(await privateBundle('slack-notify'), env, opts);
 }
 
+/** A temporary folder for a test's files (summaries, templates), removed when mocha exits. */
 export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `slack-notify-${prefix}-`));
+  return tempFolder(`slack-notify-${prefix}-`);
 }
 
 /** The bodies of the posts the sink answered with 2xx (the messages Slack would show). */
