@@ -1,7 +1,13 @@
-// How fast each plugin bundle answers --help, against bare `node -e 0` in the same run.
-// The runs are interleaved (baseline, plugin 1, plugin 2, …, repeat) so machine noise
-// hits every subject alike. Usage: npm run bench:help [-- --runs 40]
+// How fast each plugin bundle starts, against bare `node -e 0` in the same run: `--help`
+// (the entry and the schema only), and a run without settings (the plugin body is loaded, the
+// settings check fails, exit 1), which is the start-up every real run pays first. The runs
+// are interleaved (baseline, plugin 1, plugin 2, …, repeat) so machine noise hits every
+// subject alike. Bundle sizes are printed too.
+// Usage: npm run bench:help [-- --runs 40] [-- --with <label>=<folder> ...]
+// --with adds the bundles of another build, side by side with dist/: a folder laid out like
+// dist/ (<plugin>/index.js), e.g. a copy of dist/ built from another commit.
 import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PLUGINS } from '../scripts/plugins.ts';
@@ -10,27 +16,56 @@ import { median, percentile } from './stats.ts';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const runsArg = process.argv.indexOf('--runs');
 const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 30;
+const builds: [string, string][] = [['dist', join(root, 'dist')]];
+process.argv.forEach((arg, i) => {
+  if (arg !== '--with') return;
+  const [label, folder] = (process.argv[i + 1] ?? '').split(/=(.*)/s);
+  if (!label || !folder) throw new Error('--with takes <label>=<folder>');
+  builds.push([label, resolve(folder)]);
+});
+const tag = (label: string) => (builds.length > 1 ? ` [${label}]` : '');
 
-const subjects: [string, string[]][] = [
-  ['node -e 0 (baseline)', ['-e', '0']],
-  ...PLUGINS.map((p): [string, string[]] => [`${p} --help`, [join(root, 'dist', p, 'index.js'), '--help']]),
-];
+interface Subject {
+  name: string;
+  args: string[];
+  /** The exit status the subject must end with. */
+  status: number;
+}
+
+const subjects: Subject[] = [{ name: 'node -e 0 (baseline)', args: ['-e', '0'], status: 0 }];
+for (const [label, dir] of builds) {
+  for (const p of PLUGINS) {
+    subjects.push({
+      name: `${p} --help${tag(label)}`,
+      args: [join(dir, p, 'index.js'), '--help'],
+      status: 0,
+    });
+  }
+}
+for (const [label, dir] of builds) {
+  for (const p of PLUGINS) {
+    subjects.push({ name: `${p}, no settings${tag(label)}`, args: [join(dir, p, 'index.js')], status: 1 });
+  }
+}
 
 // CPU time (user + system, from GNU time, 10 ms steps) swings far less with the machine's load
 // than wall time does, so both are reported.
 const hasTime = spawnSync('/usr/bin/time', ['-f', '%U %S', 'true'], { stdio: 'ignore' }).status === 0;
-const times = new Map<string, number[]>(subjects.map(([name]) => [name, []]));
-const cpu = new Map<string, number[]>(subjects.map(([name]) => [name, []]));
+const times = new Map<string, number[]>(subjects.map(({ name }) => [name, []]));
+const cpu = new Map<string, number[]>(subjects.map(({ name }) => [name, []]));
+// Only PATH: the plugins must not see the settings of whoever runs the benchmark.
+const env = { PATH: process.env.PATH ?? '' };
 for (let i = 0; i < runs + 2; i++) {
-  for (const [name, args] of subjects) {
+  for (const { name, args, status } of subjects) {
     const t0 = process.hrtime.bigint();
     const r = hasTime
       ? spawnSync('/usr/bin/time', ['-f', '%U %S', process.execPath, ...args], {
+          env,
           stdio: ['ignore', 'ignore', 'pipe'],
         })
-      : spawnSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      : spawnSync(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    if (r.status !== 0) throw new Error(`${name} exited ${r.status}: ${r.stderr}`);
+    if (r.status !== status) throw new Error(`${name} exited ${r.status}, expected ${status}: ${r.stderr}`);
     if (i < 2) continue; // the first two rounds warm the page cache
     times.get(name)?.push(ms);
     const [user = 0, sys = 0] = String(r.stderr).trim().split('\n').at(-1)?.split(' ').map(Number) ?? [];
@@ -38,14 +73,15 @@ for (let i = 0; i < runs + 2; i++) {
   }
 }
 
-const base = median(times.get(subjects[0]?.[0] as string) ?? []);
+const baseName = subjects[0]?.name as string;
+const base = median(times.get(baseName) ?? []);
 console.log(`node ${process.version}, ${runs} runs each, interleaved\n`);
-const baseCpu = median(cpu.get(subjects[0]?.[0] as string) ?? [0]);
+const baseCpu = median(cpu.get(baseName) ?? [0]);
 console.log(
   '| subject | median wall ms | p90 wall ms | wall over baseline | median CPU ms | CPU over baseline |',
 );
 console.log('| --- | --- | --- | --- | --- | --- |');
-for (const [name] of subjects) {
+for (const { name } of subjects) {
   const xs = times.get(name) ?? [];
   const m = median(xs);
   const c = hasTime ? median(cpu.get(name) ?? []) : Number.NaN;
@@ -58,4 +94,18 @@ for (const [name] of subjects) {
     `+${(c - baseCpu).toFixed(0)} ms`,
   ];
   console.log(`| ${cells.join(' | ')} |`);
+}
+
+const bytes = (path: string): number =>
+  statSync(path).isDirectory()
+    ? readdirSync(path).reduce((n, f) => n + bytes(join(path, f)), 0)
+    : statSync(path).size;
+const kb = (n: number) => `${(n / 1024).toFixed(0)} KiB`;
+console.log(`\n| bundle | ${builds.map(([label]) => label).join(' | ')} |`);
+console.log(`| --- | ${builds.map(() => '---').join(' | ')} |`);
+for (const p of PLUGINS) {
+  const cells = builds.map(
+    ([, dir]) => `${kb(bytes(join(dir, p)))} (entry ${kb(bytes(join(dir, p, 'index.js')))})`,
+  );
+  console.log(`| ${p} | ${cells.join(' | ')} |`);
 }

@@ -16,8 +16,10 @@ import { type HashWorkerData, hashWorkerMain } from './hash-worker.ts';
 import { CHUNK, type FileHash } from './local.ts';
 import { compileMd5Lanes } from './md5-lanes.ts';
 
-// tsx (tests) compiles with esbuild's keepNames, which wraps named functions in a `__name`
-// helper that lives in the module, not in the function's text: the worker gets a stand-in.
+// tsx (tests) and the bundle (scripts/bundle.ts) compile with esbuild's keepNames, which
+// wraps named functions in a `__name` helper that lives in the module, not in the function's
+// text: the worker gets a stand-in. That name holds because the bundle's identifiers are not
+// minified; minified, the helper has another name and every worker fails ("p is not defined").
 const workerSource = () => `const __name = (f) => f;
 (${hashWorkerMain.toString()})(require('node:worker_threads'), require('node:fs'), require('node:crypto'));`;
 

@@ -4,11 +4,22 @@
 // testbed listens on 127.0.0.1), a read-only root filesystem with a tmpfs /tmp.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, copyFileSync, cpSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  cpSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { buildAll, DOCKERFILE, imageRef, runtimeBase, VERSION } from '../../scripts/images/build.ts';
 import { ensurePackages, podmanOk } from '../../scripts/images/podman.ts';
 import { loadSchema, PLUGINS, type PluginName } from '../../scripts/plugins.ts';
+import { assertStoredAsSource, removeBucket } from '../e2e/gcs-static-sync/helpers.ts';
 import {
   deploymentOf,
   FIXTURES,
@@ -214,6 +225,45 @@ describe('container images (podman, stand-in bases)', function () {
         .sort();
       assert.ok(local.length > 0);
       assert.deepEqual((await listObjectNames(tb, bucket)).sort(), local);
+    });
+
+    // Files over 4 MiB go up as resumable uploads, which the shipped bundle once failed while
+    // the sources passed: the image is what users run, so it is checked here too.
+    it('gcs-static-sync uploads 5 MB and 50 MB files (resumable), gzip off and on', async function () {
+      this.timeout(600_000);
+      const ws = openDir('ws');
+      const sizes: Record<string, number> = { 'media/5mb.bin': 5_000_000, 'media/50mb.bin': 50_000_000 };
+      const files = Object.keys(sizes);
+      mkdirSync(join(ws, 'public', 'media'), { recursive: true });
+      for (const [f, n] of Object.entries(sizes)) writeFileSync(join(ws, 'public', f), randomBytes(n));
+      openTree(ws);
+      try {
+        for (const gzip of [false, true]) {
+          const bucket = await createBucket(tb, gzip ? 'img-big-gz' : 'img-big');
+          try {
+            const r = await runImage(imageRef('gcs-static-sync'), {
+              workspace: ws,
+              ca,
+              env: {
+                PLUGIN_SOURCE: 'public',
+                PLUGIN_TARGET: bucket,
+                PLUGIN_STORAGE_ENDPOINT: tb.gcs.url,
+                PLUGIN_TOKEN: serviceAccountKey(tb),
+                PLUGIN_TOKEN_URL: tb.gke.tokenUrl,
+                ...(gzip ? { PLUGIN_GZIP: 'bin' } : {}),
+              },
+            });
+            assert.equal(r.code, 0, out(r));
+            assert.match(r.stdout, /^uploaded: +2 files, /m);
+            await assertStoredAsSource(tb, bucket, join(ws, 'public'), files, gzip);
+          } finally {
+            // fake-gcs-server keeps objects in memory, and the testbed is shared.
+            await removeBucket(tb, bucket);
+          }
+        }
+      } finally {
+        rmSync(ws, { recursive: true, force: true });
+      }
     });
 
     it('secret canaries: no image prints a secret on its failure paths', async () => {

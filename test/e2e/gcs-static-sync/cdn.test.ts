@@ -1,7 +1,8 @@
-// CDN invalidation. The testbed hosts no Compute API, so this test starts a small local HTTP
-// endpoint in its place (the only stand-in here) and records what the plugin sends. The
-// access token is real: google-auth-library signs a JWT with the testbed's service-account
-// key and gets the token from the testbed's OAuth endpoint (over HTTPS, its CA trusted).
+// CDN invalidation, through the bundle. The testbed hosts no Compute API, so this test starts
+// a small local HTTP endpoint in its place (the only stand-in here) and records what the
+// plugin sends. The access token is real: google-auth-library signs a JWT with the testbed's
+// service-account key and gets the token from the testbed's OAuth endpoint (over HTTPS, its
+// CA trusted through NODE_EXTRA_CA_CERTS). Retries wait for real (0.5 s, then 1 s).
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -159,27 +160,23 @@ describe('gcs-static-sync e2e: CDN invalidation', function () {
       PLUGIN_COMPUTE_ENDPOINT: endpoint,
     });
     answers.push(503, 429);
-    const retried = await runSync(state, env, { sleep: async () => {} });
+    const retried = await runSync(state, env);
     assert.equal(retried.code, 0, retried.output);
     assert.equal(recorded.length, 4, 'two retries of /a, then /b');
 
     recorded.length = 0;
     answers.push(403);
-    const denied = await runSync(
-      state,
-      { ...env, PLUGIN_CACHE_CONTROL: 'max-age=1' },
-      { sleep: async () => {} },
-    );
+    const denied = await runSync(state, { ...env, PLUGIN_CACHE_CONTROL: 'max-age=1' });
     assert.equal(denied.code, 1, denied.output);
     assert.match(
-      denied.output,
+      denied.stderr,
       /^CDN invalidation of \/a failed: HTTP 403: Required permission compute\.urlMaps\.invalidateCache$/m,
     );
     assert.match(
-      denied.output,
+      denied.stderr,
       /^gcs-static-sync failed: CDN invalidation failed for 1 of 2 paths on URL map "assets-map"/m,
     );
     assert.equal(recorded.length, 2, 'a 403 is not retried; /b is still sent');
-    assert.match(denied.output, /^metadata updated: +32 files/m);
+    assert.match(denied.stdout, /^metadata updated: +32 files/m);
   });
 });

@@ -1,15 +1,22 @@
-// Shared by the gcs-static-sync e2e tests: source folders on disk, the plugin run in-process
-// through its real entry (with the testbed's CA trusted for the token endpoint and a short
-// retry backoff), and the bucket read back directly from fake-gcs-server.
+// Shared by the gcs-static-sync e2e tests: source folders on disk, the plugin run as the
+// shipped bundle in a child process the way a Drone step runs it (PLUGIN_* settings, the
+// testbed CA trusted through NODE_EXTRA_CA_CERTS, nothing else), and the bucket read back
+// directly from fake-gcs-server. A few scenarios need what only a test can inject (a short
+// storage retry backoff, a look inside the process): they run in-process, each saying why.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { rootCertificates } from 'node:tls';
+import { gunzipSync } from 'node:zlib';
 import type { PluginModule } from '../../../common/entry.ts';
+import { SOURCE_MD5_KEY } from '../../../plugins/gcs-static-sync/attributes.ts';
 import type { Deps } from '../../../plugins/gcs-static-sync/main.ts';
 import { schema } from '../../../plugins/gcs-static-sync/schema.ts';
+import { type BundleRunOptions, type ChildRun, privateBundle, runBundle } from '../../helpers/bundle.ts';
 import { type Captured, runInProcess } from '../../helpers/canary.ts';
 import type { TestbedState } from '../../testbed/state.ts';
 
@@ -70,8 +77,31 @@ export function syncEnv(
   };
 }
 
-/** Runs the real plugin through its entry, in this process; `deps` adds to the test defaults. */
-export function runSync(
+/**
+ * Runs the gcs-static-sync bundle as a Drone step would: a child process with exactly `env`
+ * (PLUGIN_* settings) and PATH, the testbed CA trusted through NODE_EXTRA_CA_CERTS, as a
+ * user trusts a private CA. `output` is stdout, then stderr.
+ */
+export async function runSync(
+  state: TestbedState,
+  env: Record<string, string>,
+  opts: BundleRunOptions = {},
+): Promise<ChildRun> {
+  return runBundle(
+    await privateBundle('gcs-static-sync'),
+    { NODE_EXTRA_CA_CERTS: state.ca.bundle, ...env },
+    opts,
+  );
+}
+
+/**
+ * Runs the plugin from its sources through its real entry, in this process, with what no
+ * user can set: an HTTPS agent that trusts the testbed CA (NODE_EXTRA_CA_CERTS is read only
+ * when a process starts), a storage retry backoff of 1 s instead of 1, 2, 4, 8, 16 s (no
+ * setting sets it), and whatever `deps` adds. Only for scenarios that need one of these;
+ * everything else runs the bundle (runSync).
+ */
+export function runSyncInProcess(
   state: TestbedState,
   env: Record<string, string>,
   deps: Partial<Deps> = {},
@@ -104,6 +134,20 @@ export async function readBucket(state: TestbedState, bucket: string): Promise<M
   return out;
 }
 
+/**
+ * Deletes a bucket and its objects from fake-gcs-server, which keeps everything in memory:
+ * tests that store tens of MB clean up after themselves on the shared testbed.
+ */
+export async function removeBucket(state: TestbedState, bucket: string): Promise<void> {
+  const b = `${state.gcs.url}/storage/v1/b/${encodeURIComponent(bucket)}`;
+  for (const name of (await readBucket(state, bucket)).keys()) {
+    const res = await fetch(`${b}/o/${encodeURIComponent(name)}`, { method: 'DELETE' });
+    if (!res.ok && res.status !== 404) throw new Error(`deleting ${name}: ${res.status} ${await res.text()}`);
+  }
+  const res = await fetch(b, { method: 'DELETE' });
+  if (!res.ok && res.status !== 404) throw new Error(`deleting bucket ${bucket}: ${res.status}`);
+}
+
 /** The stored bytes of an object (as stored: gzip-encoded objects stay compressed). */
 export async function readObject(state: TestbedState, bucket: string, name: string): Promise<Buffer> {
   const url = `${state.gcs.url}/download/storage/v1/b/${encodeURIComponent(bucket)}/o/${encodeURIComponent(name)}?alt=media`;
@@ -120,6 +164,39 @@ export async function readObject(state: TestbedState, bucket: string, name: stri
       res.on('error', reject);
     }).on('error', reject);
   });
+}
+
+/**
+ * Checks that each of `paths` (relative to `dir`) is stored whole under the same name: the
+ * stored bytes' MD5 and size as listed; with gzip, Content-Encoding gzip, the source's MD5 in
+ * the metadata and the source once decompressed; without, the source's bytes and MD5.
+ */
+export async function assertStoredAsSource(
+  state: TestbedState,
+  bucket: string,
+  dir: string,
+  paths: readonly string[],
+  gzip: boolean,
+): Promise<void> {
+  const md5 = (b: Buffer) => createHash('md5').update(b).digest('base64');
+  const objects = await readBucket(state, bucket);
+  for (const path of paths) {
+    const source = readFileSync(join(dir, path));
+    const o = objects.get(path);
+    assert.ok(o, `${path} is not in the bucket`);
+    const stored = await readObject(state, bucket, path);
+    assert.equal(o.size, stored.length, `${path}: listed size`);
+    assert.equal(o.md5Hash, md5(stored), `${path}: listed MD5`);
+    if (gzip) {
+      assert.equal(o.contentEncoding, 'gzip', `${path}: Content-Encoding`);
+      assert.equal(o.metadata?.[SOURCE_MD5_KEY], md5(source), `${path}: source MD5`);
+      assert.ok(gunzipSync(stored).equals(source), `${path}: not the source once decompressed`);
+    } else {
+      assert.equal(o.contentEncoding ?? '', '', `${path}: Content-Encoding`);
+      assert.equal(stored.length, source.length, `${path}: stored size`);
+      assert.equal(o.md5Hash, md5(source), `${path}: MD5`);
+    }
+  }
 }
 
 /** name -> "md5 contentType cacheControl contentEncoding metadata": what two syncs must agree on. */

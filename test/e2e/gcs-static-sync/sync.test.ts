@@ -1,6 +1,6 @@
-// gcs-static-sync against fake-gcs-server: the real plugin, in-process through its entry,
-// a fresh bucket per test. Request counts come from the fault proxy (no faults planned), so
-// "nothing was uploaded" is measured on the wire, not taken from the plugin's own summary.
+// gcs-static-sync against fake-gcs-server: the shipped bundle as a child process, a fresh
+// bucket per test. Request counts come from the fault proxy (no faults planned), so "nothing
+// was uploaded" is measured on the wire, not taken from the plugin's own summary.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -18,6 +18,7 @@ import {
   readObject,
   removeSource,
   runSync,
+  runSyncInProcess,
   summaryLine,
   syncEnv,
 } from './helpers.ts';
@@ -57,15 +58,8 @@ describe('gcs-static-sync e2e: sync', function () {
     const bucket = await createBucket(state, 'gss-first');
     const src = source(SITE);
     const env = syncEnv(state, src, `${bucket}/site`, {}, 'proxy');
-    // The storage library is loaded for writes only: count the clients made.
-    let clients = 0;
-    const createStorage: typeof realCreateStorage = (opts) => {
-      clients += 1;
-      return realCreateStorage(opts);
-    };
-    const first = await runSync(state, env, { createStorage });
+    const first = await runSync(state, env);
     assert.equal(first.code, 0, first.output);
-    assert.equal(clients, 1, 'one storage client for the uploads');
     assert.match(summaryLine(first.output, 'uploaded'), /^7 files, /);
     const objects = await readBucket(state, bucket);
     assert.deepEqual(
@@ -83,9 +77,8 @@ describe('gcs-static-sync e2e: sync', function () {
     assert.equal(objects.get('site/img/logo.svg')?.contentType, 'image/svg+xml');
 
     await clearFaults(state);
-    const again = await runSync(state, env, { createStorage });
+    const again = await runSync(state, env);
     assert.equal(again.code, 0, again.output);
-    assert.equal(clients, 1, 'a no-op re-sync lists without the storage library');
     assert.match(summaryLine(again.output, 'uploaded'), /^0 files/);
     assert.match(summaryLine(again.output, 'unchanged'), /^7 files/);
     const stats = await faultStats(state);
@@ -93,6 +86,24 @@ describe('gcs-static-sync e2e: sync', function () {
     assert.equal(stats.requests, 4, 'a no-op re-sync sends the listing and nothing else');
     const after = await readBucket(state, bucket);
     for (const [name, o] of objects) assert.equal(after.get(name)?.generation, o.generation, name);
+  });
+
+  // In-process: whether run() loads the storage library is only visible inside the process.
+  it('the storage library is loaded once to write, and not at all for a no-op re-sync (in-process)', async () => {
+    const bucket = await createBucket(state, 'gss-lazy');
+    const env = syncEnv(state, source(SITE), bucket);
+    let clients = 0;
+    const createStorage: typeof realCreateStorage = (opts) => {
+      clients += 1;
+      return realCreateStorage(opts);
+    };
+    const first = await runSyncInProcess(state, env, { createStorage });
+    assert.equal(first.code, 0, first.output);
+    assert.equal(clients, 1, 'one storage client for the uploads');
+    const again = await runSyncInProcess(state, env, { createStorage });
+    assert.equal(again.code, 0, again.output);
+    assert.match(summaryLine(again.output, 'unchanged'), /^7 files/);
+    assert.equal(clients, 1, 'a no-op re-sync lists without the storage library');
   });
 
   it('lists in pages: over 1,000 objects directly under the prefix and in one folder', async function () {

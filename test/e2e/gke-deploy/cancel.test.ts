@@ -39,12 +39,12 @@ describe('gke-deploy cancelled mid-rollout', function () {
     tb = await useTestbed({ clusters: 2 });
     await Promise.all([bundled('gke-deploy'), bundled('rollback')]);
   });
-  afterEach(() => removeNamespaces(tb));
-  afterEach(() => {
+  afterEach(async () => {
     for (const r of running.splice(0)) {
       r.child.kill('SIGKILL');
       r.cleanup();
     }
+    await removeNamespaces(tb);
   });
 
   const env = (ns: string, build: number, tag: string, extra: Record<string, string> = {}) =>

@@ -30,12 +30,12 @@ describe('gke-deploy: two deploys at once', function () {
     tb = await useTestbed({ clusters: 2 });
     await bundled('gke-deploy');
   });
-  afterEach(() => removeNamespaces(tb));
-  afterEach(() => {
+  afterEach(async () => {
     for (const r of running.splice(0)) {
       r.child.kill('SIGKILL');
       r.cleanup();
     }
+    await removeNamespaces(tb);
   });
 
   const env = (ns: string, build: number, tag: string, extra: Record<string, string> = {}) =>

@@ -1,6 +1,7 @@
 // Delivery against the sink's queued answers: 429 with Retry-After, 500s, a permanent 404,
-// an answer slower than the timeout, and a webhook that is not listening yet. The sink
-// records every request, so "exactly one message" is counted where Slack would count it.
+// an answer slower than the timeout, and a webhook that is not listening yet, through the
+// bundle with real waits. The sink records every request, so "exactly one message" is
+// counted where Slack would count it.
 import assert from 'node:assert/strict';
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -39,8 +40,8 @@ describe('slack-notify e2e: delivery, retries and failures', function () {
     assert.equal((await delivered(tb)).length, 1);
     assert.deepEqual(reqs[0]?.body, reqs[1]?.body, 'the same message both times');
     assert.match(
-      r.output,
-      /Slack answered HTTP 429 rate_limited; trying again in 1\.0 s\nposted to Slack after 2 attempts$/,
+      r.stdout,
+      /Slack answered HTTP 429 rate_limited; trying again in 1\.0 s\nposted to Slack after 2 attempts\n$/,
     );
   });
 
@@ -53,8 +54,8 @@ describe('slack-notify e2e: delivery, retries and failures', function () {
       [500, 500, 200],
     );
     assert.match(
-      r.output,
-      /trying again in 500 ms\n.*trying again in 1\.0 s\nposted to Slack after 3 attempts$/,
+      r.stdout,
+      /trying again in 500 ms\n.*trying again in 1\.0 s\nposted to Slack after 3 attempts\n$/,
     );
   });
 
@@ -63,7 +64,7 @@ describe('slack-notify e2e: delivery, retries and failures', function () {
     const r = await runPlugin(env);
     assert.equal(r.code, 1);
     assert.match(
-      r.output,
+      r.stderr,
       /^slack-notify failed: Slack refused the message \(HTTP 404 no_service\): the webhook was removed or disabled: create a new incoming webhook and update the secret$/m,
     );
     assert.equal((await requests(tb)).length, 1);
@@ -73,8 +74,8 @@ describe('slack-notify e2e: delivery, retries and failures', function () {
     await queueSlackResponses(tb, { status: 404, body: 'no_service' });
     const r = await runPlugin({ ...env, PLUGIN_FAIL_ON_ERROR: 'false' });
     assert.equal(r.code, 0, r.output);
-    assert.match(r.output, /^warning: Slack refused the message \(HTTP 404 no_service\)/m);
-    assert.match(r.output, /^warning: fail_on_error is false: the step succeeds without the Slack message$/m);
+    assert.match(r.stderr, /^warning: Slack refused the message \(HTTP 404 no_service\)/m);
+    assert.match(r.stderr, /^warning: fail_on_error is false: the step succeeds without the Slack message$/m);
     assert.doesNotMatch(r.output, /slack-notify failed/);
   });
 
@@ -85,7 +86,7 @@ describe('slack-notify e2e: delivery, retries and failures', function () {
     assert.equal(r.code, 1);
     assert.ok(Date.now() - t0 < 3500, `took ${Date.now() - t0} ms with a 1 s timeout`);
     assert.match(
-      r.output,
+      r.stderr,
       /^slack-notify failed: Slack did not answer within 1\.0 s \(the timeout setting\); the message may have been posted, so it is not sent again$/m,
     );
     await new Promise((r) => setTimeout(r, 300));
@@ -97,14 +98,15 @@ describe('slack-notify e2e: delivery, retries and failures', function () {
     const r = await runPlugin({ ...env, PLUGIN_TIMEOUT: '2s' });
     assert.equal(r.code, 1);
     assert.match(
-      r.output,
+      r.stderr,
       /^slack-notify failed: Slack could not take the message within 2\.0 s \(the timeout setting\): \d+ attempts, the last answered HTTP 503 error$/m,
     );
     assert.equal((await delivered(tb)).length, 0);
   });
 
   it('a webhook that refuses connections at first: retried until it listens, one message', async () => {
-    // A port that nothing listens on yet; after a moment a relay to the sink opens on it.
+    // A port that nothing listens on yet; once the plugin says it was refused, a relay to the
+    // sink opens on it (the retry comes 500 ms later).
     const probe = createServer();
     await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
     const port = (probe.address() as AddressInfo).port;
@@ -126,14 +128,19 @@ describe('slack-notify e2e: delivery, retries and failures', function () {
       );
       req.pipe(out);
     });
-    const opened = new Promise<void>((resolve) =>
-      setTimeout(() => relay.listen(port, '127.0.0.1', () => resolve()), 700),
-    );
+    let opened: Promise<void> | undefined;
+    const open = (text: string) => {
+      if (opened || !text.includes('ECONNREFUSED')) return;
+      opened = new Promise<void>((resolve) => relay.listen(port, '127.0.0.1', () => resolve()));
+    };
     try {
-      const r = await runPlugin({ ...env, PLUGIN_WEBHOOK: `http://127.0.0.1:${port}${sink.pathname}` });
+      const r = await runPlugin(
+        { ...env, PLUGIN_WEBHOOK: `http://127.0.0.1:${port}${sink.pathname}` },
+        { onStdout: open },
+      );
       await opened;
       assert.equal(r.code, 0, r.output);
-      assert.match(r.output, /Slack answered network error ECONNREFUSED; trying again in 500 ms/);
+      assert.match(r.stdout, /Slack answered network error ECONNREFUSED; trying again in 500 ms/);
       assert.equal((await delivered(tb)).length, 1);
     } finally {
       relay.close();
