@@ -27,6 +27,15 @@ export interface StorageConfig {
   noRetryAfter?: AbortSignal | undefined;
 }
 
+/**
+ * A resumable upload whose data request failed (a reset, a 503) before the server kept any
+ * of it: the library asks the server how far it got, finds less than it sent, and stops with
+ * "The offset is lower than the number of bytes written … Initiate a new upload to continue"
+ * rather than resend from a stream it cannot rewind. save() from a source function can start
+ * a new upload from the first byte, so this is retried like any transient error.
+ */
+const RESTART_UPLOAD = /offset is lower than the number of bytes written/i;
+
 export function storageOptions(cfg: StorageConfig): StorageOptions {
   const retryOptions: RetryOptions = {
     ...DEFAULT_RETRY,
@@ -34,11 +43,10 @@ export function storageOptions(cfg: StorageConfig): StorageOptions {
     ...cfg.retry,
   };
   const stop = cfg.noRetryAfter;
-  if (stop) {
-    // The library asks this before every retry: of a request, of a resumable chunk, of a save().
-    const retriable = retryOptions.retryableErrorFn ?? RETRYABLE_ERR_FN_DEFAULT;
-    retryOptions.retryableErrorFn = (err) => !stop.aborted && retriable(err);
-  }
+  // The library asks this before every retry: of a request, of a resumable chunk, of a save().
+  const retriable = retryOptions.retryableErrorFn ?? RETRYABLE_ERR_FN_DEFAULT;
+  retryOptions.retryableErrorFn = (err) =>
+    !stop?.aborted && (retriable(err) || RESTART_UPLOAD.test(err?.message ?? ''));
   const opts: StorageOptions = {
     retryOptions,
     useAuthWithCustomEndpoint: sendsCredentials(cfg.endpoint),

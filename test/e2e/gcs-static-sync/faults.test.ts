@@ -12,6 +12,7 @@ import { clearFaults, createBucket, faultStats, setFaults } from '../../testbed/
 import type { FaultPlan } from '../../testbed/servers/fault-proxy.ts';
 import type { TestbedState } from '../../testbed/state.ts';
 import {
+  assertStoredAsSource,
   fingerprint,
   makeSource,
   readBucket,
@@ -150,6 +151,22 @@ describe('gcs-static-sync e2e: transient faults', function () {
       removeSource(site);
     }
   });
+
+  for (const fault of ['reset', 503] as const) {
+    it(`a resumable upload survives a ${fault} on its data request (PUT), and stores the file whole`, async () => {
+      const bucket = await createBucket(state, 'gss-resumable-put');
+      await plan({ sequence: [fault], match: 'PUT ' });
+      const big = makeSource({ 'big.bin': randomBytes(6 * 1024 * 1024) });
+      try {
+        const r = await runSync(state, syncEnv(state, big, bucket, {}, 'proxy'));
+        assert.equal(r.code, 0, r.output);
+        assert.equal((await faultStats(state)).injected.total, 1, 'the fault was injected');
+        await assertStoredAsSource(state, bucket, big, ['big.bin'], false);
+      } finally {
+        removeSource(big);
+      }
+    });
+  }
 
   it('a resumable upload survives faults on its requests', async () => {
     const bucket = await createBucket(state, 'gss-resumable');

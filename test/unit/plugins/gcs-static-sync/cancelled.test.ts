@@ -91,7 +91,15 @@ describe('gcs-static-sync: a cancelled sync', () => {
     assert.equal(retriable(notFound), false);
     stop.abort();
     assert.equal(retriable(unavailable), false);
-    // Without a signal, the library's own rule.
-    assert.equal(storageOptions({}).retryOptions?.retryableErrorFn, undefined);
+    // Without a signal: the library's own rule, plus a resumable upload to restart.
+    const always = storageOptions({}).retryOptions?.retryableErrorFn;
+    assert.ok(always);
+    assert.equal(always(unavailable), true);
+    assert.equal(always(notFound), false);
+    const lost = new ApiError(
+      'The offset is lower than the number of bytes written. The server has 0 bytes and while 5242880 bytes has been uploaded',
+    );
+    assert.equal(always(lost), true);
+    assert.equal(retriable(lost), false, 'not once cancelled');
   });
 });
