@@ -60,6 +60,17 @@ export async function main(opts: EntryOptions): Promise<number> {
     return finish(1);
   }
   let deps: BaseDeps | undefined;
+  // Should the run's promise be dropped unsettled (a library that loses a callback), Node
+  // would exit 0 once nothing is left to do: a step that did half its work would pass.
+  let settled = false;
+  const dropped = () => {
+    if (!settled)
+      log.error(
+        `${name} failed: it stopped before finishing (an operation never answered); this is a bug, please report it`,
+      );
+  };
+  process.exitCode = 1;
+  process.once('exit', dropped);
   const stop = handleStopSignals({
     plugin: name,
     log,
@@ -91,6 +102,8 @@ export async function main(opts: EntryOptions): Promise<number> {
     if (env.PLUGIN_DEBUG === 'true' && err instanceof Error && err.stack) log.info(err.stack);
     return finish(1);
   } finally {
+    settled = true;
+    process.off('exit', dropped);
     deps?.secretFiles.cleanup();
     stop.dispose();
   }

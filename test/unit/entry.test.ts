@@ -1,6 +1,7 @@
 // The shared entry, run in-process with a fixture plugin (test-only, so that success and
 // failure paths exist before the real plugins do), and every real plugin's entry.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import type { PluginModule } from '../../common/entry.ts';
 import { PluginError } from '../../common/errors.ts';
 import { readSettings } from '../../common/plugin.ts';
@@ -77,6 +78,21 @@ describe('entry (top-level handler)', () => {
       assert.equal(r, code, sink.text());
       assert.match(sink.text(), new RegExp(`^fixture cancelled by ${sig}`, 'm'));
     }
+  });
+
+  it('a run whose promise is dropped unsettled exits 1 with a message, not 0', () => {
+    // A child process: what is tested is how Node ends when nothing is left to do.
+    const script = [
+      "import { main } from './common/entry.ts';",
+      "void main({ schema: { plugin: 'fixture', description: 'x', properties: {} }, env: {}, argv: [],",
+      '  load: async () => ({ run: () => new Promise(() => {}) }) });',
+    ].join('\n');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: new URL('../..', import.meta.url).pathname,
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 1, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stderr, /^fixture failed: it stopped before finishing \(an operation never answered\)/m);
   });
 
   it('reports settings errors with a pointer to --help', async () => {
