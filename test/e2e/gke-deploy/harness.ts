@@ -7,21 +7,20 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundle } from '../../../scripts/bundle.ts';
+import { privateBundle } from '../../helpers/bundle.ts';
 import { type Captured, runChild } from '../../helpers/canary.ts';
 import type { TestbedState } from '../../testbed/state.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const FIXTURES = join(root, 'test', 'fixtures', 'gke-deploy');
 
-const built = new Map<string, Promise<string>>();
+/**
+ * The plugin's bundle, built once per mocha process into a private folder (test/helpers/
+ * bundle.ts): a run that lasts minutes loads chunks late, and another test run or `npm run
+ * build` may rebuild dist/ meanwhile.
+ */
 export function bundled(name: 'gke-deploy' | 'rollback'): Promise<string> {
-  let p = built.get(name);
-  if (!p) {
-    p = bundle(name);
-    built.set(name, p);
-  }
-  return p;
+  return privateBundle(name);
 }
 
 /** A fresh workspace: a copy of a fixture folder in a temp directory. */
