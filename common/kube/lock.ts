@@ -148,6 +148,8 @@ class LeaseLock implements ClusterLock {
   private chain: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private released = false;
+  /** When this run last wrote the lease (its own clock). */
+  private renewedAt: number;
 
   constructor(
     private readonly kubectl: Kubectl,
@@ -159,6 +161,7 @@ class LeaseLock implements ClusterLock {
   ) {
     this.lease = lease;
     this.abandoned = undefined;
+    this.renewedAt = now();
   }
 
   startRenewing(): void {
@@ -182,6 +185,7 @@ class LeaseLock implements ClusterLock {
           input: JSON.stringify(wanted),
           namespace: this.target.namespace,
         });
+        this.renewedAt = this.now();
         return;
       } catch (err) {
         if (!isConflict(err) || attempt >= 3) throw err;
@@ -230,6 +234,16 @@ class LeaseLock implements ClusterLock {
     if (this.released) return Promise.resolve();
     this.released = true;
     if (this.timer) clearInterval(this.timer);
+    // Nothing to keep, and renewed recently enough that nobody can have taken the lease over
+    // (they wait LEASE_SECONDS without a renewal): delete it, one call instead of a
+    // conditional replace, and the next run creates it in one call too.
+    if (!opts.keepRecord && this.now() - this.renewedAt < (LEASE_SECONDS - 10) * 1000) {
+      return this.serial(async () => {
+        await this.kubectl.run(this.target, ['delete', 'lease', LEASE_NAME, '--ignore-not-found'], {
+          namespace: this.target.namespace,
+        });
+      });
+    }
     return this.serial(() =>
       this.replace((l) => {
         delete l.spec.holderIdentity;
@@ -289,10 +303,14 @@ export async function acquireLock(
   const id = `${describeHolder(holder)} ${randomBytes(4).toString('hex')}`;
   const deadline = now() + opts.timeoutMs;
   let reported: { who: string; at: number } | undefined;
+  // A free lock is usually no lease at all (a finished run deletes it): try to create it
+  // first, and read it only when it is there.
+  let look = false;
   for (;;) {
     const c = cancellation(opts.signal);
     if (c) throw new CancelledError(c.signal, `cancelled by ${c.signal} while waiting for the deploy lock`);
-    const existing = await getLease(kubectl, target);
+    const existing = look ? await getLease(kubectl, target) : undefined;
+    look = true;
     if (existing && heldByOther(existing, id, now())) {
       const who = describeHolder(holderOf(existing));
       const what = `the deploy lock of namespace ${target.namespace} is held by ${who}${since(existing, now())}`;

@@ -84,10 +84,19 @@ describe('gke-deploy cancelled mid-rollout', function () {
     }
   }
 
+  /** The deploy lock's Lease; a run that ends cleanly deletes it, which reads as an empty one. */
   async function lease(cluster: number, ns: string): Promise<LeaseJson> {
-    return JSON.parse(
-      await kubectl(tb, cluster, ['-n', ns, 'get', 'lease', 'drone-gke-deploy', '-o', 'json']),
-    );
+    const text = await kubectl(tb, cluster, [
+      '-n',
+      ns,
+      'get',
+      'lease',
+      'drone-gke-deploy',
+      '--ignore-not-found',
+      '-o',
+      'json',
+    ]);
+    return text.trim() ? JSON.parse(text) : { spec: {}, metadata: {} };
   }
 
   for (const [signal, code] of [
