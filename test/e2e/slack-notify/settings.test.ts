@@ -47,6 +47,7 @@ const BAD: Record<string, [string, RegExp][]> = {
     ['later', /expected a duration such as 30s or 2m, got "later"/],
     ['0s', /must be between 1s and 15m, got "0s"/],
   ],
+  cancel_grace: [['soon', /expected a duration such as 5s, got "soon"/]],
 };
 
 describe('slack-notify e2e: a bad value for each setting', function () {
