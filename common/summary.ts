@@ -1,6 +1,7 @@
 // The deploy summary: a JSON file that gke-deploy and rollback write at the end of a run
 // (also a failed one) and that slack-notify reads. One format for both writers.
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 
 export const SUMMARY_VERSION = 1;
 export const DEFAULT_SUMMARY_FILE = '.drone-gke-deploy.json';
@@ -91,4 +92,12 @@ export function readSummary(file: string): DeploySummary | undefined {
     throw new Error(`${file} is not a deploy summary of version ${SUMMARY_VERSION}`);
   }
   return s as DeploySummary;
+}
+
+/** The problem with a summary_file setting, checked with the other settings: a folder that is not there. */
+export function summaryFolderProblem(workspace: string, file: string): string | undefined {
+  const folder = dirname(resolve(workspace, file));
+  return existsSync(folder)
+    ? undefined
+    : `its folder ${folder} does not exist; create it first, or name a file in the workspace`;
 }

@@ -4,10 +4,11 @@
 // own checks, so every problem is reported at once, and then see only the settings that
 // passed the schema: none is taken to be present.
 import { existsSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { SettingIssue } from '../../common/errors.ts';
 import { checkClusterAccess } from '../../common/kube/access-check.ts';
 import { parseWorkloadRefs, WORKLOAD_KINDS } from '../../common/kube/workloads.ts';
+import { summaryFolderProblem } from '../../common/summary.ts';
 import { findTemplateFiles } from './manifests.ts';
 import type { Settings } from './settings.ts';
 
@@ -43,14 +44,8 @@ export function checkSettings(workspace: string): Check {
       );
       issues.push(...refs);
     }
-    if (s.summary_file !== undefined) {
-      const folder = dirname(resolve(workspace, s.summary_file));
-      if (!existsSync(folder))
-        issue(
-          'summary_file',
-          `its folder ${folder} does not exist; create it first, or name a file in the workspace`,
-        );
-    }
+    const summaryProblem = s.summary_file !== undefined && summaryFolderProblem(workspace, s.summary_file);
+    if (summaryProblem) issue('summary_file', summaryProblem);
     return issues;
   };
 }

@@ -2,14 +2,13 @@
 // DRONE_DEPLOY_TO picks applied first), the workloads named in `deployments`, and the
 // workspace (the summary file's folder). They run with the schema's own checks, so every problem is reported at once, and
 // then see only the settings that passed the schema: none is taken to be present.
-import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import type { DroneContext } from '../../common/drone.ts';
 import { type SettingIssue, SettingsError } from '../../common/errors.ts';
 import { checkClusterAccess } from '../../common/kube/access-check.ts';
 import { mapNamespace } from '../../common/kube/target.ts';
 import { parseWorkloadRefs } from '../../common/kube/workloads.ts';
 import type { Env } from '../../common/settings.ts';
+import { summaryFolderProblem } from '../../common/summary.ts';
 import type { Settings } from './settings.ts';
 
 function missingTarget(targets: Record<string, unknown>, to: string): string {
@@ -67,14 +66,8 @@ export function checkSettings(env: Env, workspace: string): Check {
     if (s.deployments !== undefined) {
       issues.push(...parseWorkloadRefs(s.deployments, 'deployments', source('deployments')).issues);
     }
-    if (s.summary_file !== undefined) {
-      const folder = dirname(resolve(workspace, s.summary_file));
-      if (!existsSync(folder))
-        issue(
-          'summary_file',
-          `its folder ${folder} does not exist; create it first, or name a file in the workspace`,
-        );
-    }
+    const summaryProblem = s.summary_file !== undefined && summaryFolderProblem(workspace, s.summary_file);
+    if (summaryProblem) issue('summary_file', summaryProblem);
     return issues;
   };
 }
