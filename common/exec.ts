@@ -25,6 +25,11 @@ export interface ExecRequest {
   onStdout?: (chunk: string) => void;
   /** Stops the command (SIGTERM); a command stopped this way is not a failure. */
   signal?: AbortSignal;
+  /**
+   * Exit codes besides 0 that are an answer, not a failure (`kubectl diff` exits 1 when there
+   * are differences): the result comes back whole, with its exit code.
+   */
+  okExitCodes?: readonly number[];
 }
 
 export interface ExecResult {
@@ -109,6 +114,9 @@ export function createExec(log: Logger): Exec {
     const stdout = String(r.stdout ?? '');
     const stderr = String(r.stderr ?? '');
     if (r.isCanceled) return { stdout, stderr, exitCode: r.exitCode ?? 0 };
+    if (r.exitCode !== undefined && req.okExitCodes?.includes(r.exitCode) && !r.timedOut) {
+      return { stdout, stderr, exitCode: r.exitCode };
+    }
     const stderrTail = req.silent ? '(output hidden)' : masker.mask(tail(stderr || stdout, TAIL_LINES));
     if (r.timedOut) {
       throw new TimeoutError(

@@ -13,6 +13,7 @@ export interface KubectlOptions {
   namespace?: string;
   onStdout?: (chunk: string) => void;
   signal?: AbortSignal;
+  okExitCodes?: readonly number[];
 }
 
 export interface Kubectl {
@@ -51,6 +52,7 @@ export function createKubectl(
       ...(opts.stream ? { stream: true, prefix: `[${target.id}] ` } : {}),
       ...(opts.onStdout ? { onStdout: opts.onStdout } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.okExitCodes ? { okExitCodes: opts.okExitCodes } : {}),
       timeoutMs: opts.timeoutMs ?? 120_000,
     });
   return {

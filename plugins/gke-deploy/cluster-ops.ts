@@ -110,16 +110,14 @@ export async function preflight(
   throw failure;
 }
 
+/** `kubectl diff`, read whole: it exits 1 when there are differences, its answer, not a failure. */
 export async function diff(kubectl: Kubectl, t: ClusterTarget, r: Rendered): Promise<string> {
-  // kubectl diff exits 1 when there are differences: that is its answer, not a failure.
-  try {
-    const res = await kubectl.run(t, ['diff', '-f', '-'], { input: r.manifests, namespace: t.namespace });
-    return res.stdout;
-  } catch (err) {
-    const e = err as { exitCode?: number; message: string };
-    if (e.exitCode === 1) return e.message.split('\n').slice(1).join('\n');
-    throw err;
-  }
+  const res = await kubectl.run(t, ['diff', '-f', '-'], {
+    input: r.manifests,
+    namespace: t.namespace,
+    okExitCodes: [1],
+  });
+  return res.stdout;
 }
 
 export async function snapshot(

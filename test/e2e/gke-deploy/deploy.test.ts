@@ -235,6 +235,13 @@ describe('gke-deploy against two clusters', function () {
     assert.equal(r.code, 0, r.output);
     assert.match(r.stdout, /server-side dry-run passed/);
     assert.match(r.stdout, /^-\s+- image: registry\.local\/app:v1\n\+\s+- image: registry\.local\/app:v2$/m);
+    // The whole diff, from its first line: not the last 15 lines of an error message.
+    const diffs = r.stdout.split(/^\[.+\] kubectl diff:$/m).slice(1);
+    assert.equal(diffs.length, 2, r.stdout);
+    for (const d of diffs) {
+      assert.match(d, /^diff -u -N \S+apps\.v1\.Deployment\.[^.]+\.web /m);
+      assert.ok(d.split('\n').length > 15, `a diff of more than 15 lines:\n${d}`);
+    }
     assert.match(r.stdout, /dry run: nothing was applied/);
     for (const cluster of [0, 1])
       assert.equal((await deploymentOf(tb, cluster, ns)).image, 'registry.local/app:v1');

@@ -47,6 +47,23 @@ describe('createExec', () => {
     );
   });
 
+  it('returns the whole output of an exit code given as fine (kubectl diff exits 1 on differences)', async () => {
+    const { exec } = setup();
+    const r = await exec({
+      command: 'sh',
+      args: ['-c', 'seq 1 40; exit 1'],
+      env: { PATH: process.env.PATH },
+      okExitCodes: [1],
+    });
+    assert.equal(r.exitCode, 1);
+    assert.equal(r.stdout.trim().split('\n').length, 40, 'not cut to the last 15 lines');
+    // Any other code is still a failure.
+    await assert.rejects(
+      exec({ command: 'sh', args: ['-c', 'exit 2'], env: { PATH: process.env.PATH }, okExitCodes: [1] }),
+      (err: ExecError) => err instanceof ExecError && err.exitCode === 2,
+    );
+  });
+
   it('hides the output of silent commands, even masked, even on failure', async () => {
     const { sink, exec } = setup();
     await assert.rejects(
