@@ -1,27 +1,12 @@
 // A plugin bundle run as its image runs it, in a child process the test can watch and signal
 // while it runs: what a runner does when a build is cancelled (SIGTERM, then SIGKILL), or a
-// person pressing Ctrl-C (SIGINT). The bundle is built and copied into a private folder (other
-// test runs rebuild dist/), and the process gets exactly the variables given, plus a private
-// TMPDIR, where the plugin's secret files would live.
+// person pressing Ctrl-C (SIGINT). Give it a private build (privateBundle in bundle.ts); the
+// process gets exactly the variables given, plus a private TMPDIR, where the plugin's secret
+// files would live.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { bundle } from '../../scripts/bundle.ts';
-import type { PluginName } from '../../scripts/plugins.ts';
-
-export interface PrivateBundle {
-  entry: string;
-  remove(): void;
-}
-
-/** Builds the bundle of `name` and copies it into a folder of its own. */
-export async function privateBundle(name: PluginName): Promise<PrivateBundle> {
-  const built = await bundle(name);
-  const dir = mkdtempSync(join(tmpdir(), `${name}-bundle-`));
-  cpSync(dirname(built), dir, { recursive: true });
-  return { entry: join(dir, 'index.js'), remove: () => rmSync(dir, { recursive: true, force: true }) };
-}
+import { join } from 'node:path';
 
 export interface Ended {
   code: number | null;

@@ -10,12 +10,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  type PrivateBundle,
-  privateBundle,
-  type Running,
-  startBundle,
-} from '../../helpers/bundle-process.ts';
+import { privateBundle } from '../../helpers/bundle.ts';
+import { type Running, startBundle } from '../../helpers/bundle-process.ts';
 import { useTestbed } from '../../testbed/hooks.ts';
 import { createBucket, listObjectNames } from '../../testbed/servers/client.ts';
 import { type Listening, listen } from '../../testbed/servers/http-util.ts';
@@ -141,7 +137,7 @@ const isUpload = (line: string) => line.startsWith('POST /upload/');
 describe('gcs-static-sync cancelled mid-sync (the bundle, signalled)', function () {
   this.timeout(120_000);
   let state: TestbedState;
-  let plugin: PrivateBundle;
+  let entry: string;
   let gate: Gate;
   let compute: Listening & { requests: string[] };
   let src: string;
@@ -150,7 +146,7 @@ describe('gcs-static-sync cancelled mid-sync (the bundle, signalled)', function 
   before(async function () {
     this.timeout(30 * 60_000);
     state = await useTestbed();
-    plugin = await privateBundle('gcs-static-sync');
+    entry = await privateBundle('gcs-static-sync');
     gate = await startGate(state.gcs.url);
     compute = await startCompute();
     src = mkdtempSync(join(tmpdir(), 'gss-cancel-src-'));
@@ -166,7 +162,6 @@ describe('gcs-static-sync cancelled mid-sync (the bundle, signalled)', function 
   after(async () => {
     await gate?.close();
     await compute?.close();
-    plugin?.remove();
     if (src) rmSync(src, { recursive: true, force: true });
   });
 
@@ -186,7 +181,7 @@ describe('gcs-static-sync cancelled mid-sync (the bundle, signalled)', function 
   }
 
   function start(bucket: string, extra: Record<string, string> = {}): Running {
-    const r = startBundle(plugin.entry, {
+    const r = startBundle(entry, {
       PATH: process.env.PATH ?? '',
       NODE_EXTRA_CA_CERTS: state.ca.bundle,
       PLUGIN_SOURCE: src,

@@ -9,12 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  type PrivateBundle,
-  privateBundle,
-  type Running,
-  startBundle,
-} from '../../helpers/bundle-process.ts';
+import { privateBundle } from '../../helpers/bundle.ts';
+import { type Running, startBundle } from '../../helpers/bundle-process.ts';
 import type { Listening } from '../../testbed/servers/http-util.ts';
 import {
   type QueuedResponse,
@@ -26,14 +22,14 @@ import { BUILD_ENV } from '../../unit/plugins/slack-notify/build-env.ts';
 describe('slack-notify cancelled while posting (the bundle, signalled)', function () {
   this.timeout(60_000);
   let sink: Listening;
-  let plugin: PrivateBundle;
+  let entry: string;
   let workspace: string;
   const running: Running[] = [];
 
   before(async function () {
     this.timeout(120_000);
     sink = await startSlackSink({ port: 0 });
-    plugin = await privateBundle('slack-notify');
+    entry = await privateBundle('slack-notify');
     workspace = mkdtempSync(join(tmpdir(), 'slack-notify-cancel-ws-'));
   });
   afterEach(() => {
@@ -41,7 +37,6 @@ describe('slack-notify cancelled while posting (the bundle, signalled)', functio
   });
   after(async () => {
     await sink?.close();
-    plugin?.remove();
     if (workspace) rmSync(workspace, { recursive: true, force: true });
   });
 
@@ -73,7 +68,7 @@ describe('slack-notify cancelled while posting (the bundle, signalled)', functio
 
   function start(path: string, extra: Record<string, string> = {}): Running {
     const r = startBundle(
-      plugin.entry,
+      entry,
       { PATH: process.env.PATH ?? '', ...BUILD_ENV, PLUGIN_WEBHOOK: `${sink.url}${path}`, ...extra },
       workspace,
     );
