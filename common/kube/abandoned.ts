@@ -15,6 +15,7 @@ import {
   type KubeObject,
   refKey,
   rolloutState,
+  sameImages,
   type WorkloadRef,
 } from './workloads.ts';
 
@@ -28,9 +29,6 @@ export interface AbandonedWorkload {
   /** True when it is not on its recorded revision (and existed before). */
   needsRepair: boolean;
 }
-
-const sameImages = (a: readonly string[], b: readonly string[]) =>
-  a.length === b.length && a.every((x, i) => x === b[i]);
 
 function onRecordedRevision(o: KubeObject, w: RecordedWorkload): boolean {
   return sameImages(imagesOf(o), w.images) && buildOfWorkload(o) === w.build;

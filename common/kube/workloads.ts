@@ -103,6 +103,11 @@ export interface KubeList {
   items: KubeObject[];
 }
 
+/** The same container images in the same order. */
+export function sameImages(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
 export function imagesOf(o: KubeObject): string[] {
   return (o.spec?.template?.spec?.containers ?? []).map((c) => c.image);
 }

@@ -12,7 +12,13 @@ import { resolveClusters } from '../../common/kube/access.ts';
 import { createKubectl, type Kubectl } from '../../common/kube/kubectl.ts';
 import { holderFrom, type LockMode } from '../../common/kube/lock.ts';
 import type { ClusterTarget } from '../../common/kube/target.ts';
-import { buildOfWorkload, imagesOf, type KubeObject, refKey } from '../../common/kube/workloads.ts';
+import {
+  buildOfWorkload,
+  imagesOf,
+  type KubeObject,
+  refKey,
+  sameImages,
+} from '../../common/kube/workloads.ts';
 import { type BaseDeps, readSettingsWithSources, withBaseDeps } from '../../common/plugin.ts';
 import type { Env } from '../../common/settings.ts';
 import { writeSummary } from '../../common/summary.ts';
@@ -48,9 +54,6 @@ function defaults(partial: Partial<Deps>): Deps {
     ...base,
   } as Deps;
 }
-
-const sameImages = (a: readonly string[], b: readonly string[]) =>
-  a.length === b.length && a.every((x, i) => x === b[i]);
 
 /**
  * Whether a live workload still carries this run's pod template (its build annotation and
