@@ -59,3 +59,31 @@ export function readSettingsWithSources<T>(
   if ((loaded.settings as { debug?: boolean }).debug === true) log.setDebug(true);
   return { settings: loaded.settings, source: (k) => loaded.sources[k] ?? `PLUGIN_${k.toUpperCase()}` };
 }
+
+/** What a plugin's resolver returns: the resolved settings when it could build them, and every problem. */
+export interface Resolution<R> {
+  resolved?: R;
+  issues: SettingIssue[];
+}
+
+/**
+ * Settings, read once and resolved into the one object the plugin runs on: the schema's
+ * values go to `resolve` (with where each came from and which were refused), which checks
+ * them across settings and against the world and builds the resolved object. Every problem,
+ * the schema's and the resolver's, ends in one SettingsError; no closure smuggles the result out.
+ */
+export function readResolvedSettings<T, R>(
+  schema: PluginSchema,
+  env: Env,
+  log: Logger,
+  resolve: (settings: T, source: (setting: string) => string, invalid: ReadonlySet<string>) => Resolution<R>,
+): R {
+  let resolution: Resolution<R> | undefined;
+  readSettingsWithSources<T>(schema, env, log, (s, source, invalid) => {
+    resolution = resolve(s, source, invalid);
+    return resolution.issues;
+  });
+  // loadSettings throws when there is any issue, so a missing result is a resolver's bug.
+  if (!resolution?.resolved) throw new Error('settings resolver returned neither settings nor issues');
+  return resolution.resolved;
+}
