@@ -70,6 +70,16 @@ function outputOptions(req: ExecRequest, log: Logger) {
   };
 }
 
+/**
+ * How a command is shown in logs and errors: masked, arguments with spaces or quotes quoted.
+ * Not execa's escapedCommand: that quotes every argument with a `=` or `:` in it, so each
+ * kubectl line would read '--context=…' '--namespace=…', and the log lines users and tests
+ * look for would change.
+ */
+export function showCommand(command: string, args: readonly string[], mask: (s: string) => string): string {
+  return mask([command, ...args].map((a) => (/[\s"']/.test(a) ? JSON.stringify(a) : a)).join(' '));
+}
+
 export function createExec(log: Logger): Exec {
   const { masker } = log;
   return async (req) => {
@@ -77,6 +87,7 @@ export function createExec(log: Logger): Exec {
       // A programming error, not a user one: secrets go through files or env, never argv.
       throw new PluginError(`refusing to run ${req.command}: a secret would appear on its command line`);
     }
+    const shown = showCommand(req.command, req.args, (s) => masker.mask(s));
     // Loaded on first use: plugins that never run a command do not pay for execa at start-up.
     const { execa } = await import('execa');
     const t0 = Date.now();
@@ -92,8 +103,6 @@ export function createExec(log: Logger): Exec {
       ...outputOptions(req, log),
       ...(req.signal ? { cancelSignal: req.signal } : {}),
     });
-    // execa's quoting of the command, masked: how it shows in logs and errors.
-    const shown = masker.mask(r.escapedCommand);
     log.debug(
       `${shown} -> ${r.isCanceled ? 'stopped' : `exit ${r.exitCode ?? r.signal ?? '?'}`} in ${Date.now() - t0} ms`,
     );
