@@ -31,7 +31,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readState, type TestbedState } from '../test/testbed/state.ts';
 import { type Build, buildsToRun, entryOf, tagOf } from './builds.ts';
-import { median } from './stats.ts';
+import { inRoundOrder, median } from './stats.ts';
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(name);
@@ -259,7 +259,7 @@ async function main() {
     const results = new Map<Tool, { initial: Measure[]; noop: Measure[] }>();
     for (const tool of tools) results.set(tool, { initial: [], noop: [] });
     for (let r = 0; r < runs; r++) {
-      for (const tool of tools) {
+      for (const tool of inRoundOrder(tools, r)) {
         const m = await pair(tool, source, files);
         results.get(tool)!.initial.push(m.initial);
         results.get(tool)!.noop.push(m.noop);

@@ -18,7 +18,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { type Build, buildsToRun, entryOf, tagOf } from './builds.ts';
-import { median } from './stats.ts';
+import { inRoundOrder, median } from './stats.ts';
 
 const exec = promisify(execFile);
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -135,14 +135,19 @@ const times = new Map<string, number[]>();
 const record = (name: string, ms: number) => times.set(name, [...(times.get(name) ?? []), ms]);
 for (let i = 0; i <= runs; i++) {
   const tag = `v${i + 1}`;
-  const round: [string, number][] = [[names.a, timed(() => plain(tag))]];
+  const tasks: [string, () => number | Promise<number>][] = [[names.a, () => timed(() => plain(tag))]];
   builds.forEach((build, n) => {
     const ns = (s: string) => `bench-${s}${n || ''}`;
-    round.push([named('b', build), timed(() => plugin(build, tag, 1, ns('b')))]);
-    round.push([named('l', build), timed(() => plugin(build, tag, 1, ns('l'), { PLUGIN_LOCK: 'off' }))]);
-    if (!oneCluster) round.push([named('c', build), timed(() => plugin(build, tag, 3, ns('c')))]);
+    tasks.push([named('b', build), () => timed(() => plugin(build, tag, 1, ns('b')))]);
+    tasks.push([
+      named('l', build),
+      () => timed(() => plugin(build, tag, 1, ns('l'), { PLUGIN_LOCK: 'off' })),
+    ]);
+    if (!oneCluster) tasks.push([named('c', build), () => timed(() => plugin(build, tag, 3, ns('c')))]);
   });
-  if (!oneCluster) round.push([names.d, await plainParallel(tag)]);
+  if (!oneCluster) tasks.push([names.d, () => plainParallel(tag)]);
+  const round: [string, number][] = [];
+  for (const [name, task] of inRoundOrder(tasks, i)) round.push([name, await task()]);
   // The first round creates the Deployments: not a rollout of an existing app.
   if (i > 0) for (const [name, ms] of round) record(name, ms);
 }

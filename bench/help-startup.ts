@@ -13,7 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PLUGINS } from '../scripts/plugins.ts';
 import { entryOf, namedBuilds, tagOf } from './builds.ts';
-import { median, percentile } from './stats.ts';
+import { inRoundOrder, median, percentile } from './stats.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const runsArg = process.argv.indexOf('--runs');
@@ -53,7 +53,7 @@ const cpu = new Map<string, number[]>(subjects.map(({ name }) => [name, []]));
 // Only PATH: the plugins must not see the settings of whoever runs the benchmark.
 const env = { PATH: process.env.PATH ?? '' };
 for (let i = 0; i < runs + 2; i++) {
-  for (const { name, args, status } of subjects) {
+  for (const { name, args, status } of inRoundOrder(subjects, i)) {
     const t0 = process.hrtime.bigint();
     const r = hasTime
       ? spawnSync('/usr/bin/time', ['-f', '%U %S', process.execPath, ...args], {

@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildsToRun, entryOf, tagOf } from './builds.ts';
-import { median, percentile } from './stats.ts';
+import { inRoundOrder, median, percentile } from './stats.ts';
 
 const runsArg = process.argv.indexOf('--runs');
 const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 30;
@@ -125,7 +125,7 @@ function measure(s: Subject): Promise<Measured> {
 const times = new Map<string, number[]>(subjects.map((s) => [s.name, []]));
 const cpus = new Map<string, number[]>(subjects.map((s) => [s.name, []]));
 for (let i = 0; i < runs + 2; i++) {
-  for (const s of subjects) {
+  for (const s of inRoundOrder(subjects, i)) {
     const m = await measure(s);
     if (i < 2) continue;
     times.get(s.name)?.push(m.ms);
