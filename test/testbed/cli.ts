@@ -27,8 +27,9 @@ import { rootCertificates } from 'node:tls';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { stringify as toYaml } from 'yaml';
 import type { ClusterInfo } from './kube/cluster.ts';
+import { isAlive } from './pids.ts';
 import { ensureCA, ensureRsaKey, issueCert } from './pki.ts';
-import { freePort, isAlive, type Spawned, spawnDetached, waitFor } from './proc.ts';
+import { freePort, type Spawned, spawnDetached, waitFor } from './proc.ts';
 import { gkeCall } from './servers/client.ts';
 import type { GkeClusterConfig, GkeServerConfig } from './servers/gke.ts';
 import {

@@ -10,9 +10,12 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { isAlive } from './proc.ts';
+import { lock } from './lock.ts';
+import { isAlive } from './pids.ts';
+
+// test/drone builds drone-cli with the same lock.
+export { lock };
 
 export interface ToolPaths {
   etcd: string;
@@ -174,39 +177,6 @@ async function goVersion(): Promise<string> {
     // reported below
   }
   return '';
-}
-
-/**
- * Takes `<dir>.lock` so that two processes do not build the same tool at once; a lock left by
- * a dead process is taken over. Returns the release function.
- */
-export async function lock(dir: string, what: string, log: (line: string) => void): Promise<() => void> {
-  const lockDir = `${dir}.lock`;
-  let said = false;
-  for (;;) {
-    try {
-      mkdirSync(lockDir);
-      writeFileSync(join(lockDir, 'pid'), String(process.pid));
-      return () => rmSync(lockDir, { recursive: true, force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    let owner = 0;
-    try {
-      owner = Number(readFileSync(join(lockDir, 'pid'), 'utf8'));
-    } catch {
-      // being created or removed right now
-    }
-    if (owner > 0 && !isAlive(owner)) {
-      rmSync(lockDir, { recursive: true, force: true });
-      continue;
-    }
-    if (!said) {
-      log(`waiting for another process (pid ${owner || '?'}) that is building ${what}…`);
-      said = true;
-    }
-    await sleep(1000);
-  }
 }
 
 async function build(unit: Unit, log: (line: string) => void): Promise<void> {
