@@ -25,7 +25,7 @@ import {
   rollouts,
   slackMessages,
 } from '../test/drone/scenario.ts';
-import { startTestbed, stopTestbed } from '../test/testbed/cli.ts';
+import { startTestbed, stopTestbed } from '../test/testbed/lifecycle.ts';
 import type { TestbedState } from '../test/testbed/state.ts';
 
 const args = new Set(process.argv.slice(2));

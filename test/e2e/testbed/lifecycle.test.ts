@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { execa } from 'execa';
-import { isRunning, processesUnder } from '../../testbed/cli.ts';
+import { isRunning, processesUnder } from '../../testbed/pids.ts';
 import { waitFor } from '../../testbed/proc.ts';
 import { readState, repoRoot, type TestbedState } from '../../testbed/state.ts';
 
