@@ -8,8 +8,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PLUGINS, type PluginName } from '../plugins.ts';
+import { baseRefs } from './base-refs.ts';
 import { podman, ROOT } from './podman.ts';
-import { baseRefs, ensureStandIns, standInKubectlSha256 } from './stand-ins.ts';
+import { ensureStandIns, standInKubectlSha256 } from './stand-ins.ts';
 
 export const DOCKERFILE: Record<PluginName, string> = {
   'gke-deploy': 'Dockerfile.deploy',
