@@ -8,7 +8,7 @@ import type { ClusterInfo } from './kube/cluster.ts';
 import { loadModule } from './load.ts';
 import type { CertFiles } from './pki.ts';
 import type { Spawned } from './proc.ts';
-import type { GkeClusterConfig } from './servers/gke.ts';
+import type { GkeClusterConfig } from './servers/gke-api.ts';
 import type { ClusterState, TestbedState } from './state.ts';
 import type { ToolPaths } from './tools.ts';
 

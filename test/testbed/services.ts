@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { AUDIENCE, PROJECT, type Secrets, writeJson } from './credentials.ts';
 import { answers200 } from './http.ts';
 import { freePort, type Spawned, spawnDetached, waitFor } from './proc.ts';
-import type { GkeServerConfig } from './servers/gke.ts';
+import type { GkeServerConfig } from './servers/gke-api.ts';
 import { repoRoot, type TestbedState } from './state.ts';
 import type { ToolPaths } from './tools.ts';
 
