@@ -2,6 +2,7 @@
 // kube-controller-manager, kube-scheduler and kwok (the kubelet of the fake nodes).
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { CertFiles } from '../pki.ts';
 import type { ClusterFiles } from './files.ts';
 
 export interface ClusterPorts {
@@ -98,16 +99,23 @@ export function apiserverArgs(ports: ClusterPorts, f: ClusterFiles, caCert: stri
   ];
 }
 
+/** What kube-controller-manager and kube-scheduler share: their kubeconfig and a TLS port of their own. */
+function componentArgs(kubeconfig: string, port: number, cert: CertFiles, caCert: string): string[] {
+  return [
+    `--kubeconfig=${kubeconfig}`,
+    `--authentication-kubeconfig=${kubeconfig}`,
+    `--authorization-kubeconfig=${kubeconfig}`,
+    '--bind-address=127.0.0.1',
+    `--secure-port=${port}`,
+    `--tls-cert-file=${cert.cert}`,
+    `--tls-private-key-file=${cert.key}`,
+    `--client-ca-file=${caCert}`,
+  ];
+}
+
 export function controllerManagerArgs(ports: ClusterPorts, f: ClusterFiles, caCert: string): string[] {
   return [
-    `--kubeconfig=${f.kcmKubeconfig}`,
-    `--authentication-kubeconfig=${f.kcmKubeconfig}`,
-    `--authorization-kubeconfig=${f.kcmKubeconfig}`,
-    '--bind-address=127.0.0.1',
-    `--secure-port=${ports.kcm}`,
-    `--tls-cert-file=${f.kcm.cert}`,
-    `--tls-private-key-file=${f.kcm.key}`,
-    `--client-ca-file=${caCert}`,
+    ...componentArgs(f.kcmKubeconfig, ports.kcm, f.kcm, caCert),
     `--service-account-private-key-file=${f.sa.privateKey}`,
     `--root-ca-file=${caCert}`,
     '--use-service-account-credentials=true',
@@ -121,14 +129,7 @@ export function controllerManagerArgs(ports: ClusterPorts, f: ClusterFiles, caCe
 
 export function schedulerArgs(ports: ClusterPorts, f: ClusterFiles, caCert: string): string[] {
   return [
-    `--kubeconfig=${f.schedKubeconfig}`,
-    `--authentication-kubeconfig=${f.schedKubeconfig}`,
-    `--authorization-kubeconfig=${f.schedKubeconfig}`,
-    '--bind-address=127.0.0.1',
-    `--secure-port=${ports.sched}`,
-    `--tls-cert-file=${f.sched.cert}`,
-    `--tls-private-key-file=${f.sched.key}`,
-    `--client-ca-file=${caCert}`,
+    ...componentArgs(f.schedKubeconfig, ports.sched, f.sched, caCert),
     '--leader-elect=false',
     '--profiling=false',
   ];
