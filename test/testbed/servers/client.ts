@@ -93,6 +93,11 @@ export function queueSlackResponses(state: TestbedState, ...responses: QueuedRes
 
 // ---- GKE
 
+/** The service-account key JSON of the testbed (what a plugin's `token` setting is given). */
+export function serviceAccountKey(state: TestbedState): string {
+  return readFileSync(state.credentials.serviceAccountKeyFile, 'utf8');
+}
+
 /** A JSON request to the testbed's HTTPS endpoints, trusting the testbed CA (in any process). */
 export async function gkeCall<T>(
   state: TestbedState,
