@@ -27,6 +27,7 @@
 //
 // The base references are read in base-refs.ts, the inputs made in inputs.ts, the names
 // added in image-store.ts.
+
 import { createHash } from 'node:crypto';
 import {
   chmodSync,
@@ -42,6 +43,7 @@ import {
 } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { errorMessage } from '../../common/errors.ts';
 import { ensureTools, TOOL_VERSIONS } from '../../test/testbed/tools.ts';
 import { type BaseRef, baseRefs } from './base-refs.ts';
 import { exists, nameAs } from './image-store.ts';
@@ -252,7 +254,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     const bases = await ensureStandIns((line) => console.log(line));
     for (const b of bases) console.log(`${b.kind.padEnd(10)} ${b.ref}`);
   } catch (err) {
-    console.error((err as Error).message);
+    console.error(errorMessage(err));
     process.exitCode = 1;
   }
 }

@@ -1,8 +1,10 @@
 // Is a testbed healthy? Every recorded process still running (and ours), every server
 // answering its health URL. `status` prints the lines; `up` and useTestbed() reuse a healthy
 // testbed and replace any other.
+
 import { existsSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { errorMessage } from '../../common/errors.ts';
 import { type HttpOptions, httpGet } from './http.ts';
 import { isOurs } from './pids.ts';
 import type { TestbedState } from './state.ts';
@@ -48,7 +50,7 @@ async function probe([what, url, opts]: Probe): Promise<HealthLine> {
       if (r.status === 200) return { what, ok: true, detail: `${url} -> 200` };
       detail = `${url} -> ${r.status}`;
     } catch (err) {
-      detail = `${url} -> ${err instanceof Error ? err.message : String(err)}`;
+      detail = `${url} -> ${errorMessage(err)}`;
     }
   }
   return { what, ok: false, detail };

@@ -6,11 +6,13 @@
 // so a warm run finds them at once and changing a pin builds the new version.
 //
 // Run as a script (`npx tsx test/testbed/tools.ts`) it builds everything and prints the paths.
+
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { errorMessage } from '../../common/errors.ts';
 import { lock } from './lock.ts';
 import { isAlive } from './pids.ts';
 
@@ -276,7 +278,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       cold.length > 0 ? `built ${cold.join(', ')} in ${secs} s` : `all tools already built (${secs} s)`,
     );
   } catch (err) {
-    console.error((err as Error).message);
+    console.error(errorMessage(err));
     process.exitCode = 1;
   }
 }
