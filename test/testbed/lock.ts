@@ -21,15 +21,14 @@ interface LockForm {
 
 interface WaitPolicy {
   pollMs: number;
-  /** Give up after this long (ms); never when undefined. */
-  maxWaitMs?: number;
   /** Said once, when the lock is found held. */
   onWait(owner: number): void;
-  tooLong(owner: number): string;
+  /** Give up after `afterMs`, with this message; wait for ever without it. */
+  giveUp?: { afterMs: number; message(owner: number): string };
 }
 
 async function acquire(form: LockForm, policy: WaitPolicy): Promise<() => void> {
-  const deadline = policy.maxWaitMs === undefined ? Infinity : Date.now() + policy.maxWaitMs;
+  const deadline = policy.giveUp ? Date.now() + policy.giveUp.afterMs : Infinity;
   let told = false;
   for (;;) {
     if (form.take()) return () => form.clear();
@@ -38,7 +37,7 @@ async function acquire(form: LockForm, policy: WaitPolicy): Promise<() => void> 
       form.clear();
       continue;
     }
-    if (Date.now() > deadline) throw new Error(policy.tooLong(owner));
+    if (policy.giveUp && Date.now() > deadline) throw new Error(policy.giveUp.message(owner));
     if (!told) policy.onWait(owner);
     told = true;
     await sleep(policy.pollMs);
@@ -85,9 +84,11 @@ export async function withTestbedLock<T>(
   const file = testbedLockFile(dir);
   const release = await acquire(fileLock(file), {
     pollMs: 250,
-    maxWaitMs: 10 * 60_000,
     onWait: (owner) => log(`waiting for pid ${owner}, which holds ${file}`),
-    tooLong: (owner) => `testbed: ${file} held by pid ${owner} for too long`,
+    giveUp: {
+      afterMs: 10 * 60_000,
+      message: (owner) => `testbed: ${file} held by pid ${owner} for too long`,
+    },
   });
   try {
     return await fn();
@@ -127,6 +128,5 @@ export function lock(dir: string, what: string, log: (line: string) => void): Pr
   return acquire(form, {
     pollMs: 1000,
     onWait: (owner) => log(`waiting for another process (pid ${owner || '?'}) that is building ${what}…`),
-    tooLong: () => '',
   });
 }
