@@ -33,6 +33,8 @@ describe('testbed: lifecycle CLI (up, status, env, down)', function () {
     dir = mkdtempSync(join(tmpdir(), 'testbed-lifecycle-'));
     env = { ...process.env, TESTBED_DIR: dir };
     delete env['TESTBED_STATE'];
+    // The child mocha runs must decide for themselves whether to stop what they started.
+    delete env['TESTBED_KEEP'];
   });
 
   after(async () => {
