@@ -10,12 +10,11 @@ import { CancelledError, cancellation } from '../../common/cancel.ts';
 import { errorMessage, PluginError } from '../../common/errors.ts';
 import { createGoogleClient, type GoogleClient } from '../../common/gcp/auth.ts';
 import type { Logger } from '../../common/log.ts';
-import { type BaseDeps, readSettings, withBaseDeps } from '../../common/plugin.ts';
+import { type BaseDeps, withBaseDeps } from '../../common/plugin.ts';
 import type { Env } from '../../common/settings.ts';
 import { cancelledMessage, cdnSkippedMessage, type LeftUndone, nothingLeft } from './cancelled.ts';
 import { COMPUTE_ENDPOINT, invalidateCdn } from './cdn.ts';
 import { collapsePaths, urlPathsOf } from './cdn-paths.ts';
-import { resolveConfig, type Settings, type SyncConfig } from './config.ts';
 import { sendsCredentials } from './endpoint.ts';
 import { createIgnoreMatcher, isIgnoredPath } from './ignore.ts';
 import { createListClient } from './list-client.ts';
@@ -23,7 +22,7 @@ import { computeSyncPlan, type SyncPlan } from './plan.ts';
 import { forEachLimit } from './pool.ts';
 import { createProgress } from './progress.ts';
 import { listRemote, type RemoteObject } from './remote.ts';
-import { schema } from './schema.ts';
+import { resolveSettings, type Settings } from './settings.ts';
 import { completeHashes, scanSource } from './source.ts';
 import type { RetryOptions } from './storage.ts';
 import { formatBytes, formatRate, formatSummary, type SyncCounts } from './summary.ts';
@@ -80,16 +79,10 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
   const deps = fillDeps(partial);
   const { log } = deps;
   const started = deps.now();
-  let config: SyncConfig | undefined;
-  const settings = readSettings<Settings>(schema, env, log, (s, source, invalid?: ReadonlySet<string>) => {
-    const r = resolveConfig(s, source, { cwd: deps.cwd, env, masker: log.masker, invalid });
-    config = r.config;
-    return r.issues;
-  });
-  if (!config) throw new PluginError('settings were not resolved');
-  const cfg: SyncConfig = config;
+  const settings = resolveSettings(env, log, deps.cwd);
+  const cfg = settings;
   const where = showTarget(cfg.target);
-  const dryRun = settings.dry_run;
+  const dryRun = settings.dryRun;
   log.info(
     `gcs-static-sync: ${settings.source} -> ${where}${dryRun ? ' (dry run: nothing is changed)' : ''}`,
   );
@@ -97,11 +90,11 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
   // Google's client (for the listing's tokens when the endpoint is Google's, and for the CDN)
   // and the CDN's project are settled before anything changes.
   let google: GoogleClient | undefined;
-  if (cfg.cdn || sendsCredentials(settings.storage_endpoint))
+  if (cfg.cdn || sendsCredentials(settings.storageEndpoint))
     google = await createGoogleClient({
       credentials: cfg.credentials,
       keyFile: cfg.keyFile,
-      tokenUrl: settings.token_url,
+      tokenUrl: settings.tokenUrl,
       agent: deps.httpsAgent,
     });
   let project: string | undefined = settings.project;
@@ -127,10 +120,10 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
   log.section(`listing ${where}`);
   let remote: Map<string, RemoteObject>;
   try {
-    const client = sendsCredentials(settings.storage_endpoint) ? google : undefined;
+    const client = sendsCredentials(settings.storageEndpoint) ? google : undefined;
     const token = client ? async () => (await client.getAccessToken()).token : undefined;
     const lister = await createListClient({
-      endpoint: settings.storage_endpoint,
+      endpoint: settings.storageEndpoint,
       bucket: cfg.target.bucket,
       token,
       retry: deps.storageRetry,
@@ -220,7 +213,7 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
       bucket ??= import('./storage.ts').then(({ createStorage, storageOptions }) =>
         (deps.createStorage ?? createStorage)(
           storageOptions({
-            endpoint: settings.storage_endpoint,
+            endpoint: settings.storageEndpoint,
             credentials: cfg.credentials,
             keyFile: cfg.keyFile,
             projectId: project,
@@ -245,7 +238,7 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
         return;
       }
       try {
-        const r = await uploadObject(await openBucket(), u, { predefinedAcl: settings.predefined_acl });
+        const r = await uploadObject(await openBucket(), u, { predefinedAcl: settings.predefinedAcl });
         counts.uploaded += 1;
         counts.uploadedBytes += r.bytes;
         counts.sentBytes += r.sent;
@@ -335,7 +328,7 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
       try {
         await invalidateCdn(
           {
-            endpoint: settings.compute_endpoint ?? COMPUTE_ENDPOINT,
+            endpoint: settings.computeEndpoint ?? COMPUTE_ENDPOINT,
             project,
             urlMap: cfg.cdn.urlMap,
             host: cfg.cdn.host,

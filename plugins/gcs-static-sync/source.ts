@@ -4,12 +4,12 @@
 // once the listing says which.
 import { errorMessage } from '../../common/errors.ts';
 import { createAttributeRules, type Matcher, type ObjectAttributes } from './attributes.ts';
-import type { SyncConfig } from './config.ts';
 import { startHashWorkers, workerCount } from './hash-workers.ts';
 import { CHUNK, type FileHash, hashFile, type LocalEntry, walkSource } from './local.ts';
 import { type HashedFile, needsCrc32c } from './plan.ts';
 import { forEachLimit } from './pool.ts';
 import type { RemoteObject } from './remote.ts';
+import type { Settings } from './settings.ts';
 
 /** Files per message to a hashing worker. */
 const HASH_BATCH = 32;
@@ -36,7 +36,7 @@ export interface SourceScan {
 
 /** Walks the source (leaving out what `ignored` matches) and MD5-hashes every file; `progress` gets (hashed, total). */
 export async function scanSource(
-  config: SyncConfig,
+  config: Pick<Settings, 'sourceDir' | 'target' | 'attributes'>,
   ignored: Matcher,
   concurrency: number,
   progress: (done: number, total: number) => void,
