@@ -7,6 +7,7 @@ import type { Logger } from '../../common/log.ts';
 import { cdnSkippedMessage, nothingLeft } from './cancelled.ts';
 import { COMPUTE_ENDPOINT, invalidateCdn } from './cdn.ts';
 import { collapsePaths, urlPathsOf } from './cdn-paths.ts';
+import type { RetryOptions } from './retry.ts';
 import type { Settings } from './settings.ts';
 import type { WriteResult } from './transfer.ts';
 
@@ -20,6 +21,7 @@ export interface InvalidateDeps {
   log: Logger;
   fetch: typeof fetch;
   sleep: (ms: number) => Promise<void>;
+  storageRetry?: Partial<RetryOptions> | undefined;
 }
 
 export async function invalidate(
@@ -55,7 +57,11 @@ export async function invalidate(
         host: cdn.host,
         paths,
       },
-      { ...deps, accessToken: async () => (await google.getAccessToken()).token },
+      {
+        ...deps,
+        retry: deps.storageRetry,
+        accessToken: async () => (await google.getAccessToken()).token,
+      },
     );
     return { skipped: false };
   } catch (err) {

@@ -34,7 +34,7 @@ export interface Deps extends BaseDeps {
   cwd: string;
   /** HTTPS agent for Google token requests (tests trust the testbed's CA with it). */
   httpsAgent?: Agent;
-  /** Overrides of the Cloud Storage retry settings (tests shorten the backoff). */
+  /** Overrides of the retry settings of every HTTP call (retry.ts; tests shorten the backoff). */
   storageRetry?: Partial<RetryOptions>;
 }
 
