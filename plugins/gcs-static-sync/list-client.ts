@@ -7,7 +7,7 @@
 // gzip-compressed, as the listing of a large prefix is tens of megabytes of JSON.
 import type { Agent as HttpAgent, IncomingMessage } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
-import { errorMessage, HttpError } from '../../common/errors.ts';
+import { errorMessage, HttpError, PluginError } from '../../common/errors.ts';
 import { googleApiErrorMessage } from '../../common/gcp/api-error.ts';
 import { proxyFor, storageRoot } from './endpoint.ts';
 import { type RetryOptions, withRetry } from './retry.ts';
@@ -112,6 +112,18 @@ async function attempt<T>(get: Get, url: URL, headers: Record<string, string>): 
   }
 }
 
+/**
+ * The token, or a PluginError: a token that cannot be had is not retried here (the auth
+ * library retries its own), and its status is the token endpoint's, not the bucket's.
+ */
+async function bearer(token: () => Promise<string>): Promise<string> {
+  try {
+    return await token();
+  } catch (err) {
+    throw new PluginError(errorMessage(err), { cause: err });
+  }
+}
+
 function pageUrl(root: URL, bucket: string, query: ListQuery): URL {
   const url = new URL(`storage/v1/b/${encodeURIComponent(bucket)}/o`, root);
   const q = url.searchParams;
@@ -136,8 +148,7 @@ export async function createListClient(opts: ListClientOptions): Promise<ListCli
           'accept-encoding': 'gzip',
           'user-agent': 'gcs-static-sync',
         };
-        // A token that cannot be had is not retried here: the auth library retries its own.
-        if (opts.token) headers.authorization = `Bearer ${await opts.token()}`;
+        if (opts.token) headers.authorization = `Bearer ${await bearer(opts.token)}`;
         return attempt<T>(get, url, headers);
       }, opts);
     },
