@@ -84,6 +84,7 @@ export async function transfer(
   ctx: WriteContext,
   deps: TransferDeps,
 ): Promise<WriteResult> {
+  // Nothing written yet: an empty plan's result, counted up as the writes finish.
   const r = plannedWrites({ ...plan, uploads: [], patches: [], deletes: [] }, failed);
   const writes = plan.uploads.length + plan.patches.length;
   if (writes > 0) deps.log.section(`uploading to ${ctx.where}`);
