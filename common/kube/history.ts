@@ -45,9 +45,9 @@ export async function readHistory(kubectl: Kubectl, t: ClusterTarget): Promise<M
       if (typeof cr.revision === 'number') rev = fromTemplate(cr.revision, cr.data?.spec?.template);
     }
     if (!rev) continue;
-    const list2 = byOwner.get(owner.uid) ?? [];
-    list2.push(rev);
-    byOwner.set(owner.uid, list2);
+    const revisions = byOwner.get(owner.uid) ?? [];
+    revisions.push(rev);
+    byOwner.set(owner.uid, revisions);
   }
   for (const revs of byOwner.values()) revs.sort((a, b) => a.revision - b.revision);
   return byOwner;

@@ -6,7 +6,7 @@
 // record behind for the next run to find and repair (abandoned.ts).
 import { randomBytes } from 'node:crypto';
 import { CancelledError, cancellation, sleepUnlessAborted } from '../cancel.ts';
-import { errorMessage, PluginError } from '../errors.ts';
+import { type ClusterFailure, errorMessage, LockError, PluginError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Kubectl } from './kubectl.ts';
 import { MANAGED_BY, MANAGED_BY_LABEL } from './provenance.ts';
@@ -356,22 +356,6 @@ export async function acquireLock(
   }
 }
 
-/** The clusters whose lock could not be taken (unreachable, no namespace, held), each with why. */
-export class LockError extends PluginError {
-  override readonly name = 'LockError';
-  readonly failures: readonly { target: ClusterTarget; message: string }[];
-
-  constructor(failures: readonly { target: ClusterTarget; message: string }[]) {
-    super(failures.map((f) => `  - ${f.target.id}: ${f.message}`).join('\n'));
-    this.failures = failures;
-  }
-
-  /** "<head> on 1 of 2 cluster(s)<tail>:\n  - id: why" */
-  describe(total: number, head: string, tail: string): string {
-    return `${head} on ${this.failures.length} of ${total} cluster(s)${tail}:\n${this.message}`;
-  }
-}
-
 /**
  * Takes the locks of every target, one after another in a fixed order (two runs that want
  * the same clusters never hold one each and wait for the other). On failure the locks
@@ -388,7 +372,7 @@ export async function acquireLocks(
     `${a.server} ${a.namespace}`.localeCompare(`${b.server} ${b.namespace}`),
   );
   const taken: ClusterLock[] = [];
-  const failures: { target: ClusterTarget; message: string }[] = [];
+  const failures: (ClusterFailure & { target: ClusterTarget })[] = [];
   for (const t of order) {
     try {
       taken.push(await acquireLock(kubectl, t, holder, opts));
@@ -397,12 +381,17 @@ export async function acquireLocks(
         await releaseLocks(taken, opts.log);
         throw err;
       }
-      failures.push({ target: t, message: errorMessage(err).split('\n')[0] as string });
+      failures.push({ target: t, cluster: t.id, message: errorMessage(err).split('\n')[0] as string });
     }
   }
   if (failures.length > 0) {
     await releaseLocks(taken, opts.log);
-    throw new LockError(targets.flatMap((t) => failures.filter((f) => f.target === t)));
+    throw new LockError(
+      targets.flatMap((t) =>
+        failures.filter((f) => f.target === t).map(({ cluster, message }) => ({ cluster, message })),
+      ),
+      targets.length,
+    );
   }
   return targets.map((t) => taken.find((l) => l.target === t) as ClusterLock);
 }

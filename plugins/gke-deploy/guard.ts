@@ -1,7 +1,7 @@
 // What keeps a deploy safe beside others and across a kill: the namespaces it creates, the
 // deploy lock of every cluster, the repair of a deploy that died half way, and the record
 // this run leaves on each cluster before it applies anything.
-import { errorMessage, PluginError } from '../../common/errors.ts';
+import { errorMessage, LockError, PluginError } from '../../common/errors.ts';
 import { handleAllAbandoned, type OnAbandoned } from '../../common/kube/abandoned.ts';
 import type { Kubectl } from '../../common/kube/kubectl.ts';
 import {
@@ -9,11 +9,11 @@ import {
   type ClusterLock,
   type DeployRecord,
   type Holder,
-  LockError,
   type LockMode,
   releaseLocks,
 } from '../../common/kube/lock.ts';
 import type { ClusterTarget } from '../../common/kube/target.ts';
+import { refKey } from '../../common/kube/workloads.ts';
 import type { Logger } from '../../common/log.ts';
 import { ensureNamespace, removeNamespace } from './cluster-ops.ts';
 import type { ClusterRun } from './report.ts';
@@ -99,11 +99,9 @@ export async function guardClusters(
     await releaseLocks(locks, o.log, (l) => l.abandoned !== undefined);
     const note = await undoNamespaces();
     if (err instanceof LockError) {
-      throw new PluginError(
-        err.describe(targets.length, 'preflight failed', `; nothing was applied anywhere${note}`),
-      );
+      throw new PluginError(err.describe('preflight failed', `; nothing was applied anywhere${note}`));
     }
-    if (note) (err as Error).message = `${errorMessage(err)}${note}`;
+    if (note && err instanceof Error) err.message = `${errorMessage(err)}${note}`;
     throw err;
   }
   let recorded = false;
@@ -120,7 +118,7 @@ export async function guardClusters(
             startedAt: new Date(startedAt).toISOString(),
             images: [...images],
             workloads: (r?.refs ?? []).map((ref) => {
-              const b = r?.before.get(`${ref.kind.toLowerCase()}/${ref.name}`);
+              const b = r?.before.get(refKey(ref));
               return {
                 kind: ref.kind,
                 name: ref.name,

@@ -5,12 +5,13 @@ import { resolve } from 'node:path';
 import { cancellation } from '../../common/cancel.ts';
 import { type DroneContext, readDroneContext } from '../../common/drone.ts';
 import { parseDuration } from '../../common/duration.ts';
-import { PluginError } from '../../common/errors.ts';
+import { ClusterFailuresError, PluginError } from '../../common/errors.ts';
 import type { GoogleClient, GoogleClientOptions } from '../../common/gcp/auth.ts';
 import type { OnAbandoned } from '../../common/kube/abandoned.ts';
 import { resolveClusters } from '../../common/kube/access.ts';
 import { createKubectl, type Kubectl } from '../../common/kube/kubectl.ts';
 import { holderFrom, type LockMode } from '../../common/kube/lock.ts';
+import { settleAll } from '../../common/kube/settle.ts';
 import type { ClusterTarget } from '../../common/kube/target.ts';
 import {
   buildOfWorkload,
@@ -70,16 +71,18 @@ function expectation(ctx: DroneContext, images: ReadonlyMap<string, string[]>) {
   };
 }
 
-/** Preflight and snapshot on every cluster; throws naming every cluster that failed. */
+/** Preflight and snapshot on every cluster; throws a ClusterFailuresError naming every cluster that failed. */
 async function preflightAll(
   kubectl: Kubectl,
   runs: ClusterRun[],
   rendered: Rendered,
   s: Settings,
   deps: Deps,
-) {
-  const pre = await Promise.allSettled(
-    runs.map(async (r) => {
+): Promise<void> {
+  await settleAll(
+    runs,
+    (r) => r.target.id,
+    async (r) => {
       // The snapshot is taken under the lock: between now and apply nothing of ours changes.
       const [, before] = await Promise.all([
         preflight(kubectl, r.target, rendered, { serverSide: s.server_side }),
@@ -87,10 +90,7 @@ async function preflightAll(
       ]);
       r.before = before;
       deps.log.info(`[${r.target.id}] server-side dry-run passed`);
-    }),
-  );
-  return pre.flatMap((r, i) =>
-    r.status === 'rejected' ? [`  - ${runs[i]?.target.id}: ${(r.reason as Error).message}`] : [],
+    },
   );
 }
 
@@ -118,12 +118,12 @@ async function deployGuarded(d: Deploy, targets: readonly ClusterTarget[], guard
     result: 'skipped',
   }));
   const summaryBase = { started: d.started, ctx, images: d.images, targets };
-  const preFailed = await preflightAll(kubectl, runs, rendered, s, deps);
-  if (preFailed.length > 0) {
+  try {
+    await preflightAll(kubectl, runs, rendered, s, deps);
+  } catch (err) {
+    if (!(err instanceof ClusterFailuresError)) throw err;
     const note = await guard.undoNamespaces();
-    throw new PluginError(
-      `preflight failed on ${preFailed.length} of ${targets.length} cluster(s); nothing was applied anywhere${note}:\n${preFailed.join('\n')}`,
-    );
+    throw new PluginError(err.describe('preflight failed', `; nothing was applied anywhere${note}`));
   }
   if (s.dry_run) {
     for (const t of targets)

@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { CancelledError, cancellation, graceAfter, throwIfCancelled } from '../../common/cancel.ts';
 import { type DroneContext, readDroneContext } from '../../common/drone.ts';
 import { formatDuration, parseDuration } from '../../common/duration.ts';
-import { PluginError } from '../../common/errors.ts';
+import { ClusterFailuresError, errorMessage, LockError, PluginError } from '../../common/errors.ts';
 import type { GoogleClient, GoogleClientOptions } from '../../common/gcp/auth.ts';
 import { resolveClusters } from '../../common/kube/access.ts';
 import { readHistory } from '../../common/kube/history.ts';
@@ -14,12 +14,12 @@ import {
   acquireLocks,
   type ClusterLock,
   holderFrom,
-  LockError,
   type LockMode,
   releaseLocks,
 } from '../../common/kube/lock.ts';
 import { MANAGED_BY, MANAGED_BY_LABEL } from '../../common/kube/provenance.ts';
 import { undoRollout, waitForRollouts } from '../../common/kube/rollout.ts';
+import { settleAll } from '../../common/kube/settle.ts';
 import { type ClusterTarget, targetFields } from '../../common/kube/target.ts';
 import {
   type KubeList,
@@ -118,9 +118,7 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
       });
     } catch (err) {
       if (!(err instanceof LockError)) throw err;
-      throw new PluginError(
-        err.describe(targets.length, 'could not plan the rollback', '; nothing was changed'),
-      );
+      throw new PluginError(err.describe('could not plan the rollback', '; nothing was changed'));
     }
     // Asked for nothing in particular, and a deploy was killed half way: repair exactly that.
     if (target.kind === 'previous' && !wanted && locks.some((l) => l.abandoned)) {
@@ -130,29 +128,31 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
 
     // 1. The plan, for every cluster, before anything changes.
     log.section('Plan');
-    const planned = await Promise.allSettled(
-      targets.map(async (t) => {
-        const [workloads, history] = await Promise.all([
-          workloadsOn(kubectl, t, wanted),
-          readHistory(kubectl, t),
-        ]);
-        if (workloads.length === 0)
-          throw new Error(
-            `no workloads managed by gke-deploy in namespace ${t.namespace}; name them in "deployments"`,
-          );
-        return planFor(t, workloads, history, target);
-      }),
-    );
-    const unreachable = planned.flatMap((p, i) =>
-      p.status === 'rejected' ? [`  - ${targets[i]?.id}: ${(p.reason as Error).message.split('\n')[0]}`] : [],
-    );
-    throwIfCancelled(deps.signal, 'while planning; nothing was changed');
-    if (unreachable.length > 0) {
-      throw new PluginError(
-        `could not plan the rollback on ${unreachable.length} of ${targets.length} cluster(s); nothing was changed:\n${unreachable.join('\n')}`,
+    let planned: PlanEntry[][];
+    try {
+      planned = await settleAll(
+        targets,
+        (t) => t.id,
+        async (t) => {
+          const [workloads, history] = await Promise.all([
+            workloadsOn(kubectl, t, wanted),
+            readHistory(kubectl, t),
+          ]);
+          if (workloads.length === 0)
+            throw new Error(
+              `no workloads managed by gke-deploy in namespace ${t.namespace}; name them in "deployments"`,
+            );
+          return planFor(t, workloads, history, target);
+        },
+        { firstLine: true },
       );
+    } catch (err) {
+      throwIfCancelled(deps.signal, 'while planning; nothing was changed');
+      if (!(err instanceof ClusterFailuresError)) throw err;
+      throw new PluginError(err.describe('could not plan the rollback', '; nothing was changed'));
     }
-    const entries = planned.flatMap((p) => (p.status === 'fulfilled' ? p.value : []));
+    throwIfCancelled(deps.signal, 'while planning; nothing was changed');
+    const entries = planned.flat();
     log.info(renderPlan(entries));
     const missing = entries.filter((e) => e.missing);
     if (missing.length > 0) {
@@ -199,7 +199,7 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
           outcome.set(t.id, { result: mine.length > 0 ? 'rolled_back' : 'unchanged' });
         } catch (err) {
           const result = cancellation(deps.signal) ? 'cancelled' : 'failed';
-          outcome.set(t.id, { result, error: (err as Error).message.split('\n')[0] as string });
+          outcome.set(t.id, { result, error: errorMessage(err).split('\n')[0] as string });
         }
       }),
     );
