@@ -4,7 +4,7 @@
 import type { Kubectl } from './kubectl.ts';
 import { buildOf } from './provenance.ts';
 import type { ClusterTarget } from './target.ts';
-import { type KubeList, type KubeObject, refKey } from './workloads.ts';
+import type { KubeList, KubeObject } from './workloads.ts';
 
 export interface Revision {
   revision: number;
@@ -57,8 +57,4 @@ export function describeRevision(r: Revision | undefined): string {
   if (!r) return '-';
   const build = r.build !== undefined ? `build ${r.build}, ` : '';
   return `${r.images.join(', ') || '?'} (${build}revision ${r.revision})`;
-}
-
-export function workloadKey(o: KubeObject): string {
-  return refKey({ kind: o.kind as 'Deployment', name: o.metadata.name });
 }

@@ -16,6 +16,11 @@ export function refKey(r: WorkloadRef): string {
   return `${r.kind.toLowerCase()}/${r.name}`;
 }
 
+/** The key of a live object, as refKey writes it (deployment/web). */
+export function workloadKey(o: KubeObject): string {
+  return `${o.kind.toLowerCase()}/${o.metadata.name}`;
+}
+
 /** How a kind may be written in a reference: kubectl's names, plural and short forms. */
 const KIND_NAMES: Readonly<Record<string, WorkloadKind>> = {
   deployment: 'Deployment',

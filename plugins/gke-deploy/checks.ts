@@ -1,19 +1,16 @@
-// gke-deploy's checks beyond the schema: across settings, the workloads named in
-// `wait_deployments`, and the workspace (the templates, the secret template, the summary
-// file's folder). They run with the schema's
-// own checks, so every problem is reported at once, and then see only the settings that
+// gke-deploy's checks beyond the schema: across settings, and the workspace (the templates,
+// the secret template). They run with the schema's own checks (resolveSettings in
+// settings.ts), so every problem is reported at once, and then see only the settings that
 // passed the schema: none is taken to be present.
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { SettingIssue } from '../../common/errors.ts';
 import { checkClusterAccess } from '../../common/kube/access-check.ts';
-import { parseWorkloadRefs, WORKLOAD_KINDS } from '../../common/kube/workloads.ts';
-import { summaryFolderProblem } from '../../common/summary.ts';
 import { findTemplateFiles } from './manifests.ts';
-import type { Settings } from './settings.ts';
+import type { RawSettings } from './settings.ts';
 
 export type Check = (
-  s: Partial<Settings>,
+  s: Partial<RawSettings>,
   source: (setting: string) => string,
   invalid?: ReadonlySet<string>,
 ) => SettingIssue[];
@@ -35,17 +32,6 @@ export function checkSettings(workspace: string): Check {
       if (existsSync(path) && statSync(path).isDirectory())
         issue('secret_template', `${s.secret_template} is a folder; name one file`);
     }
-    if (s.wait_deployments !== undefined) {
-      const { issues: refs } = parseWorkloadRefs(
-        s.wait_deployments,
-        'wait_deployments',
-        source('wait_deployments'),
-        [...WORKLOAD_KINDS, 'Job'],
-      );
-      issues.push(...refs);
-    }
-    const summaryProblem = s.summary_file !== undefined && summaryFolderProblem(workspace, s.summary_file);
-    if (summaryProblem) issue('summary_file', summaryProblem);
     return issues;
   };
 }

@@ -172,7 +172,7 @@ export async function rollBack(
   kubectl: Kubectl,
   t: ClusterTarget,
   refs: readonly WorkloadRef[],
-  before: Map<string, Before>,
+  before: ReadonlyMap<string, Before>,
   log: Logger,
   expect: (o: KubeObject) => string | undefined,
 ): Promise<WorkloadRef[]> {

@@ -3,12 +3,18 @@
 // one fails the whole plan, so a half-done rollback can't happen.
 import { throwIfCancelled } from '../../common/cancel.ts';
 import { ClusterFailuresError, PluginError } from '../../common/errors.ts';
-import { describeRevision, type Revision, readHistory, workloadKey } from '../../common/kube/history.ts';
+import { describeRevision, type Revision, readHistory } from '../../common/kube/history.ts';
 import type { Kubectl } from '../../common/kube/kubectl.ts';
 import { MANAGED_BY, MANAGED_BY_LABEL } from '../../common/kube/provenance.ts';
 import { settleAll } from '../../common/kube/settle.ts';
 import type { ClusterTarget } from '../../common/kube/target.ts';
-import { type KubeList, type KubeObject, refKey, type WorkloadRef } from '../../common/kube/workloads.ts';
+import {
+  type KubeList,
+  type KubeObject,
+  refKey,
+  type WorkloadRef,
+  workloadKey,
+} from '../../common/kube/workloads.ts';
 import { renderColumns } from '../../common/text-table.ts';
 import { describeRestorePoint, pickRevision, type RestorePoint } from './restore-point.ts';
 
