@@ -78,6 +78,16 @@ export function parseWorkloadRefs(
   return { refs, issues };
 }
 
+/** A workload list setting parsed (see parseWorkloadRefs); undefined when it is not set. */
+export function parseWorkloadsSetting(
+  values: readonly string[] | undefined,
+  setting: string,
+  source: (setting: string) => string,
+  kinds?: readonly WorkloadKind[],
+): { refs: WorkloadRef[]; issues: SettingIssue[] } | undefined {
+  return values !== undefined ? parseWorkloadRefs(values, setting, source(setting), kinds) : undefined;
+}
+
 export interface KubeObject {
   apiVersion?: string;
   kind: string;

@@ -156,7 +156,7 @@ async function deployToClusters(d: Deploy, targets: readonly ClusterTarget[]): P
 export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> {
   const deps = withDeps(partial);
   const started = deps.now();
-  const s = resolveSettings(env, deps.log, deps.workspace);
+  const s = resolveSettings(env, deps);
   const ctx = readDroneContext(env);
   const kubectl = createKubectl(deps.exec, deps.kubectl);
 

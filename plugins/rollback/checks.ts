@@ -30,37 +30,32 @@ export function applyDeployTarget<S extends Partial<RawSettings>>(
   return { ...rest, clusters: entry.clusters ?? [], namespace: entry.namespace ?? s.namespace } as S;
 }
 
-export type Check = (
+/** The checks of a step run with `env` (for DRONE_DEPLOY_TO). */
+export function checkSettings(
   s: Partial<RawSettings>,
   source: (setting: string) => string,
-  invalid?: ReadonlySet<string>,
-) => SettingIssue[];
-
-/** The checks of a step run with `env` (for DRONE_DEPLOY_TO). */
-export function checkSettings(env: Env): Check {
+  invalid: ReadonlySet<string>,
+  env: Env,
+): SettingIssue[] {
   const to = env.DRONE_DEPLOY_TO ?? '';
-  return (s, source, invalid = new Set()) => {
-    const issues: SettingIssue[] = [];
-    const issue = (setting: string, problem: string) =>
-      issues.push({ setting, variable: source(setting), problem });
-    if (s.to_revision !== undefined && s.to_build !== undefined) {
-      issue('to_build', 'set "to_revision" or "to_build", not both');
-    }
-    if (to && s.targets && !s.targets[to]) {
-      issue('targets', missingTarget(s.targets, to));
-    } else if (to && s.targets) {
-      // The `targets` entry names the clusters and the namespace: the step's own do not count.
-      const entry = s.targets[to];
-      const mapped = entry?.namespace !== undefined ? mapNamespace(entry.namespace) : undefined;
-      if (mapped && !mapped.ok) issue('targets', `"${to}", namespace: ${mapped.problem}`);
-      const applied = { ...applyDeployTarget(s, { deploy: { to, id: '' } }, source), namespace: undefined };
-      const unused = new Set(['cluster', 'zone', 'region', 'location', 'clusters', 'namespace']);
-      issues.push(
-        ...checkClusterAccess(applied, source, new Set([...invalid].filter((k) => !unused.has(k)))),
-      );
-    } else if (!(to && invalid.has('targets'))) {
-      issues.push(...checkClusterAccess(s, source, invalid));
-    }
-    return issues;
-  };
+  const issues: SettingIssue[] = [];
+  const issue = (setting: string, problem: string) =>
+    issues.push({ setting, variable: source(setting), problem });
+  if (s.to_revision !== undefined && s.to_build !== undefined) {
+    issue('to_build', 'set "to_revision" or "to_build", not both');
+  }
+  if (to && s.targets && !s.targets[to]) {
+    issue('targets', missingTarget(s.targets, to));
+  } else if (to && s.targets) {
+    // The `targets` entry names the clusters and the namespace: the step's own do not count.
+    const entry = s.targets[to];
+    const mapped = entry?.namespace !== undefined ? mapNamespace(entry.namespace) : undefined;
+    if (mapped && !mapped.ok) issue('targets', `"${to}", namespace: ${mapped.problem}`);
+    const applied = { ...applyDeployTarget(s, { deploy: { to, id: '' } }, source), namespace: undefined };
+    const unused = new Set(['cluster', 'zone', 'region', 'location', 'clusters', 'namespace']);
+    issues.push(...checkClusterAccess(applied, source, new Set([...invalid].filter((k) => !unused.has(k)))));
+  } else if (!(to && invalid.has('targets'))) {
+    issues.push(...checkClusterAccess(s, source, invalid));
+  }
+  return issues;
 }

@@ -86,7 +86,7 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
   const deps = withDeps(partial);
   const started = deps.now();
   const ctx = readDroneContext(env);
-  const s = resolveSettings(env, ctx, deps.log, deps.workspace);
+  const s = resolveSettings(env, ctx, deps);
   const kubectl = createKubectl(deps.exec, deps.kubectl);
 
   deps.log.section('Clusters');
