@@ -4,14 +4,9 @@
 import { errorMessage, LockError, PluginError } from '../../common/errors.ts';
 import { handleAllAbandoned, type OnAbandoned } from '../../common/kube/abandoned.ts';
 import type { Kubectl } from '../../common/kube/kubectl.ts';
-import {
-  acquireLocks,
-  type ClusterLock,
-  type DeployRecord,
-  type Holder,
-  type LockMode,
-  releaseLocks,
-} from '../../common/kube/lock.ts';
+import type { DeployRecord, Holder } from '../../common/kube/lease.ts';
+import type { ClusterLock } from '../../common/kube/lease-lock.ts';
+import { acquireLocks, type LockMode, releaseLocks } from '../../common/kube/lock.ts';
 import type { ClusterTarget } from '../../common/kube/target.ts';
 import { refKey } from '../../common/kube/workloads.ts';
 import type { Logger } from '../../common/log.ts';

@@ -7,7 +7,7 @@ import { ClusterFailuresError, PluginError } from '../../common/errors.ts';
 import type { GoogleClient, GoogleClientOptions } from '../../common/gcp/auth.ts';
 import { resolveClusters } from '../../common/kube/access.ts';
 import { createKubectl, type Kubectl } from '../../common/kube/kubectl.ts';
-import { holderFrom } from '../../common/kube/lock.ts';
+import { holderFrom } from '../../common/kube/lease.ts';
 import type { ClusterTarget } from '../../common/kube/target.ts';
 import { type BaseDeps, withBaseDeps } from '../../common/plugin.ts';
 import type { Env } from '../../common/settings.ts';

@@ -3,7 +3,9 @@
 import type { DroneContext } from '../../common/drone.ts';
 import { LockError, PluginError } from '../../common/errors.ts';
 import type { Kubectl } from '../../common/kube/kubectl.ts';
-import { acquireLocks, type ClusterLock, holderFrom, releaseLocks } from '../../common/kube/lock.ts';
+import { holderFrom } from '../../common/kube/lease.ts';
+import type { ClusterLock } from '../../common/kube/lease-lock.ts';
+import { acquireLocks, releaseLocks } from '../../common/kube/lock.ts';
 import type { ClusterTarget } from '../../common/kube/target.ts';
 import type { Deps } from './main.ts';
 import type { Settings } from './settings.ts';

@@ -6,7 +6,7 @@ import { type DroneContext, readDroneContext } from '../../common/drone.ts';
 import type { GoogleClient, GoogleClientOptions } from '../../common/gcp/auth.ts';
 import { resolveClusters } from '../../common/kube/access.ts';
 import { createKubectl, type Kubectl } from '../../common/kube/kubectl.ts';
-import type { ClusterLock } from '../../common/kube/lock.ts';
+import type { ClusterLock } from '../../common/kube/lease-lock.ts';
 import { buildFields, type SummaryEnvelope } from '../../common/kube/summary.ts';
 import type { ClusterTarget } from '../../common/kube/target.ts';
 import { type BaseDeps, withBaseDeps } from '../../common/plugin.ts';

@@ -4,7 +4,7 @@ import { graceAfter } from '../../common/cancel.ts';
 import type { DroneContext } from '../../common/drone.ts';
 import { handleAllAbandoned } from '../../common/kube/abandoned.ts';
 import type { Kubectl } from '../../common/kube/kubectl.ts';
-import type { ClusterLock } from '../../common/kube/lock.ts';
+import type { ClusterLock } from '../../common/kube/lease-lock.ts';
 import { clusterSummary, reportSummary, summaryOf } from '../../common/kube/summary.ts';
 import { writeSummary } from '../../common/summary.ts';
 import type { Deps } from './main.ts';
