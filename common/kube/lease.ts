@@ -5,6 +5,7 @@ import { errorMessage } from '../errors.ts';
 import type { Kubectl } from './kubectl.ts';
 import { MANAGED_BY, MANAGED_BY_LABEL } from './provenance.ts';
 import type { ClusterTarget } from './target.ts';
+import type { ObjectMeta } from './workloads.ts';
 
 export const LEASE_NAME = 'drone-gke-deploy';
 export const RECORD_ANNOTATION = 'drone-gke/deploy-record';
@@ -54,13 +55,7 @@ export interface DeployRecord {
 export interface Lease {
   apiVersion: 'coordination.k8s.io/v1';
   kind: 'Lease';
-  metadata: {
-    name: string;
-    namespace?: string;
-    resourceVersion?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-  };
+  metadata: ObjectMeta;
   spec: {
     holderIdentity?: string;
     leaseDurationSeconds?: number;

@@ -88,18 +88,22 @@ export function parseWorkloadsSetting(
   return values !== undefined ? parseWorkloadRefs(values, setting, source(setting), kinds) : undefined;
 }
 
+/** The metadata of any Kubernetes object, as far as the plugins read or write it. */
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  generation?: number;
+  resourceVersion?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  uid?: string;
+  ownerReferences?: { kind: string; name: string; uid: string }[];
+}
+
 export interface KubeObject {
   apiVersion?: string;
   kind: string;
-  metadata: {
-    name: string;
-    namespace?: string;
-    generation?: number;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    uid?: string;
-    ownerReferences?: { kind: string; name: string; uid: string }[];
-  };
+  metadata: ObjectMeta;
   spec?: Record<string, unknown> & {
     replicas?: number;
     completions?: number;
