@@ -74,6 +74,35 @@ export class TimeoutError extends PluginError {
   override readonly name = 'TimeoutError';
 }
 
+/** One of several clusters (or other places) that failed, named as the log names it, with why. */
+export interface ClusterFailure {
+  cluster: string;
+  message: string;
+}
+
+/** Some of several clusters failed the same step: the message lists each with why. */
+export class ClusterFailuresError extends PluginError {
+  override readonly name: string = 'ClusterFailuresError';
+  readonly failures: readonly ClusterFailure[];
+  readonly total: number;
+
+  constructor(failures: readonly ClusterFailure[], total: number) {
+    super(failures.map((f) => `  - ${f.cluster}: ${f.message}`).join('\n'));
+    this.failures = failures;
+    this.total = total;
+  }
+
+  /** "<head> on 1 of 2 cluster(s)<tail>:\n  - id: why" */
+  describe(head: string, tail: string): string {
+    return `${head} on ${this.failures.length} of ${this.total} cluster(s)${tail}:\n${this.message}`;
+  }
+}
+
+/** The clusters whose deploy lock could not be taken (unreachable, no namespace, held), each with why. */
+export class LockError extends ClusterFailuresError {
+  override readonly name = 'LockError';
+}
+
 /** The message of anything thrown, without a stack. */
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message || err.name;

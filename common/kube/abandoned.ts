@@ -2,12 +2,14 @@
 // its record on the cluster's deploy lock. The next gke-deploy or rollback that takes the
 // lock finds it, says where each workload stands, and — by default — puts every workload
 // back on the revision the record names before going on.
-import { errorMessage, PluginError } from '../errors.ts';
+import { ClusterFailuresError, PluginError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { readHistory } from './history.ts';
 import type { Kubectl } from './kubectl.ts';
-import { type ClusterLock, type DeployRecord, describeHolder, type RecordedWorkload } from './lock.ts';
+import { type DeployRecord, describeHolder, type RecordedWorkload } from './lease.ts';
+import type { ClusterLock } from './lease-lock.ts';
 import { getWorkloads, undoRollout, waitForRollouts } from './rollout.ts';
+import { settleAll } from './settle.ts';
 import type { ClusterTarget } from './target.ts';
 import {
   buildOfWorkload,
@@ -188,9 +190,18 @@ export async function handleAllAbandoned(
   locks: readonly ClusterLock[],
   opts: RepairOptions,
 ): Promise<AbandonedWorkload[][]> {
-  const results = await Promise.allSettled(locks.map((l) => handleAbandoned(kubectl, l, opts)));
-  const failed = results.flatMap((r) => (r.status === 'rejected' ? [errorMessage(r.reason)] : []));
-  if (failed.length === 1) throw new PluginError(failed[0] as string);
-  if (failed.length > 1) throw new PluginError(failed.map((f) => `  - ${f}`).join('\n'));
-  return results.map((r) => (r.status === 'fulfilled' ? r.value : []));
+  try {
+    return await settleAll(
+      locks,
+      (l) => l.target.id,
+      (l) => handleAbandoned(kubectl, l, opts),
+    );
+  } catch (err) {
+    if (!(err instanceof ClusterFailuresError)) throw err;
+    // Each message names its cluster already.
+    const failed = err.failures.map((f) => f.message);
+    throw new PluginError(
+      failed.length === 1 ? (failed[0] as string) : failed.map((f) => `  - ${f}`).join('\n'),
+    );
+  }
 }

@@ -1,13 +1,14 @@
 // Cluster access shared by gke-deploy and rollback: from the settings to one kubeconfig
 // per cluster. GKE clusters come from the Kubernetes Engine API (clusters.get: endpoint and
 // CA) with a token file kept fresh; other clusters from `kubeconfig`, or `kube_server` + token.
-import { PluginError, SettingsError } from '../errors.ts';
+import { ClusterFailuresError, PluginError, SettingsError } from '../errors.ts';
 import { createGoogleClient, type GoogleClient, type GoogleClientOptions } from '../gcp/auth.ts';
 import { parseCredentials } from '../gcp/credentials.ts';
 import { GKE_API, getGkeCluster } from '../gcp/gke-api.ts';
 import type { Logger } from '../log.ts';
 import type { SecretFiles } from '../secret-file.ts';
 import { readCaCertificate, readKubeconfig, renderKubeconfig } from './kubeconfig.ts';
+import { settleAll } from './settle.ts';
 import { type ClusterTarget, mapNamespace } from './target.ts';
 import { startTokenRefresh, type TokenRefresher } from './token-file.ts';
 
@@ -115,51 +116,70 @@ async function gkeTargets(
   );
   const endpoint = s.gke_endpoint ?? GKE_API;
 
-  const results = await Promise.allSettled(
-    refs.map(async (ref): Promise<ClusterTarget> => {
-      const p = ref.project ?? (project as string);
-      const cluster = await getGkeCluster(
-        client,
-        { project: p, location: ref.location, name: ref.name },
-        endpoint,
-      );
-      const context = `gke_${p}_${ref.location}_${ref.name}`;
-      const namespace =
-        ref.namespace !== undefined
-          ? namespaceOf(ref.namespace, 'clusters', source('clusters'))
-          : stepNamespace(s, source);
-      const file = secretFiles.write(
-        `kubeconfig-${context}`,
-        renderKubeconfig({
-          context,
-          server: cluster.server,
-          caPem: cluster.caPem,
-          namespace,
-          user: { kind: 'tokenFile', file: tokenFile },
-        }),
-      );
-      return {
-        id: `${ref.location}/${ref.name}`,
-        name: ref.name,
-        location: ref.location,
-        project: p,
-        namespace,
-        kubeconfig: file,
-        context,
-        server: cluster.server,
-      };
+  const reach = (ref: GkeRef) =>
+    gkeTarget(
+      ref,
+      { client, endpoint, tokenFile, project: ref.project ?? (project as string) },
+      s,
+      source,
+      deps,
+    );
+  try {
+    return await settleAll(refs, (ref) => `${ref.location}/${ref.name}`, reach);
+  } catch (err) {
+    if (!(err instanceof ClusterFailuresError)) throw err;
+    throw new PluginError(
+      `could not get access to ${err.failures.length} of ${refs.length} clusters:\n${err.message}`,
+    );
+  }
+}
+
+interface GkeAccess {
+  client: GoogleClient;
+  endpoint: string;
+  tokenFile: string;
+  project: string;
+}
+
+/** One GKE cluster: its endpoint from the GKE API, and a kubeconfig that reads the shared token file. */
+async function gkeTarget(
+  ref: GkeRef,
+  a: GkeAccess,
+  s: AccessSettings,
+  source: (k: string) => string,
+  deps: AccessDeps,
+): Promise<ClusterTarget> {
+  const p = a.project;
+  const cluster = await getGkeCluster(
+    a.client,
+    { project: p, location: ref.location, name: ref.name },
+    a.endpoint,
+  );
+  const context = `gke_${p}_${ref.location}_${ref.name}`;
+  const namespace =
+    ref.namespace !== undefined
+      ? namespaceOf(ref.namespace, 'clusters', source('clusters'))
+      : stepNamespace(s, source);
+  const file = deps.secretFiles.write(
+    `kubeconfig-${context}`,
+    renderKubeconfig({
+      context,
+      server: cluster.server,
+      caPem: cluster.caPem,
+      namespace,
+      user: { kind: 'tokenFile', file: a.tokenFile },
     }),
   );
-  const failed = results.flatMap((r, i) =>
-    r.status === 'rejected'
-      ? [`  - ${refs[i]?.location}/${refs[i]?.name}: ${(r.reason as Error).message}`]
-      : [],
-  );
-  if (failed.length > 0)
-    throw new PluginError(
-      `could not get access to ${failed.length} of ${refs.length} clusters:\n${failed.join('\n')}`,
-    );
-  return results.map((r) => (r as PromiseFulfilledResult<ClusterTarget>).value);
+  return {
+    id: `${ref.location}/${ref.name}`,
+    name: ref.name,
+    location: ref.location,
+    project: p,
+    namespace,
+    kubeconfig: file,
+    context,
+    server: cluster.server,
+  };
 }
 
 function kubeconfigTarget(s: AccessSettings, source: (k: string) => string, deps: AccessDeps): ClusterTarget {

@@ -4,7 +4,7 @@
 import type { Kubectl } from './kubectl.ts';
 import { buildOf } from './provenance.ts';
 import type { ClusterTarget } from './target.ts';
-import { type KubeList, type KubeObject, refKey } from './workloads.ts';
+import type { KubeList, KubeObject } from './workloads.ts';
 
 export interface Revision {
   revision: number;
@@ -45,9 +45,9 @@ export async function readHistory(kubectl: Kubectl, t: ClusterTarget): Promise<M
       if (typeof cr.revision === 'number') rev = fromTemplate(cr.revision, cr.data?.spec?.template);
     }
     if (!rev) continue;
-    const list2 = byOwner.get(owner.uid) ?? [];
-    list2.push(rev);
-    byOwner.set(owner.uid, list2);
+    const revisions = byOwner.get(owner.uid) ?? [];
+    revisions.push(rev);
+    byOwner.set(owner.uid, revisions);
   }
   for (const revs of byOwner.values()) revs.sort((a, b) => a.revision - b.revision);
   return byOwner;
@@ -57,8 +57,4 @@ export function describeRevision(r: Revision | undefined): string {
   if (!r) return '-';
   const build = r.build !== undefined ? `build ${r.build}, ` : '';
   return `${r.images.join(', ') || '?'} (${build}revision ${r.revision})`;
-}
-
-export function workloadKey(o: KubeObject): string {
-  return refKey({ kind: o.kind as 'Deployment', name: o.metadata.name });
 }

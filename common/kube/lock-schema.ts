@@ -1,5 +1,6 @@
 // Settings for running safely beside other deploys and being cancelled: one schema fragment
 // shared by gke-deploy and rollback (lock.ts, abandoned.ts and cancel.ts do the work).
+import { parseDuration } from '../duration.ts';
 import type { SettingSpec } from '../schema.ts';
 
 export const lockSettings = {
@@ -26,3 +27,19 @@ export const lockSettings = {
       "After SIGTERM or SIGINT (a cancelled build, `docker stop`): how long to wait for the clusters this run changed to be healthy again before exiting. Keep it below the runner's grace: 10 s for `docker stop` and `podman stop`, 20 s for Woodpecker 3.14 and later, 30 s for Kubernetes-based runners. Drone's docker runner kills at once (SIGKILL): the deploy record on the cluster then lets the next run repair it.",
   },
 } satisfies Record<string, SettingSpec>;
+
+/** The lock settings as a run uses them: a mode, and durations in milliseconds. */
+export interface LockTimes {
+  lock: 'wait' | 'fail' | 'off';
+  lockTimeoutMs: number;
+  cancelGraceMs: number;
+}
+
+/** Resolves the lock settings (the schema has checked the mode and the durations). */
+export function resolveLockTimes(s: { lock: string; lock_timeout: string; cancel_grace: string }): LockTimes {
+  return {
+    lock: s.lock as LockTimes['lock'],
+    lockTimeoutMs: parseDuration(s.lock_timeout),
+    cancelGraceMs: parseDuration(s.cancel_grace),
+  };
+}

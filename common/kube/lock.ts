@@ -6,92 +6,31 @@
 // record behind for the next run to find and repair (abandoned.ts).
 import { randomBytes } from 'node:crypto';
 import { CancelledError, cancellation, sleepUnlessAborted } from '../cancel.ts';
-import { errorMessage, PluginError } from '../errors.ts';
+import { type ClusterFailure, errorMessage, LockError, PluginError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Kubectl } from './kubectl.ts';
-import { MANAGED_BY, MANAGED_BY_LABEL } from './provenance.ts';
+import {
+  describeHolder,
+  getLease,
+  type Holder,
+  heldByOther,
+  holderOf,
+  isConflict,
+  isNotFound,
+  LEASE_SECONDS,
+  type Lease,
+  newLease,
+  recordOf,
+  since,
+} from './lease.ts';
+import { type ClusterLock, LeaseLock } from './lease-lock.ts';
 import type { ClusterTarget } from './target.ts';
 
-export const LEASE_NAME = 'drone-gke-deploy';
-export const RECORD_ANNOTATION = 'drone-gke/deploy-record';
-const HOLDER_ANNOTATION = 'drone-gke/lock-holder';
-/** A holder that has not renewed for this long is gone. */
-export const LEASE_SECONDS = 30;
-const RENEW_MS = 10_000;
 const POLL_MS = 2_000;
 /** How often "waiting for the lock" is repeated while the same holder keeps it. */
 const WAIT_REPORT_MS = 30_000;
 
 export type LockMode = 'wait' | 'fail' | 'off';
-
-/** Who holds (or held) the lock: shown to whoever waits for it. */
-export interface Holder {
-  plugin: 'gke-deploy' | 'rollback';
-  repo?: string | undefined;
-  build?: number | undefined;
-  link?: string | undefined;
-}
-
-/** The holder a plugin run names itself as, from its build context. */
-export function holderFrom(
-  plugin: Holder['plugin'],
-  ctx: { repo: { slug: string }; build: { number?: number | undefined; link?: string | undefined } },
-): Holder {
-  return {
-    plugin,
-    ...(ctx.repo.slug ? { repo: ctx.repo.slug } : {}),
-    ...(ctx.build.number !== undefined ? { build: ctx.build.number } : {}),
-    ...(ctx.build.link ? { link: ctx.build.link } : {}),
-  };
-}
-
-export interface RecordedWorkload {
-  kind: string;
-  name: string;
-  /** False when the deploy was creating it: there is no earlier revision to go back to. */
-  existed: boolean;
-  revision?: number | undefined;
-  images: string[];
-  build?: number | undefined;
-}
-
-/** What a deploy in progress writes on the cluster before it applies anything. */
-export interface DeployRecord {
-  holder: Holder;
-  startedAt: string;
-  images: string[];
-  workloads: RecordedWorkload[];
-}
-
-interface Lease {
-  apiVersion: 'coordination.k8s.io/v1';
-  kind: 'Lease';
-  metadata: {
-    name: string;
-    namespace?: string;
-    resourceVersion?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-  };
-  spec: {
-    holderIdentity?: string;
-    leaseDurationSeconds?: number;
-    acquireTime?: string;
-    renewTime?: string;
-  };
-}
-
-export interface ClusterLock {
-  readonly target: ClusterTarget;
-  /** A record left by a run that did not finish, found when the lock was taken. */
-  readonly abandoned: DeployRecord | undefined;
-  /** Writes (or replaces) this run's deploy record. */
-  writeRecord(record: DeployRecord): Promise<void>;
-  /** Removes the deploy record (the workloads are in a known state again); keeps holding. */
-  clearRecord(): Promise<void>;
-  /** Stops renewing and gives the lock up; the record stays only when `keepRecord`. */
-  release(opts?: { keepRecord?: boolean }): Promise<void>;
-}
 
 export interface LockOptions {
   mode: LockMode;
@@ -99,194 +38,6 @@ export interface LockOptions {
   log: Logger;
   signal?: AbortSignal | undefined;
   now?: () => number;
-}
-
-/** Kubernetes MicroTime: RFC 3339 with exactly six fractional digits. */
-function microTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-}
-
-export function describeHolder(h: Holder | undefined): string {
-  if (!h) return 'another run';
-  const build = h.build !== undefined ? ` build ${h.build}` : '';
-  return `${h.repo ?? 'a local run'}${build} (${h.plugin})`;
-}
-
-function parseJson<T>(text: string | undefined): T | undefined {
-  if (!text) return undefined;
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return undefined;
-  }
-}
-
-export function recordOf(lease: Lease | undefined): DeployRecord | undefined {
-  return parseJson<DeployRecord>(lease?.metadata.annotations?.[RECORD_ANNOTATION]);
-}
-
-function holderOf(lease: Lease): Holder | undefined {
-  return parseJson<Holder>(lease.metadata.annotations?.[HOLDER_ANNOTATION]);
-}
-
-/** Whether someone alive holds the lease (renewed within its duration). */
-function heldByOther(lease: Lease, me: string, now: number): boolean {
-  const id = lease.spec.holderIdentity;
-  if (!id || id === me) return false;
-  const renewed = Date.parse(lease.spec.renewTime ?? lease.spec.acquireTime ?? '');
-  const seconds = lease.spec.leaseDurationSeconds ?? LEASE_SECONDS;
-  return Number.isFinite(renewed) && now - renewed < seconds * 1000;
-}
-
-const isConflict = (err: unknown) =>
-  /\((Conflict|AlreadyExists)\)|already exists|has been modified/.test(errorMessage(err));
-const isNotFound = (err: unknown) => /\(NotFound\)|not found/i.test(errorMessage(err));
-
-class LeaseLock implements ClusterLock {
-  abandoned: DeployRecord | undefined;
-  private lease: Lease;
-  private chain: Promise<unknown> = Promise.resolve();
-  private timer: NodeJS.Timeout | undefined;
-  private released = false;
-  /** When this run last wrote the lease (its own clock). */
-  private renewedAt: number;
-
-  constructor(
-    private readonly kubectl: Kubectl,
-    readonly target: ClusterTarget,
-    private readonly id: string,
-    lease: Lease,
-    private readonly log: Logger,
-    private readonly now: () => number,
-  ) {
-    this.lease = lease;
-    this.abandoned = undefined;
-    this.renewedAt = now();
-  }
-
-  startRenewing(): void {
-    this.timer = setInterval(() => void this.renew(), RENEW_MS);
-    this.timer.unref();
-  }
-
-  /** Runs lease writes one after another: a renewal never races a record write. */
-  private serial<T>(op: () => Promise<T>): Promise<T> {
-    const next = this.chain.then(op, op);
-    this.chain = next.catch(() => undefined);
-    return next;
-  }
-
-  private async replace(edit: (l: Lease) => Lease): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      const wanted = edit(structuredClone(this.lease));
-      wanted.spec.renewTime = microTime(this.now());
-      try {
-        this.lease = await this.kubectl.json<Lease>(this.target, ['replace', '-f', '-'], {
-          input: JSON.stringify(wanted),
-          namespace: this.target.namespace,
-        });
-        this.renewedAt = this.now();
-        return;
-      } catch (err) {
-        if (!isConflict(err) || attempt >= 3) throw err;
-        // Someone else wrote the lease: still ours? Then retry on the fresh copy.
-        const fresh = await getLease(this.kubectl, this.target);
-        if (!fresh || fresh.spec.holderIdentity !== this.id) {
-          throw new PluginError(
-            `[${this.target.id}] lost the deploy lock to ${describeHolder(fresh && holderOf(fresh))}`,
-          );
-        }
-        this.lease = fresh;
-      }
-    }
-  }
-
-  private renew(): Promise<void> {
-    if (this.released) return Promise.resolve();
-    return this.serial(() => this.replace((l) => l)).catch((err: unknown) => {
-      this.log.warn(
-        `[${this.target.id}] could not renew the deploy lock: ${errorMessage(err).split('\n')[0]}`,
-      );
-    });
-  }
-
-  writeRecord(record: DeployRecord): Promise<void> {
-    return this.serial(() =>
-      this.replace((l) => {
-        l.metadata.annotations = { ...l.metadata.annotations, [RECORD_ANNOTATION]: JSON.stringify(record) };
-        return l;
-      }),
-    );
-  }
-
-  clearRecord(): Promise<void> {
-    return this.serial(() =>
-      this.replace((l) => {
-        delete l.metadata.annotations?.[RECORD_ANNOTATION];
-        return l;
-      }),
-    ).then(() => {
-      this.abandoned = undefined;
-    });
-  }
-
-  release(opts: { keepRecord?: boolean } = {}): Promise<void> {
-    if (this.released) return Promise.resolve();
-    this.released = true;
-    if (this.timer) clearInterval(this.timer);
-    // Nothing to keep, and renewed recently enough that nobody can have taken the lease over
-    // (they wait LEASE_SECONDS without a renewal): delete it, one call instead of a
-    // conditional replace, and the next run creates it in one call too.
-    if (!opts.keepRecord && this.now() - this.renewedAt < (LEASE_SECONDS - 10) * 1000) {
-      return this.serial(async () => {
-        await this.kubectl.run(this.target, ['delete', 'lease', LEASE_NAME, '--ignore-not-found'], {
-          namespace: this.target.namespace,
-        });
-      });
-    }
-    return this.serial(() =>
-      this.replace((l) => {
-        delete l.spec.holderIdentity;
-        delete l.metadata.annotations?.[HOLDER_ANNOTATION];
-        if (!opts.keepRecord) delete l.metadata.annotations?.[RECORD_ANNOTATION];
-        return l;
-      }),
-    );
-  }
-}
-
-async function getLease(kubectl: Kubectl, t: ClusterTarget): Promise<Lease | undefined> {
-  const r = await kubectl.run(t, ['get', 'lease', LEASE_NAME, '--ignore-not-found', '-o', 'json'], {
-    namespace: t.namespace,
-  });
-  return r.stdout.trim() ? (JSON.parse(r.stdout) as Lease) : undefined;
-}
-
-function newLease(t: ClusterTarget, id: string, holder: Holder, now: number, from?: Lease): Lease {
-  const time = microTime(now);
-  const annotations = { ...from?.metadata.annotations, [HOLDER_ANNOTATION]: JSON.stringify(holder) };
-  return {
-    apiVersion: 'coordination.k8s.io/v1',
-    kind: 'Lease',
-    metadata: {
-      name: LEASE_NAME,
-      namespace: t.namespace,
-      ...(from?.metadata.resourceVersion ? { resourceVersion: from.metadata.resourceVersion } : {}),
-      labels: { ...from?.metadata.labels, [MANAGED_BY_LABEL]: MANAGED_BY },
-      annotations,
-    },
-    spec: {
-      holderIdentity: id,
-      leaseDurationSeconds: LEASE_SECONDS,
-      acquireTime: time,
-      renewTime: time,
-    },
-  };
-}
-
-function since(lease: Lease, now: number): string {
-  const acquired = Date.parse(lease.spec.acquireTime ?? '');
-  return Number.isFinite(acquired) ? ` for ${Math.max(0, Math.round((now - acquired) / 1000))} s` : '';
 }
 
 /**
@@ -356,22 +107,6 @@ export async function acquireLock(
   }
 }
 
-/** The clusters whose lock could not be taken (unreachable, no namespace, held), each with why. */
-export class LockError extends PluginError {
-  override readonly name = 'LockError';
-  readonly failures: readonly { target: ClusterTarget; message: string }[];
-
-  constructor(failures: readonly { target: ClusterTarget; message: string }[]) {
-    super(failures.map((f) => `  - ${f.target.id}: ${f.message}`).join('\n'));
-    this.failures = failures;
-  }
-
-  /** "<head> on 1 of 2 cluster(s)<tail>:\n  - id: why" */
-  describe(total: number, head: string, tail: string): string {
-    return `${head} on ${this.failures.length} of ${total} cluster(s)${tail}:\n${this.message}`;
-  }
-}
-
 /**
  * Takes the locks of every target, one after another in a fixed order (two runs that want
  * the same clusters never hold one each and wait for the other). On failure the locks
@@ -388,7 +123,7 @@ export async function acquireLocks(
     `${a.server} ${a.namespace}`.localeCompare(`${b.server} ${b.namespace}`),
   );
   const taken: ClusterLock[] = [];
-  const failures: { target: ClusterTarget; message: string }[] = [];
+  const failures: (ClusterFailure & { target: ClusterTarget })[] = [];
   for (const t of order) {
     try {
       taken.push(await acquireLock(kubectl, t, holder, opts));
@@ -397,12 +132,17 @@ export async function acquireLocks(
         await releaseLocks(taken, opts.log);
         throw err;
       }
-      failures.push({ target: t, message: errorMessage(err).split('\n')[0] as string });
+      failures.push({ target: t, cluster: t.id, message: errorMessage(err).split('\n')[0] as string });
     }
   }
   if (failures.length > 0) {
     await releaseLocks(taken, opts.log);
-    throw new LockError(targets.flatMap((t) => failures.filter((f) => f.target === t)));
+    throw new LockError(
+      targets.flatMap((t) =>
+        failures.filter((f) => f.target === t).map(({ cluster, message }) => ({ cluster, message })),
+      ),
+      targets.length,
+    );
   }
   return targets.map((t) => taken.find((l) => l.target === t) as ClusterLock);
 }

@@ -3,7 +3,7 @@
 // per cluster per poll does the same job more slowly.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { formatDuration } from '../duration.ts';
-import { PluginError } from '../errors.ts';
+import { errorMessage, PluginError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Kubectl } from './kubectl.ts';
 import type { ClusterTarget } from './target.ts';
@@ -178,7 +178,7 @@ export async function waitForRollouts(
       objects = await getWorkloads(kubectl, target, kinds);
     } catch (err) {
       // A passing API error is not a failed rollout: log it and poll again until the deadline.
-      log.warn(`[${target.id}] could not read rollout status: ${(err as Error).message.split('\n')[0]}`);
+      log.warn(`[${target.id}] could not read rollout status: ${errorMessage(err).split('\n')[0]}`);
     }
     if (objects) {
       const r = evaluate(target, refs, objects, states, log, elapsedMs, opts.expect);

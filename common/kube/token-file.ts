@@ -3,6 +3,7 @@
 // re-reads it every minute, so a rollout longer than a token's hour keeps working, and no
 // kubectl call pays for starting a credential helper process.
 import { writeFileSync } from 'node:fs';
+import { errorMessage } from '../errors.ts';
 import type { AccessToken } from '../gcp/auth.ts';
 import type { Logger } from '../log.ts';
 
@@ -36,7 +37,7 @@ export function startTokenRefresh(opts: TokenRefreshOptions): TokenRefresher {
       }
     } catch (err) {
       // The old token may still be valid for minutes: warn and try again at the next tick.
-      opts.log.warn(`could not refresh the Google access token: ${(err as Error).message}`);
+      opts.log.warn(`could not refresh the Google access token: ${errorMessage(err)}`);
     }
   };
   const timer = setInterval(() => void refresh(), opts.intervalMs ?? 60_000);

@@ -16,6 +16,11 @@ export function refKey(r: WorkloadRef): string {
   return `${r.kind.toLowerCase()}/${r.name}`;
 }
 
+/** The key of a live object, as refKey writes it (deployment/web). */
+export function workloadKey(o: KubeObject): string {
+  return `${o.kind.toLowerCase()}/${o.metadata.name}`;
+}
+
 /** How a kind may be written in a reference: kubectl's names, plural and short forms. */
 const KIND_NAMES: Readonly<Record<string, WorkloadKind>> = {
   deployment: 'Deployment',
@@ -73,18 +78,32 @@ export function parseWorkloadRefs(
   return { refs, issues };
 }
 
+/** A workload list setting parsed (see parseWorkloadRefs); undefined when it is not set. */
+export function parseWorkloadsSetting(
+  values: readonly string[] | undefined,
+  setting: string,
+  source: (setting: string) => string,
+  kinds?: readonly WorkloadKind[],
+): { refs: WorkloadRef[]; issues: SettingIssue[] } | undefined {
+  return values !== undefined ? parseWorkloadRefs(values, setting, source(setting), kinds) : undefined;
+}
+
+/** The metadata of any Kubernetes object, as far as the plugins read or write it. */
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  generation?: number;
+  resourceVersion?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  uid?: string;
+  ownerReferences?: { kind: string; name: string; uid: string }[];
+}
+
 export interface KubeObject {
   apiVersion?: string;
   kind: string;
-  metadata: {
-    name: string;
-    namespace?: string;
-    generation?: number;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    uid?: string;
-    ownerReferences?: { kind: string; name: string; uid: string }[];
-  };
+  metadata: ObjectMeta;
   spec?: Record<string, unknown> & {
     replicas?: number;
     completions?: number;

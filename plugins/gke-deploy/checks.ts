@@ -1,51 +1,34 @@
-// gke-deploy's checks beyond the schema: across settings, the workloads named in
-// `wait_deployments`, and the workspace (the templates, the secret template, the summary
-// file's folder). They run with the schema's
-// own checks, so every problem is reported at once, and then see only the settings that
+// gke-deploy's checks beyond the schema: across settings, and the workspace (the templates,
+// the secret template). They run with the schema's own checks (resolveSettings in
+// settings.ts), so every problem is reported at once, and then see only the settings that
 // passed the schema: none is taken to be present.
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { SettingIssue } from '../../common/errors.ts';
 import { checkClusterAccess } from '../../common/kube/access-check.ts';
-import { parseWorkloadRefs, WORKLOAD_KINDS } from '../../common/kube/workloads.ts';
-import { summaryFolderProblem } from '../../common/summary.ts';
 import { findTemplateFiles } from './manifests.ts';
-import type { Settings } from './settings.ts';
-
-export type Check = (
-  s: Partial<Settings>,
-  source: (setting: string) => string,
-  invalid?: ReadonlySet<string>,
-) => SettingIssue[];
+import type { RawSettings } from './settings.ts';
 
 /** The checks of a step whose workspace (where relative paths start) is `workspace`. */
-export function checkSettings(workspace: string): Check {
-  return (s, source, invalid = new Set()) => {
-    const issues = checkClusterAccess(s, source, invalid);
-    const issue = (setting: string, problem: string) =>
-      issues.push({ setting, variable: source(setting), problem });
-    if (s.wait_seconds !== undefined && s.timeout !== '5m') {
-      issue('wait_seconds', 'set "timeout" or "wait_seconds", not both');
-    }
-    if (s.template !== undefined) {
-      for (const problem of findTemplateFiles(s.template, workspace).problems) issue('template', problem);
-    }
-    if (s.secret_template !== undefined) {
-      const path = resolve(workspace, s.secret_template);
-      if (existsSync(path) && statSync(path).isDirectory())
-        issue('secret_template', `${s.secret_template} is a folder; name one file`);
-    }
-    if (s.wait_deployments !== undefined) {
-      const { issues: refs } = parseWorkloadRefs(
-        s.wait_deployments,
-        'wait_deployments',
-        source('wait_deployments'),
-        [...WORKLOAD_KINDS, 'Job'],
-      );
-      issues.push(...refs);
-    }
-    const summaryProblem = s.summary_file !== undefined && summaryFolderProblem(workspace, s.summary_file);
-    if (summaryProblem) issue('summary_file', summaryProblem);
-    return issues;
-  };
+export function checkSettings(
+  s: Partial<RawSettings>,
+  source: (setting: string) => string,
+  invalid: ReadonlySet<string>,
+  workspace: string,
+): SettingIssue[] {
+  const issues = checkClusterAccess(s, source, invalid);
+  const issue = (setting: string, problem: string) =>
+    issues.push({ setting, variable: source(setting), problem });
+  if (s.wait_seconds !== undefined && s.timeout !== '5m') {
+    issue('wait_seconds', 'set "timeout" or "wait_seconds", not both');
+  }
+  if (s.template !== undefined) {
+    for (const problem of findTemplateFiles(s.template, workspace).problems) issue('template', problem);
+  }
+  if (s.secret_template !== undefined) {
+    const path = resolve(workspace, s.secret_template);
+    if (existsSync(path) && statSync(path).isDirectory())
+      issue('secret_template', `${s.secret_template} is a folder; name one file`);
+  }
+  return issues;
 }

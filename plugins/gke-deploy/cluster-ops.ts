@@ -1,5 +1,6 @@
 // What gke-deploy does to one cluster: preflight (namespace, server-side dry-run), a
 // snapshot of the workloads before apply, apply, and the rollback to that snapshot.
+import { errorMessage } from '../../common/errors.ts';
 import type { Kubectl } from '../../common/kube/kubectl.ts';
 import { getWorkloads, undoRollout } from '../../common/kube/rollout.ts';
 import type { ClusterTarget } from '../../common/kube/target.ts';
@@ -45,7 +46,7 @@ export async function ensureNamespace(kubectl: Kubectl, t: ClusterTarget, log: L
     await kubectl.run(t, ['create', 'namespace', t.namespace]);
   } catch (err) {
     // Another run created it between our look and our create: not ours to remove.
-    if (/AlreadyExists|already exists/.test((err as Error).message)) return false;
+    if (/AlreadyExists|already exists/.test(errorMessage(err))) return false;
     throw err;
   }
   log.info(`[${t.id}] created namespace ${t.namespace}`);
@@ -104,7 +105,7 @@ export async function preflight(
     plain.status === 'rejected' ? plain.reason : secret.status === 'rejected' ? secret.reason : undefined;
   if (failure === undefined) return;
   // Without create_namespace a missing namespace is found here, in one call instead of two.
-  if (/namespaces? "[^"]+" not found/.test((failure as Error).message)) {
+  if (/namespaces? "[^"]+" not found/.test(errorMessage(failure))) {
     throw new Error(`namespace "${t.namespace}" does not exist; create it or set create_namespace: true`);
   }
   throw failure;
@@ -171,7 +172,7 @@ export async function rollBack(
   kubectl: Kubectl,
   t: ClusterTarget,
   refs: readonly WorkloadRef[],
-  before: Map<string, Before>,
+  before: ReadonlyMap<string, Before>,
   log: Logger,
   expect: (o: KubeObject) => string | undefined,
 ): Promise<WorkloadRef[]> {

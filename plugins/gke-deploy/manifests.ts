@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { SettingsError } from '../../common/errors.ts';
-import { renderTemplate, TemplateError } from './template.ts';
+import { lineAt, renderTemplate, TemplateError } from './template.ts';
 
 export interface Manifest {
   /** The parsed object (mutable: images, provenance and strategy are set on it). */
@@ -58,12 +58,6 @@ export function templateFiles(
   return files;
 }
 
-function lineOf(text: string, offset: number): number {
-  let n = 1;
-  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) n++;
-  return n;
-}
-
 /** Renders and parses one template file into manifests. */
 export function loadManifests(file: string, data: Record<string, unknown>, workspace: string): Manifest[] {
   const shown = relative(workspace, file) || file;
@@ -72,12 +66,12 @@ export function loadManifests(file: string, data: Record<string, unknown>, works
   for (const d of parseAllDocuments(rendered)) {
     const err = d.errors[0];
     if (err) {
-      const line = err.linePos?.[0]?.line ?? lineOf(rendered, err.pos[0]);
+      const line = err.linePos?.[0]?.line ?? lineAt(rendered, err.pos[0]);
       throw new TemplateError(`${shown}:${line}: invalid YAML: ${err.message.split('\n')[0]}`);
     }
     const doc = d.toJS() as Manifest['doc'] | null;
     if (doc === null || doc === undefined) continue;
-    const line = lineOf(rendered, d.contents?.range?.[0] ?? d.range[0]);
+    const line = lineAt(rendered, d.contents?.range?.[0] ?? d.range[0]);
     if (
       typeof doc !== 'object' ||
       Array.isArray(doc) ||

@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import type { DroneContext } from '../../common/drone.ts';
 import { PluginError, type SettingIssue, SettingsError } from '../../common/errors.ts';
 import { stepNamespace } from '../../common/kube/access.ts';
-import { parseWorkloadRefs, refKey, WORKLOAD_KINDS, type WorkloadRef } from '../../common/kube/workloads.ts';
+import { refKey, type WorkloadRef } from '../../common/kube/workloads.ts';
 import type { Logger } from '../../common/log.ts';
 import type { Env } from '../../common/settings.ts';
 import type { Rendered } from './cluster-ops.ts';
@@ -26,25 +26,19 @@ export interface RenderResult {
 function workloadRefs(
   manifests: readonly Manifest[],
   s: Settings,
-  source: (k: string) => string,
 ): { refs: WorkloadRef[]; issues: SettingIssue[] } {
   const kinds = new Set(['Deployment', 'StatefulSet', 'DaemonSet', ...(s.wait_jobs ? ['Job'] : [])]);
   const all = manifests
     .filter((m) => kinds.has(m.doc.kind))
     .map((m) => ({ kind: m.doc.kind, name: m.doc.metadata.name }) as WorkloadRef);
-  if (!s.wait_deployments) return { refs: all, issues: [] };
-  // checkSettings() has refused the entries that are not references to a workload kind.
-  const { refs } = parseWorkloadRefs(s.wait_deployments, 'wait_deployments', source('wait_deployments'), [
-    ...WORKLOAD_KINDS,
-    'Job',
-  ]);
-  const missing = refs.filter((ref) => !all.some((a) => refKey(a) === refKey(ref)));
+  if (!s.waitFor) return { refs: all, issues: [] };
+  const missing = s.waitFor.filter((ref) => !all.some((a) => refKey(a) === refKey(ref)));
   const issues = missing.map((ref) => ({
     setting: 'wait_deployments',
-    variable: source('wait_deployments'),
+    variable: s.source('wait_deployments'),
     problem: `"${refKey(ref)}" is not a workload in the templates (have: ${all.map(refKey).join(', ') || 'none'}${s.wait_jobs || ref.kind !== 'Job' ? '' : '; Jobs only with wait_jobs: true'}); name one of those`,
   }));
-  return { refs, issues };
+  return { refs: s.waitFor, issues };
 }
 
 /** Each `images` entry that no container took (counts from replaceImages) is a problem. */
@@ -78,16 +72,15 @@ function unmatchedImages(
   );
 }
 
-export function renderAll(
-  s: Settings,
-  source: (k: string) => string,
-  ctx: DroneContext,
-  env: Env,
-  workspace: string,
-  log: Logger,
-): RenderResult {
-  const deps = { workspace };
-  const namespace = stepNamespace(s, source);
+interface Loaded {
+  data: Record<string, unknown>;
+  manifests: Manifest[];
+  secretManifests: Manifest[];
+}
+
+/** Every template rendered and parsed (the secret template with SECRET_* data, masked). */
+function loadAll(s: Settings, ctx: DroneContext, env: Env, workspace: string, log: Logger): Loaded {
+  const namespace = stepNamespace(s, s.source);
   const data = templateData({
     ctx,
     vars: s.vars,
@@ -98,14 +91,14 @@ export function renderAll(
     project: s.project ?? '',
     zone: s.zone ?? s.region ?? s.location ?? '',
   });
-  const manifests = templateFiles(s.template, deps.workspace, source('template')).flatMap((f) =>
-    loadManifests(f, data, deps.workspace),
+  const manifests = templateFiles(s.template, workspace, s.source('template')).flatMap((f) =>
+    loadManifests(f, data, workspace),
   );
   // checkSettings() has made sure that the secret template is not a folder.
-  const secretPath = resolve(deps.workspace, s.secret_template);
+  const secretPath = resolve(workspace, s.secret_template);
   const secretManifests =
     !s.skip_secret_template && existsSync(secretPath)
-      ? loadManifests(secretPath, { ...data, ...secretData(env) }, deps.workspace)
+      ? loadManifests(secretPath, { ...data, ...secretData(env) }, workspace)
       : [];
   for (const v of Object.values(secretData(env))) log.masker.add(v);
   for (const m of manifests) {
@@ -116,18 +109,30 @@ export function renderAll(
       );
     }
   }
+  return { data, manifests, secretManifests };
+}
+
+/**
+ * Sets the images; an image that sets nothing would deploy the templates' image instead:
+ * refused, with a wait_deployments entry that names no workload, before anything else is
+ * decided. Returns the workloads to wait for.
+ */
+function setImages(manifests: readonly Manifest[], s: Settings, log: Logger): WorkloadRef[] {
   const counts = replaceImages(
     manifests.map((m) => m.doc),
     s.images,
   );
-  // An image that sets nothing would deploy the templates' image instead: refused, with a
-  // wait_deployments entry that names no workload, before anything else is decided.
-  const workloads = workloadRefs(manifests, s, source);
-  const issues = [...unmatchedImages(manifests, s.images, counts, source), ...workloads.issues];
+  const workloads = workloadRefs(manifests, s);
+  const issues = [...unmatchedImages(manifests, s.images, counts, s.source), ...workloads.issues];
   if (issues.length > 0) throw new SettingsError(issues);
   counts.forEach((n, i) => {
     log.info(`image ${s.images[i]} set on ${n} container${n > 1 ? 's' : ''}`);
   });
+  return workloads.refs;
+}
+
+/** Provenance on every workload, then the rolling-update policy (which may refuse the deploy). */
+function decorate(manifests: readonly Manifest[], s: Settings, ctx: DroneContext, log: Logger): void {
   const deployer = ctx.commit.author.username || ctx.commit.author.name || undefined;
   const cause = `gke-deploy build ${ctx.build.number ?? '?'}${ctx.commit.sha ? ` (${ctx.commit.sha.slice(0, 8)})` : ''}${deployer ? ` by ${deployer}` : ''}`;
   addProvenance(
@@ -142,19 +147,29 @@ export function renderAll(
     cause,
   );
   const findings = applyStrategyPolicy(manifests, s.default_strategy);
-  if (s.strategy_policy !== 'off') {
-    for (const f of findings) {
-      const text = `${f.manifest.file}:${f.manifest.line}: Deployment ${f.manifest.doc.metadata.name} ${f.problem}`;
-      if (s.strategy_policy === 'enforce') log.error(text);
-      else log.warn(text);
-    }
-    if (s.strategy_policy === 'enforce' && findings.length > 0) {
-      throw new PluginError(
-        `${findings.length} Deployment(s) may drop capacity during a rollout (strategy_policy: enforce); nothing was applied`,
-      );
-    }
+  if (s.strategy_policy === 'off') return;
+  for (const f of findings) {
+    const text = `${f.manifest.file}:${f.manifest.line}: Deployment ${f.manifest.doc.metadata.name} ${f.problem}`;
+    if (s.strategy_policy === 'enforce') log.error(text);
+    else log.warn(text);
   }
-  const { refs } = workloads;
+  if (s.strategy_policy === 'enforce' && findings.length > 0) {
+    throw new PluginError(
+      `${findings.length} Deployment(s) may drop capacity during a rollout (strategy_policy: enforce); nothing was applied`,
+    );
+  }
+}
+
+export function renderAll(
+  s: Settings,
+  ctx: DroneContext,
+  env: Env,
+  workspace: string,
+  log: Logger,
+): RenderResult {
+  const { data, manifests, secretManifests } = loadAll(s, ctx, env, workspace, log);
+  const refs = setImages(manifests, s, log);
+  decorate(manifests, s, ctx, log);
   const rendered: Rendered = {
     manifests: manifests.map((m) => stringify(m.doc)).join('---\n'),
     secrets: secretManifests.map((m) => stringify(m.doc)).join('---\n'),

@@ -3,25 +3,38 @@
 
 import { CancelledError, type StopSignal } from '../../common/cancel.ts';
 import type { DroneContext } from '../../common/drone.ts';
-import { formatDuration } from '../../common/duration.ts';
 import { PluginError } from '../../common/errors.ts';
-import { type ClusterTarget, targetFields } from '../../common/kube/target.ts';
+import { buildFields, clusterSummary, reportSummary, summaryOf } from '../../common/kube/summary.ts';
+import type { ClusterTarget } from '../../common/kube/target.ts';
 import { refKey, type WorkloadRef } from '../../common/kube/workloads.ts';
 import type { Logger } from '../../common/log.ts';
-import { type ClusterResult, type DeploySummary, SUMMARY_VERSION } from '../../common/summary.ts';
-import { renderTable } from '../../common/summary-table.ts';
+import type { ClusterResult, DeploySummary, WorkloadSummary } from '../../common/summary.ts';
 import type { Before } from './cluster-ops.ts';
 
 /** The image the rollback plugin ships as (see Dockerfile.deploy). */
 export const ROLLBACK_IMAGE = 'drone-gke-plugins/rollback';
 
-export interface ClusterRun {
+/** What the run will do on one cluster, fixed at preflight: the workloads and their state before. */
+export interface ClusterPlan {
   target: ClusterTarget;
   refs: readonly WorkloadRef[];
-  before: Map<string, Before>;
+  before: ReadonlyMap<string, Before>;
+}
+
+/** How one cluster ended. */
+export interface ClusterOutcome {
   result: ClusterResult;
-  applied?: boolean;
+  /** Whether this run applied anything to it (it then has something to roll back). */
+  applied: boolean;
   error?: string;
+}
+
+/** A cluster's plan with its outcome, as the summary and the log report it. */
+export type ClusterRun = ClusterPlan & ClusterOutcome;
+
+/** Each plan beside its outcome (outcomes in the order of the plans). */
+export function runsOf(plans: readonly ClusterPlan[], outcomes: readonly ClusterOutcome[]): ClusterRun[] {
+  return plans.map((p, i) => ({ ...p, ...(outcomes[i] as ClusterOutcome) }));
 }
 
 interface SummaryInput {
@@ -79,30 +92,34 @@ export function rollbackCommand(
   return `docker run --rm ${[...env, '-e TOKEN="$(cat key.json)"'].join(' ')} ${ROLLBACK_IMAGE}`;
 }
 
+/** A workload's row: before from the snapshot, after from the manifests when deployed. */
+function workloadRow(r: ClusterRun, ref: WorkloadRef, input: SummaryInput): WorkloadSummary {
+  const b = r.before.get(refKey(ref));
+  const deployed = r.result === 'deployed';
+  return {
+    kind: ref.kind,
+    name: ref.name,
+    imagesBefore: b?.images ?? [],
+    imagesAfter: deployed ? (input.images.get(refKey(ref)) ?? []) : (b?.images ?? []),
+    ...(b?.revision !== undefined ? { revisionBefore: b.revision } : {}),
+    ...(b?.build !== undefined ? { buildBefore: b.build } : {}),
+    ...(deployed && input.ctx.build.number !== undefined ? { buildAfter: input.ctx.build.number } : {}),
+  };
+}
+
 export function buildSummary(input: SummaryInput): DeploySummary {
-  const clusters = input.runs.map((r) => ({
-    ...targetFields(r.target),
-    result: r.result,
-    ...(r.error ? { error: r.error } : {}),
-    workloads: r.refs.map((ref) => {
-      const b = r.before.get(refKey(ref));
-      return {
-        kind: ref.kind,
-        name: ref.name,
-        imagesBefore: b?.images ?? [],
-        imagesAfter: r.result === 'deployed' ? (input.images.get(refKey(ref)) ?? []) : (b?.images ?? []),
-        ...(b?.revision !== undefined ? { revisionBefore: b.revision } : {}),
-        ...(b?.build !== undefined ? { buildBefore: b.build } : {}),
-        ...(r.result === 'deployed' && input.ctx.build.number !== undefined
-          ? { buildAfter: input.ctx.build.number }
-          : {}),
-      };
-    }),
-  }));
+  const clusters = input.runs.map((r) =>
+    clusterSummary(
+      r.target,
+      r.result,
+      r.refs.map((ref) => workloadRow(r, ref, input)),
+      r.error,
+    ),
+  );
   const previousBuilds = new Set(clusters.flatMap((c) => c.workloads.map((w) => w.buildBefore)));
   const previous = previousBuilds.size === 1 ? [...previousBuilds][0] : undefined;
   // After a good deploy: back to the build before. After a cancel whose rollback was not
-  // confirmed: the same command without a target finishes it (it repairs the deploy record).
+  // confirmed: the same command without a build finishes it (it repairs the deploy record).
   const unfinished = input.result === 'cancelled' && input.runs.some((r) => r.result === 'cancelled');
   const command =
     input.result === 'deployed'
@@ -110,22 +127,18 @@ export function buildSummary(input: SummaryInput): DeploySummary {
       : unfinished
         ? rollbackCommand(input.targets, undefined)
         : undefined;
-  return {
-    version: SUMMARY_VERSION,
-    plugin: 'gke-deploy',
-    result: input.result,
-    startedAt: new Date(input.started).toISOString(),
-    finishedAt: new Date(input.finished).toISOString(),
-    build: {
-      ...(input.ctx.build.number !== undefined ? { number: input.ctx.build.number } : {}),
-      ...(input.ctx.commit.sha ? { commit: input.ctx.commit.sha } : {}),
-      ...(input.ctx.build.link ? { link: input.ctx.build.link } : {}),
-      ...(input.ctx.deploy.to ? { deployTo: input.ctx.deploy.to } : {}),
+  return summaryOf(
+    {
+      plugin: 'gke-deploy',
+      result: input.result,
+      started: input.started,
+      finished: input.finished,
+      build: buildFields(input.ctx),
     },
-    images: [...new Set([...input.images.values()].flat())],
     clusters,
-    ...(command ? { rollbackCommand: command } : {}),
-  };
+    [...input.images.values()].flat(),
+    command ? { rollbackCommand: command } : {},
+  );
 }
 
 /** The end of the log: the table, one line of outcome, the way back; throws when the deploy failed. */
@@ -136,8 +149,6 @@ export function reportResult(
   elapsedMs: number,
   cancelledBy?: StopSignal,
 ): void {
-  log.section('Result');
-  log.info(renderTable(summary));
   const outcome = {
     deployed: 'deployed',
     rolled_back: 'deploy failed and was rolled back',
@@ -146,7 +157,7 @@ export function reportResult(
     cancelled: 'deploy cancelled',
     superseded: 'deploy superseded by another deploy',
   }[summary.result];
-  log.info(`${outcome} in ${formatDuration(elapsedMs)}`);
+  reportSummary(log, summary, outcome, elapsedMs);
   if (summary.rollbackCommand) {
     const what = summary.result === 'cancelled' ? 'to finish the rollback by hand' : 'to roll back by hand';
     log.info(`${what}: ${summary.rollbackCommand}`);

@@ -2,8 +2,7 @@
 import { clusterAccessSettings } from '../../common/kube/access-schema.ts';
 import { lockSettings } from '../../common/kube/lock-schema.ts';
 import type { PluginSchema } from '../../common/schema.ts';
-
-export const SUMMARY_FILE = '.drone-gke-deploy.json';
+import { DEFAULT_SUMMARY_FILE } from '../../common/summary.ts';
 
 export const schema = {
   plugin: 'gke-deploy',
@@ -151,7 +150,7 @@ export const schema = {
     },
     summary_file: {
       type: 'string',
-      default: SUMMARY_FILE,
+      default: DEFAULT_SUMMARY_FILE,
       description:
         'Where to write the JSON summary (clusters, images, revisions, result, rollback command) that slack-notify reads.',
     },

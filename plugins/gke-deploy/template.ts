@@ -9,9 +9,10 @@ export class TemplateError extends PluginError {
 
 const VAR = /^\.([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)$/;
 
-function lineAt(text: string, offset: number): number {
+/** The 1-based line of `offset` in `text` (an offset past the end counts to the end). */
+export function lineAt(text: string, offset: number): number {
   let line = 1;
-  for (let i = 0; i < offset; i++) if (text.charCodeAt(i) === 10) line++;
+  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
   return line;
 }
 

@@ -2,6 +2,7 @@
 // retried a few times, since a load balancer may take a moment to send traffic to new pods.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseDuration } from '../../common/duration.ts';
+import { errorMessage } from '../../common/errors.ts';
 
 export interface VerifyCheck {
   url: string;
@@ -45,7 +46,7 @@ export async function runCheck(check: VerifyCheck, fetchFn: Fetch): Promise<stri
       else if (check.body && !check.body.test(text)) last = `body does not match /${check.body.source}/`;
       else return undefined;
     } catch (err) {
-      last = `request failed: ${(err as Error).message}`;
+      last = `request failed: ${errorMessage(err)}`;
     }
   }
   return `${check.url} ${last} (after ${check.retries + 1} attempts)`;

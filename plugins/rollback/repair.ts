@@ -1,19 +1,12 @@
-// rollback's runbook for a deploy that was killed half way: with no target given and a
-// deploy record on a cluster's lock, put exactly the recorded workloads back.
+// rollback's runbook for a deploy that was killed half way: with no restore point given and
+// a deploy record on a cluster's lock, put exactly the recorded workloads back.
 import { graceAfter } from '../../common/cancel.ts';
 import type { DroneContext } from '../../common/drone.ts';
-import { formatDuration, parseDuration } from '../../common/duration.ts';
 import { handleAllAbandoned } from '../../common/kube/abandoned.ts';
 import type { Kubectl } from '../../common/kube/kubectl.ts';
-import type { ClusterLock } from '../../common/kube/lock.ts';
-import { targetFields } from '../../common/kube/target.ts';
-import {
-  type ClusterResult,
-  type DeploySummary,
-  SUMMARY_VERSION,
-  writeSummary,
-} from '../../common/summary.ts';
-import { renderTable } from '../../common/summary-table.ts';
+import type { ClusterLock } from '../../common/kube/lease-lock.ts';
+import { clusterSummary, reportSummary, summaryOf } from '../../common/kube/summary.ts';
+import { writeSummary } from '../../common/summary.ts';
 import type { Deps } from './main.ts';
 import type { Settings } from './settings.ts';
 
@@ -24,7 +17,6 @@ export async function repairAbandoned(
   s: Settings,
   ctx: DroneContext,
   deps: Deps,
-  summaryFile: string,
   started: number,
 ): Promise<void> {
   const { log } = deps;
@@ -32,42 +24,38 @@ export async function repairAbandoned(
   const found = await handleAllAbandoned(kubectl, locks, {
     mode: 'rollback',
     log,
-    deadline: deps.now() + parseDuration(s.timeout),
+    deadline: deps.now() + s.timeoutMs,
     pollMs: deps.pollMs,
     now: deps.now,
-    signal: graceAfter(deps.signal, parseDuration(s.cancel_grace)),
+    signal: graceAfter(deps.signal, s.cancelGraceMs),
     setting: 'on_abandoned',
   });
   const clusters = locks.map((l, i) => {
     const ws = found[i] ?? [];
-    return {
-      ...targetFields(l.target),
-      result: (ws.some((w) => w.needsRepair) ? 'rolled_back' : 'unchanged') as ClusterResult,
-      workloads: ws.map((w) => ({
-        kind: w.recorded.kind,
-        name: w.recorded.name,
-        imagesBefore: [],
-        imagesAfter: w.recorded.images,
-        ...(w.recorded.build !== undefined ? { buildAfter: w.recorded.build } : {}),
-      })),
-    };
+    const workloads = ws.map((w) => ({
+      kind: w.recorded.kind,
+      name: w.recorded.name,
+      imagesBefore: [],
+      imagesAfter: w.recorded.images,
+      ...(w.recorded.build !== undefined ? { buildAfter: w.recorded.build } : {}),
+    }));
+    return clusterSummary(l.target, ws.some((w) => w.needsRepair) ? 'rolled_back' : 'unchanged', workloads);
   });
-  const summary: DeploySummary = {
-    version: SUMMARY_VERSION,
-    plugin: 'rollback',
-    result: 'rolled_back',
-    startedAt: new Date(started).toISOString(),
-    finishedAt: new Date(deps.now()).toISOString(),
-    build: {
-      ...(ctx.build.number !== undefined ? { number: ctx.build.number } : {}),
-      ...(ctx.build.link ? { link: ctx.build.link } : {}),
+  const summary = summaryOf(
+    {
+      plugin: 'rollback',
+      result: 'rolled_back',
+      started,
+      finished: deps.now(),
+      build: {
+        ...(ctx.build.number !== undefined ? { number: ctx.build.number } : {}),
+        ...(ctx.build.link ? { link: ctx.build.link } : {}),
+      },
     },
-    images: [...new Set(clusters.flatMap((c) => c.workloads.flatMap((w) => w.imagesAfter)))],
     clusters,
-    message: 'repaired a deploy that was stopped half way',
-  };
-  writeSummary(summaryFile, summary);
-  log.section('Result');
-  log.info(renderTable(summary));
-  log.info(`repaired the interrupted deploy in ${formatDuration(deps.now() - started)}`);
+    clusters.flatMap((c) => c.workloads.flatMap((w) => w.imagesAfter)),
+    { message: 'repaired a deploy that was stopped half way' },
+  );
+  writeSummary(s.summaryFile, summary);
+  reportSummary(log, summary, 'repaired the interrupted deploy', deps.now() - started);
 }

@@ -2,6 +2,7 @@
 import { clusterAccessSettings } from '../../common/kube/access-schema.ts';
 import { lockSettings } from '../../common/kube/lock-schema.ts';
 import type { PluginSchema } from '../../common/schema.ts';
+import { DEFAULT_SUMMARY_FILE } from '../../common/summary.ts';
 
 export const schema = {
   plugin: 'rollback',
@@ -61,7 +62,7 @@ export const schema = {
     ...lockSettings,
     summary_file: {
       type: 'string',
-      default: '.drone-gke-deploy.json',
+      default: DEFAULT_SUMMARY_FILE,
       description: 'Where to write the JSON summary that slack-notify reads (the same format as gke-deploy).',
     },
     debug: {

@@ -13,6 +13,7 @@ import { ensurePackages, podman, podmanOk } from '../../scripts/images/podman.ts
 import {
   deploymentOf,
   FIXTURES,
+  gkeImageEnv,
   removeNamespaces,
   serviceAccountKey,
   uniqueNamespace,
@@ -41,14 +42,7 @@ describe('gke-deploy image stopped mid-rollout (podman stop, podman kill)', func
   });
   afterEach(() => removeNamespaces(tb));
 
-  const gke = (ns: string, extra: Record<string, string> = {}): Record<string, string> => ({
-    PLUGIN_TOKEN: serviceAccountKey(tb),
-    PLUGIN_CLUSTERS: tb.clusters.map((c) => `${c.location}/${c.name}`).join(','),
-    PLUGIN_GKE_ENDPOINT: tb.gke.apiEndpoint,
-    PLUGIN_TOKEN_URL: tb.gke.tokenUrl,
-    PLUGIN_NAMESPACE: ns,
-    ...extra,
-  });
+  const gke = (ns: string, extra: Record<string, string> = {}) => gkeImageEnv(tb, ns, extra);
   const deployEnv = (ns: string, build: number, tag: string) =>
     gke(ns, {
       DRONE: 'true',

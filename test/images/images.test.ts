@@ -21,8 +21,10 @@ import { ensurePackages, podmanOk } from '../../scripts/images/podman.ts';
 import { loadSchema, PLUGINS, type PluginName } from '../../scripts/plugins.ts';
 import { assertStoredAsSource, removeBucket } from '../e2e/gcs-static-sync/helpers.ts';
 import {
+  DRONE_BUILD_ENV,
   deploymentOf,
   FIXTURES,
+  gkeImageEnv,
   removeNamespaces,
   serviceAccountKey,
   uniqueNamespace,
@@ -146,18 +148,8 @@ describe('container images (podman, stand-in bases)', function () {
     });
     afterEach(() => removeNamespaces(tb));
 
-    const gke = (ns: string, extra: Record<string, string> = {}): Record<string, string> => ({
-      PLUGIN_TOKEN: serviceAccountKey(tb),
-      PLUGIN_CLUSTERS: tb.clusters.map((c) => `${c.location}/${c.name}`).join(','),
-      PLUGIN_GKE_ENDPOINT: tb.gke.apiEndpoint,
-      PLUGIN_TOKEN_URL: tb.gke.tokenUrl,
-      PLUGIN_NAMESPACE: ns,
-      DRONE: 'true',
-      DRONE_REPO: 'acme/web',
-      DRONE_COMMIT_AUTHOR: 'alice',
-      DRONE_BUILD_LINK: 'https://drone.example.com/acme/web/1',
-      ...extra,
-    });
+    const gke = (ns: string, extra: Record<string, string> = {}) =>
+      gkeImageEnv(tb, ns, { ...DRONE_BUILD_ENV, ...extra });
 
     it('gke-deploy deploys to both clusters, then rollback goes back a build on both', async () => {
       const ns = uniqueNamespace('img');

@@ -7,20 +7,17 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DeploySummary } from '../../../common/summary.ts';
 import { assertNoLeaks } from '../../helpers/canary.ts';
-import { useTestbed } from '../../testbed/hooks.ts';
 import type { TestbedState } from '../../testbed/state.ts';
 import {
-  bundled,
   deploymentOf,
   gkeEnv,
   kubectl,
-  removeNamespaces,
   runPlugin,
   serviceAccountKey,
   uniqueNamespace,
   workspace,
 } from './harness.ts';
-import { type Running, startPlugin } from './process.ts';
+import { startPlugin, useRunningPlugins } from './process.ts';
 
 const BOTH_APPLIED = /deployment\.apps\/web configured[\s\S]*deployment\.apps\/web configured/;
 
@@ -32,19 +29,8 @@ interface LeaseJson {
 describe('gke-deploy cancelled mid-rollout', function () {
   this.timeout(300_000);
   let tb: TestbedState;
-  const running: Running[] = [];
-
-  before(async function () {
-    this.timeout(30 * 60_000);
-    tb = await useTestbed({ clusters: 2 });
-    await Promise.all([bundled('gke-deploy'), bundled('rollback')]);
-  });
-  afterEach(async () => {
-    for (const r of running.splice(0)) {
-      r.child.kill('SIGKILL');
-      r.cleanup();
-    }
-    await removeNamespaces(tb);
+  const running = useRunningPlugins(['gke-deploy', 'rollback'], (t) => {
+    tb = t;
   });
 
   const env = (ns: string, build: number, tag: string, extra: Record<string, string> = {}) =>

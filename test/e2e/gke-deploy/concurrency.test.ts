@@ -7,35 +7,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DeploySummary } from '../../../common/summary.ts';
-import { useTestbed } from '../../testbed/hooks.ts';
 import type { TestbedState } from '../../testbed/state.ts';
-import {
-  bundled,
-  deploymentOf,
-  gkeEnv,
-  removeNamespaces,
-  runPlugin,
-  uniqueNamespace,
-  workspace,
-} from './harness.ts';
-import { type Running, startPlugin } from './process.ts';
+import { deploymentOf, gkeEnv, runPlugin, uniqueNamespace, workspace } from './harness.ts';
+import { startPlugin, useRunningPlugins } from './process.ts';
 
 describe('gke-deploy: two deploys at once', function () {
   this.timeout(300_000);
   let tb: TestbedState;
-  const running: Running[] = [];
-
-  before(async function () {
-    this.timeout(30 * 60_000);
-    tb = await useTestbed({ clusters: 2 });
-    await bundled('gke-deploy');
-  });
-  afterEach(async () => {
-    for (const r of running.splice(0)) {
-      r.child.kill('SIGKILL');
-      r.cleanup();
-    }
-    await removeNamespaces(tb);
+  const running = useRunningPlugins(['gke-deploy'], (t) => {
+    tb = t;
   });
 
   const env = (ns: string, build: number, tag: string, extra: Record<string, string> = {}) =>

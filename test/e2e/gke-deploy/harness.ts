@@ -67,6 +67,31 @@ export async function removeNamespaces(tb: TestbedState): Promise<void> {
 export { serviceAccountKey };
 
 /** Settings for the GKE flow to every testbed cluster. */
+/** The Drone build a test's runs belong to. */
+export const DRONE_BUILD_ENV: Readonly<Record<string, string>> = {
+  DRONE: 'true',
+  DRONE_REPO: 'acme/web',
+  DRONE_COMMIT_AUTHOR: 'alice',
+  DRONE_BUILD_LINK: 'https://drone.example.com/acme/web/1',
+};
+
+/** The settings that reach the testbed's GKE clusters in `namespace` (the images add nothing else). */
+export function gkeImageEnv(
+  tb: TestbedState,
+  namespace: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    PLUGIN_TOKEN: serviceAccountKey(tb),
+    PLUGIN_CLUSTERS: tb.clusters.map((c) => `${c.location}/${c.name}`).join(','),
+    PLUGIN_GKE_ENDPOINT: tb.gke.apiEndpoint,
+    PLUGIN_TOKEN_URL: tb.gke.tokenUrl,
+    PLUGIN_NAMESPACE: namespace,
+    ...extra,
+  };
+}
+
+/** gkeImageEnv for a bundle run on this machine: its kubectl, the testbed's CA, a Drone build. */
 export function gkeEnv(
   tb: TestbedState,
   namespace: string,
@@ -76,16 +101,7 @@ export function gkeEnv(
     PATH: `${dirname(tb.tools.kubectl as string)}:${process.env.PATH ?? ''}`,
     HOME: process.env.HOME ?? '/tmp',
     NODE_EXTRA_CA_CERTS: tb.ca.bundle,
-    PLUGIN_TOKEN: serviceAccountKey(tb),
-    PLUGIN_CLUSTERS: tb.clusters.map((c) => `${c.location}/${c.name}`).join(','),
-    PLUGIN_GKE_ENDPOINT: tb.gke.apiEndpoint,
-    PLUGIN_TOKEN_URL: tb.gke.tokenUrl,
-    PLUGIN_NAMESPACE: namespace,
-    DRONE: 'true',
-    DRONE_REPO: 'acme/web',
-    DRONE_COMMIT_AUTHOR: 'alice',
-    DRONE_BUILD_LINK: 'https://drone.example.com/acme/web/1',
-    ...extra,
+    ...gkeImageEnv(tb, namespace, { ...DRONE_BUILD_ENV, ...extra }),
   };
 }
 

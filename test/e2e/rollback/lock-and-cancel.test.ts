@@ -3,35 +3,15 @@
 // between two revisions. The bundles run as child processes against both testbed clusters.
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { useTestbed } from '../../testbed/hooks.ts';
 import type { TestbedState } from '../../testbed/state.ts';
-import {
-  bundled,
-  deploymentOf,
-  gkeEnv,
-  removeNamespaces,
-  runPlugin,
-  uniqueNamespace,
-  workspace,
-} from '../gke-deploy/harness.ts';
-import { type Running, startPlugin } from '../gke-deploy/process.ts';
+import { deploymentOf, gkeEnv, runPlugin, uniqueNamespace, workspace } from '../gke-deploy/harness.ts';
+import { startPlugin, useRunningPlugins } from '../gke-deploy/process.ts';
 
 describe('rollback: the deploy lock and cancellation', function () {
   this.timeout(300_000);
   let tb: TestbedState;
-  const running: Running[] = [];
-
-  before(async function () {
-    this.timeout(30 * 60_000);
-    tb = await useTestbed({ clusters: 2 });
-    await Promise.all([bundled('gke-deploy'), bundled('rollback')]);
-  });
-  afterEach(async () => {
-    for (const r of running.splice(0)) {
-      r.child.kill('SIGKILL');
-      r.cleanup();
-    }
-    await removeNamespaces(tb);
+  const running = useRunningPlugins(['gke-deploy', 'rollback'], (t) => {
+    tb = t;
   });
 
   const deployEnv = (ns: string, build: number, tag: string, extra: Record<string, string> = {}) =>

@@ -8,30 +8,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SettingsError } from '../../../../common/errors.ts';
-import { createLogger, memorySink } from '../../../../common/log.ts';
 import { run } from '../../../../plugins/gke-deploy/main.ts';
+import { noContactDeps } from '../../../helpers/no-contact.ts';
 
 const web = resolve(dirname(fileURLToPath(import.meta.url)), '../../../fixtures/gke-deploy/web');
 
 function recorder() {
-  const calls: string[] = [];
-  const sink = memorySink();
-  return {
-    calls,
-    sink,
-    deps: {
-      log: createLogger({ sink }),
-      workspace: mkdtempSync(join(tmpdir(), 'gke-deploy-before-')),
-      googleClient: async () => {
-        calls.push('google');
-        throw new Error('no cluster may be contacted');
-      },
-      exec: async () => {
-        calls.push('exec');
-        throw new Error('no command may run');
-      },
-    },
-  };
+  const r = noContactDeps();
+  return { ...r, deps: { ...r.deps, workspace: mkdtempSync(join(tmpdir(), 'gke-deploy-before-')) } };
 }
 
 const step = {

@@ -17,7 +17,7 @@ import {
   shellQuote,
 } from '../../../../plugins/gke-deploy/report.ts';
 import { schema as rollbackSchema } from '../../../../plugins/rollback/schema.ts';
-import type { Settings as RollbackSettings } from '../../../../plugins/rollback/settings.ts';
+import type { RawSettings as RollbackSettings } from '../../../../plugins/rollback/settings.ts';
 
 const target = (location: string, name: string, namespace: string, project = 'acme-prod'): ClusterTarget => ({
   id: `${location}/${name}`,

@@ -3,26 +3,10 @@
 // is contacted: run() gets a Google client and an exec that record every call.
 import assert from 'node:assert/strict';
 import { SettingsError } from '../../../../common/errors.ts';
-import { createLogger, memorySink } from '../../../../common/log.ts';
 import { run } from '../../../../plugins/rollback/main.ts';
+import { noContactDeps } from '../../../helpers/no-contact.ts';
 
-function recorder() {
-  const calls: string[] = [];
-  return {
-    calls,
-    deps: {
-      log: createLogger({ sink: memorySink() }),
-      googleClient: async () => {
-        calls.push('google');
-        throw new Error('no cluster may be contacted');
-      },
-      exec: async () => {
-        calls.push('exec');
-        throw new Error('no command may run');
-      },
-    },
-  };
-}
+const recorder = noContactDeps;
 
 describe('rollback: workload references', () => {
   for (const entry of ['foo/web', 'pod/x', 'svc/x']) {
