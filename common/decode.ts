@@ -2,6 +2,7 @@
 // Drone encodes settings as: strings as is; booleans as true/false; numbers as digits;
 // lists of scalars comma-joined; lists of objects, and objects, as JSON. An item that
 // contains a comma therefore only survives in JSON array form, which we also accept.
+import { errorMessage } from './errors.ts';
 import { acceptedTypes, type JsonSchema } from './schema.ts';
 
 export type Decoded = { ok: true; value: unknown } | { ok: false; problem: string };
@@ -22,7 +23,7 @@ function parseJson(raw: string, secret: boolean): Decoded {
     return { ok: true, value: JSON.parse(raw) };
   } catch (err) {
     // JSON.parse's message quotes the input: never pass it on for a secret.
-    const why = secret ? '' : `: ${(err as Error).message}`;
+    const why = secret ? '' : `: ${errorMessage(err)}`;
     return { ok: false, problem: `is not valid JSON${why}` };
   }
 }

@@ -1,7 +1,6 @@
 // Child processes (kubectl and friends): argument arrays, never a secret on the command
 // line, output streamed through the masker, timeouts, and errors that show the command,
 // the exit code and the masked tail of stderr.
-import { StringDecoder } from 'node:string_decoder';
 import { ExecError, PluginError, TimeoutError } from './errors.ts';
 import type { Logger } from './log.ts';
 
@@ -47,24 +46,36 @@ function tail(text: string, lines: number): string {
   return all.slice(-lines).join('\n');
 }
 
-/** A line splitter that calls `onLine` for each complete line and flushes the rest at the end. */
-function lineSplitter(onLine: (line: string) => void): { push(chunk: Buffer | string): void; flush(): void } {
-  let rest = '';
+/**
+ * An execa transform that hands each line, newline included (execa splits and decodes, a
+ * UTF-8 character cut between chunks too), to `onLine`; `passOn` keeps it in the output.
+ */
+function eachLine(onLine: (line: string) => void, passOn: boolean) {
   return {
-    push(chunk) {
-      rest += chunk.toString();
-      const parts = rest.split('\n');
-      rest = parts.pop() ?? '';
-      for (const p of parts) onLine(p.replace(/\r$/, ''));
+    *transform(line: unknown) {
+      onLine(String(line));
+      if (passOn) yield line;
     },
-    flush() {
-      if (rest !== '') onLine(rest);
-      rest = '';
-    },
+    preserveNewlines: true,
   };
 }
 
-/** How a command is shown in logs and errors: masked, arguments with spaces quoted. */
+/** Where each stream's lines go: printed (the logger masks them), or to `onStdout` (not kept). */
+function outputOptions(req: ExecRequest, log: Logger) {
+  const show = eachLine((line) => log.info(`${req.prefix ?? ''}${line.replace(/\r?\n$/, '')}`), true);
+  const streamed = req.stream && !req.silent;
+  return {
+    ...(req.onStdout ? { stdout: eachLine(req.onStdout, false) } : streamed ? { stdout: show } : {}),
+    ...(streamed ? { stderr: show } : {}),
+  };
+}
+
+/**
+ * How a command is shown in logs and errors: masked, arguments with spaces or quotes quoted.
+ * Not execa's escapedCommand: that quotes every argument with a `=` or `:` in it, so each
+ * kubectl line would read '--context=…' '--namespace=…', and the log lines users and tests
+ * look for would change.
+ */
 export function showCommand(command: string, args: readonly string[], mask: (s: string) => string): string {
   return mask([command, ...args].map((a) => (/[\s"']/.test(a) ? JSON.stringify(a) : a)).join(' '));
 }
@@ -77,15 +88,10 @@ export function createExec(log: Logger): Exec {
       throw new PluginError(`refusing to run ${req.command}: a secret would appear on its command line`);
     }
     const shown = showCommand(req.command, req.args, (s) => masker.mask(s));
-    const streamLine = (line: string) => {
-      if (req.stream && !req.silent) log.info(`${req.prefix ?? ''}${line}`);
-    };
-    const outLines = lineSplitter(streamLine);
-    const errLines = lineSplitter(streamLine);
     // Loaded on first use: plugins that never run a command do not pay for execa at start-up.
     const { execa } = await import('execa');
     const t0 = Date.now();
-    const child = execa(req.command, [...req.args], {
+    const r = await execa(req.command, [...req.args], {
       env: req.env as Record<string, string>,
       extendEnv: req.env === undefined,
       cwd: req.cwd,
@@ -94,20 +100,9 @@ export function createExec(log: Logger): Exec {
       reject: false,
       stripFinalNewline: false,
       encoding: 'utf8',
-      ...(req.onStdout ? { buffer: { stdout: false, stderr: true } } : {}),
+      ...outputOptions(req, log),
       ...(req.signal ? { cancelSignal: req.signal } : {}),
     });
-    const onStdout = req.onStdout;
-    // A chunk can end inside a UTF-8 character: the decoder keeps it for the next one.
-    const decoder = new StringDecoder('utf8');
-    child.stdout?.on('data', (c: Buffer) => {
-      if (onStdout) onStdout(decoder.write(c));
-      else outLines.push(c);
-    });
-    child.stderr?.on('data', (c: Buffer) => errLines.push(c));
-    const r = await child;
-    outLines.flush();
-    errLines.flush();
     log.debug(
       `${shown} -> ${r.isCanceled ? 'stopped' : `exit ${r.exitCode ?? r.signal ?? '?'}`} in ${Date.now() - t0} ms`,
     );

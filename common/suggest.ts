@@ -1,5 +1,9 @@
 // "Did you mean …?" for misspelt setting names.
 
+/**
+ * Levenshtein distance. Hand-written on purpose: a dozen lines, against a dependency in every
+ * plugin's start-up chunk for what runs only on a misspelt setting (over some twenty names).
+ */
 export function editDistance(a: string, b: string): number {
   const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {

@@ -1,6 +1,6 @@
 // The Kubernetes Engine API's clusters.get: a cluster's endpoint and CA, which is all a
 // kubeconfig needs (what gcloud container clusters get-credentials does, without gcloud).
-import { HttpError } from '../errors.ts';
+import { errorMessage, HttpError } from '../errors.ts';
 import type { GoogleClient } from './auth.ts';
 
 export const GKE_API = 'https://container.googleapis.com';
@@ -31,13 +31,8 @@ export async function getGkeCluster(
     res = await client.request<unknown>({ url });
   } catch (err) {
     if (err instanceof HttpError) throw err;
-    throw new HttpError(
-      `could not reach the Kubernetes Engine API for ${where}: ${(err as Error).message}`,
-      undefined,
-      {
-        cause: err,
-      },
-    );
+    const why = `could not reach the Kubernetes Engine API for ${where}: ${errorMessage(err)}`;
+    throw new HttpError(why, undefined, { cause: err });
   }
   const body = res.data as {
     endpoint?: string;

@@ -1,20 +1,14 @@
 // kubectl against one cluster target: its own kubeconfig and context, never the
 // environment's KUBECONFIG, output masked and errors that name the cluster.
-import type { Exec, ExecResult } from '../exec.ts';
+import type { Exec, ExecRequest, ExecResult } from '../exec.ts';
 import { jsonStream } from './json-stream.ts';
 import type { ClusterTarget } from './target.ts';
 
-export interface KubectlOptions {
-  input?: string;
-  /** Never print this call's output (rendered secrets). */
-  silent?: boolean;
-  timeoutMs?: number;
-  stream?: boolean;
-  namespace?: string;
-  onStdout?: (chunk: string) => void;
-  signal?: AbortSignal;
-  okExitCodes?: readonly number[];
-}
+/** What a call may set of exec's request (documented there), and its namespace. */
+export type KubectlOptions = Pick<
+  ExecRequest,
+  'input' | 'silent' | 'timeoutMs' | 'stream' | 'onStdout' | 'signal' | 'okExitCodes'
+> & { namespace?: string };
 
 export interface Kubectl {
   run(target: ClusterTarget, args: readonly string[], opts?: KubectlOptions): Promise<ExecResult>;

@@ -8,7 +8,7 @@
 //    it, so it is not sent again (a duplicate is worse than a warning).
 // Once the run is cancelled (SIGTERM, SIGINT) no attempt starts, none is retried, and the one in
 // flight gets cancel_grace to be answered; then it is given up, and Slack may have posted it.
-import { CancelledError, cancellation } from '../../common/cancel.ts';
+import { CancelledError, cancellation, graceAfter } from '../../common/cancel.ts';
 import { formatDuration } from '../../common/duration.ts';
 import { HttpError, PluginError, TimeoutError } from '../../common/errors.ts';
 import type { Logger } from '../../common/log.ts';
@@ -73,27 +73,6 @@ function permanentMessage(o: Extract<SendOutcome, { ok: false }>): string {
   return `Slack refused the message (${describeAnswer(o)})${hint ? `: ${hint}` : ''}`;
 }
 
-/** Aborted `graceMs` after `signal` is: when the attempt in flight is given up. */
-function graceAfter(
-  signal: AbortSignal | undefined,
-  graceMs: number,
-): { signal: AbortSignal; dispose(): void } {
-  const over = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const start = () => {
-    timer = setTimeout(() => over.abort(), graceMs);
-  };
-  if (signal?.aborted) start();
-  else signal?.addEventListener('abort', start, { once: true });
-  return {
-    signal: over.signal,
-    dispose() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', start);
-    },
-  };
-}
-
 export async function deliver(
   url: string,
   payload: SlackPayload,
@@ -101,7 +80,8 @@ export async function deliver(
   deps: DeliverDeps,
 ): Promise<Delivered> {
   const graceMs = deps.cancelGraceMs ?? DEFAULT_CANCEL_GRACE_MS;
-  const giveUp = graceAfter(deps.signal, graceMs);
+  // When the attempt in flight is given up: cancel_grace after the signal.
+  const giveUp = deps.signal ? graceAfter(deps.signal, graceMs) : undefined;
   let inFlight = false;
   const send: SendWebhook = async (...args) => {
     inFlight = true;
@@ -119,9 +99,8 @@ export async function deliver(
   };
   deps.signal?.addEventListener('abort', onCancel, { once: true });
   try {
-    return await attempts(url, payload, timeoutMs, { ...deps, send }, graceMs, giveUp.signal);
+    return await attempts(url, payload, timeoutMs, { ...deps, send }, graceMs, giveUp);
   } finally {
-    giveUp.dispose();
     deps.signal?.removeEventListener('abort', onCancel);
   }
 }
@@ -132,7 +111,7 @@ async function attempts(
   timeoutMs: number,
   deps: DeliverDeps,
   graceMs: number,
-  giveUp: AbortSignal,
+  giveUp: AbortSignal | undefined,
 ): Promise<Delivered> {
   const start = deps.now();
   const deadline = start + timeoutMs;

@@ -198,8 +198,31 @@ function chunks(layout: string): Chunk[] {
   return out;
 }
 
+const hour12 = (t: TimeParts) => (t.hour % 12 === 0 ? 12 : t.hour % 12);
+
+/** Go's numeric layout elements: the field, and the width it is padded to (with zeros, or spaces for `_`). */
+const NUMERIC: Record<string, [field: (t: TimeParts) => number, width: number, fill?: string]> = {
+  '2006': [(t) => t.year, 4],
+  '06': [(t) => t.year % 100, 2],
+  '01': [(t) => t.month, 2],
+  '1': [(t) => t.month, 1],
+  '02': [(t) => t.day, 2],
+  _2: [(t) => t.day, 2, ' '],
+  '2': [(t) => t.day, 1],
+  '002': [(t) => t.yearDay, 3],
+  __2: [(t) => t.yearDay, 3, ' '],
+  '15': [(t) => t.hour, 2],
+  '03': [hour12, 2],
+  '3': [hour12, 1],
+  '04': [(t) => t.minute, 2],
+  '4': [(t) => t.minute, 1],
+  '05': [(t) => t.second, 2],
+  '5': [(t) => t.second, 1],
+};
+
 function formatStd(std: string, t: TimeParts): string {
-  const hour12 = t.hour % 12 === 0 ? 12 : t.hour % 12;
+  const numeric = NUMERIC[std];
+  if (numeric) return pad(numeric[0](t), numeric[1], numeric[2]);
   switch (std) {
     case 'January':
       return LONG_MONTHS[t.month - 1] as string;
@@ -211,38 +234,6 @@ function formatStd(std: string, t: TimeParts): string {
       return (LONG_DAYS[t.weekday] as string).slice(0, 3);
     case 'MST':
       return t.abbreviation;
-    case '01':
-      return pad(t.month);
-    case '02':
-      return pad(t.day);
-    case '03':
-      return pad(hour12);
-    case '04':
-      return pad(t.minute);
-    case '05':
-      return pad(t.second);
-    case '06':
-      return pad(t.year % 100);
-    case '002':
-      return pad(t.yearDay, 3);
-    case '15':
-      return pad(t.hour);
-    case '1':
-      return String(t.month);
-    case '2006':
-      return pad(t.year, 4);
-    case '2':
-      return String(t.day);
-    case '_2':
-      return pad(t.day, 2, ' ');
-    case '__2':
-      return pad(t.yearDay, 3, ' ');
-    case '3':
-      return String(hour12);
-    case '4':
-      return String(t.minute);
-    case '5':
-      return String(t.second);
     case 'PM':
       return t.hour >= 12 ? 'PM' : 'AM';
     case 'pm':

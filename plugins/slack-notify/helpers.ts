@@ -2,6 +2,7 @@
 // strings count runes, durations and times print as Go prints them, regexReplace expands $1
 // and ${name} as Go's regexp does. Arguments are converted as raymond converts them. Also
 // raymond's `equal`, which handlebars.js lacks.
+import { errorMessage, PluginError } from '../../common/errors.ts';
 import { goDuration, goFormat, isKnownZone } from './gotime.ts';
 import { unescapeText } from './mrkdwn.ts';
 
@@ -12,7 +13,12 @@ export interface HelperOptions {
 
 export type Helper = (this: unknown, ...args: unknown[]) => string;
 
-export class HelperError extends Error {
+/**
+ * A helper refused its arguments (`truncate` given a non-number, a bad regexReplace pattern).
+ * Only templates have helpers, so it stays here; renderTemplate reports it as a TemplateError
+ * without the list of helpers, which a missing helper gets.
+ */
+export class HelperError extends PluginError {
   override readonly name = 'HelperError';
 }
 
@@ -73,9 +79,7 @@ export function compileGoRegexp(pattern: string): RegExp {
     try {
       return new RegExp(source, flags);
     } catch (err) {
-      throw new HelperError(
-        `regexReplace: invalid pattern ${JSON.stringify(pattern)}: ${(err as Error).message}`,
-      );
+      throw new HelperError(`regexReplace: invalid pattern ${JSON.stringify(pattern)}: ${errorMessage(err)}`);
     }
   }
 }

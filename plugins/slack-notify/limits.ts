@@ -29,7 +29,7 @@ export const LIMITS = {
   fallback: 1000,
 } as const;
 
-function fitText(t: TextObject, max: number): TextObject {
+function fitText<T extends TextObject>(t: T, max: number): T {
   if (t.text.length <= max) return t;
   const text = t.type === 'mrkdwn' ? truncateMrkdwn(t.text, max) : truncatePlain(t.text, max);
   return { ...t, text };

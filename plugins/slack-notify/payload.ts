@@ -1,41 +1,40 @@
 // The shape of what slack-notify posts to an incoming webhook: Block Kit blocks inside a
 // coloured attachment (default message), or drone-slack's attachment text (templates).
 
-export interface TextObject {
-  type: 'mrkdwn' | 'plain_text';
-  text: string;
-  emoji?: boolean;
+import type {
+  ContextBlock,
+  DividerBlock,
+  HeaderBlock,
+  MessageAttachment,
+  MrkdwnElement,
+  PlainTextElement,
+  SectionBlock,
+} from '@slack/types';
+import type { IncomingWebhookSendArguments } from '@slack/webhook';
+
+export type TextObject = MrkdwnElement | PlainTextElement;
+
+/** A context block of text objects only (Block Kit's may hold images too). */
+export interface TextContextBlock extends Omit<ContextBlock, 'elements'> {
+  elements: TextObject[];
 }
 
-export type Block =
-  | { type: 'section'; text?: TextObject; fields?: TextObject[] }
-  | { type: 'header'; text: TextObject }
-  | { type: 'context'; elements: TextObject[] }
-  | { type: 'divider' };
+/** The Block Kit blocks this plugin writes, and fitToLimits knows. */
+export type Block = SectionBlock | HeaderBlock | TextContextBlock | DividerBlock;
 
-export interface Attachment {
-  color?: string;
-  fallback?: string;
-  text?: string;
-  mrkdwn_in?: ('text' | 'pretext' | 'fields')[];
+export interface Attachment extends Omit<MessageAttachment, 'blocks'> {
   blocks?: Block[];
 }
 
-export interface SlackPayload {
-  text?: string;
+/** What is posted: the message itself, without @slack/webhook's transport options. */
+export interface SlackPayload
+  extends Omit<IncomingWebhookSendArguments, 'blocks' | 'attachments' | 'agent' | 'retryConfig' | 'timeout'> {
   blocks?: Block[];
   attachments?: Attachment[];
-  channel?: string;
-  username?: string;
-  icon_url?: string;
-  icon_emoji?: string;
-  link_names?: boolean;
-  unfurl_links?: boolean;
-  unfurl_media?: boolean;
 }
 
-export const mrkdwn = (text: string): TextObject => ({ type: 'mrkdwn', text });
-export const plainText = (text: string): TextObject => ({ type: 'plain_text', text, emoji: true });
+export const mrkdwn = (text: string): MrkdwnElement => ({ type: 'mrkdwn', text });
+export const plainText = (text: string): PlainTextElement => ({ type: 'plain_text', text, emoji: true });
 
 /** drone-slack's channel handling: a bare name gets a #; @user and IDs are kept. */
 export function channelOf(channel: string): string {

@@ -1,6 +1,7 @@
 // The deploy summary, when there is one. A missing file is normal (no deploy in this build);
 // a file that is not a summary does not stop the message: the team still hears about the build.
 import { statSync } from 'node:fs';
+import { errorMessage } from '../../common/errors.ts';
 import type { Logger } from '../../common/log.ts';
 import { type DeploySummary, readSummary } from '../../common/summary.ts';
 
@@ -19,7 +20,7 @@ export function findDeploySummary(path: string, explicit: boolean, log: Logger):
     if (!summary && explicit) log.info(`no deploy summary at ${path}: the message has no deploy details`);
     return { ok: true, summary };
   } catch (err) {
-    log.warn(`${(err as Error).message}: the message goes out without deploy details`);
+    log.warn(`${errorMessage(err)}: the message goes out without deploy details`);
     return { ok: true, summary: undefined };
   }
 }

@@ -2,7 +2,7 @@
 // handlebars with the same syntax). One deliberate difference: values are escaped for Slack
 // (& < > only) instead of for HTML, so "it's" does not arrive as "it&apos;s".
 import type HandlebarsNS from 'handlebars';
-import { PluginError } from '../../common/errors.ts';
+import { errorMessage, PluginError } from '../../common/errors.ts';
 import { createHelpers, type HelperDeps, HelperError } from './helpers.ts';
 import { escapeText } from './mrkdwn.ts';
 import type { TemplateData } from './template-data.ts';
@@ -38,7 +38,7 @@ export async function checkTemplate(source: string): Promise<string | undefined>
     hb.parse(source);
     return undefined;
   } catch (err) {
-    return firstLine((err as Error).message);
+    return firstLine(errorMessage(err));
   }
 }
 
@@ -63,7 +63,7 @@ export async function renderTemplate(source: string, data: TemplateData, deps: H
     const render = env.compile(source, { noEscape: false });
     return render(data).replace(/^[ \n]+|[ \n]+$/g, '');
   } catch (err) {
-    const msg = firstLine((err as Error).message);
+    const msg = firstLine(errorMessage(err));
     const hint = /Missing helper/.test(msg)
       ? " (the helpers are drone-slack's: success, failure, duration, datetime, truncate, urlencode, since, uppercasefirst, uppercase, lowercase, regexReplace, and handlebars' own)"
       : '';

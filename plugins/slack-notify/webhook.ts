@@ -3,6 +3,7 @@
 // never passed on: only the status, Slack's short answer, Retry-After and an error code leave
 // this file. @slack/webhook's own retries stay off; deliver.ts decides about retrying.
 import type { Agent } from 'node:http';
+import { errorMessage } from '../../common/errors.ts';
 import type { SlackPayload } from './payload.ts';
 
 export type SendOutcome =
@@ -66,7 +67,9 @@ export const sendWithSlackWebhook: SendWebhook = async (url, payload, timeoutMs,
   // error, or a status notify_on does not want.
   const webhookModule = await import('@slack/webhook');
   // A CommonJS package: its exports arrive as named exports under tsx, as `default` in the bundle.
-  const IncomingWebhook = webhookModule.IncomingWebhook ?? webhookModule.default.IncomingWebhook;
+  const { IncomingWebhook, ErrorCode } = webhookModule.IncomingWebhook
+    ? webhookModule
+    : webhookModule.default;
   const agent: Agent = url.startsWith('https:')
     ? new (await import('node:https')).Agent({ keepAlive: false })
     : new (await import('node:http')).Agent({ keepAlive: false });
@@ -92,7 +95,7 @@ export const sendWithSlackWebhook: SendWebhook = async (url, payload, timeoutMs,
     if (timedOut) return { ok: false, code: 'TIMEOUT' };
     const e = err as AxiosLikeError;
     const response = e.original?.response;
-    if (e.code === 'slack_webhook_http_error' && response?.status !== undefined) {
+    if (e.code === ErrorCode.HTTPError && response?.status !== undefined) {
       const outcome: SendOutcome = { ok: false, status: response.status };
       const body = shortBody(response.data);
       if (body) outcome.body = body;
@@ -100,10 +103,9 @@ export const sendWithSlackWebhook: SendWebhook = async (url, payload, timeoutMs,
       if (retryAfter !== undefined) outcome.retryAfter = retryAfter;
       return outcome;
     }
-    if (e.code === 'slack_webhook_request_error') return { ok: false, code: e.original?.code ?? 'EUNKNOWN' };
+    if (e.code === ErrorCode.RequestError) return { ok: false, code: e.original?.code ?? 'EUNKNOWN' };
     // Not an axios error, so no request config inside: name and message are safe to show.
-    const plain = err as Error;
-    return { ok: false, unexpected: `${plain?.name ?? 'Error'}: ${plain?.message ?? String(err)}` };
+    return { ok: false, unexpected: `${err instanceof Error ? err.name : 'Error'}: ${errorMessage(err)}` };
   } finally {
     clearTimeout(timer);
     giveUp?.removeEventListener('abort', onGiveUp);

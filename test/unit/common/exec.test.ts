@@ -29,6 +29,18 @@ describe('createExec', () => {
     );
   });
 
+  it('masks a secret cut between two writes, and keeps a UTF-8 character cut between them', async () => {
+    const { sink, exec } = setup();
+    const chunks: string[] = [];
+    // printf with octal escapes: "é" is \303\251, written in two halves.
+    const script = "printf 'a the-secret-'; sleep 0.2; printf 'value-42 \\303'; sleep 0.2; printf '\\251\\n'";
+    const r = await exec({ command: 'sh', args: ['-c', script], stream: true });
+    assert.equal(r.stdout, 'a the-secret-value-42 é\n');
+    assert.deepEqual(sink.lines, ['a *** é']);
+    await exec({ command: 'sh', args: ['-c', script], onStdout: (c) => chunks.push(c) });
+    assert.equal(chunks.join(''), 'a the-secret-value-42 é\n');
+  });
+
   it('fails with the command, the exit code and the masked tail of stderr', async () => {
     const { exec } = setup();
     await assert.rejects(
