@@ -14,6 +14,9 @@
 //   TESTBED_DIR=.testbed-gcs npx tsx test/testbed/cli.ts up      # a testbed must be running
 //   TESTBED_DIR=.testbed-gcs npx tsx bench/gcs-static-sync-rsync.ts [--runs 3]
 //       [--scale 1000,10000,30000,100000] [--skip-gcloud] [--skip-scale] [--sets 4k,256k]
+//       [--build <label>=<dist folder> ...]
+// --build runs the bundles of the builds it names side by side (see bench/builds.ts); the
+// scaling table uses the first.
 //
 // gcloud is pointed at the emulator with CLOUDSDK_API_ENDPOINT_OVERRIDES_STORAGE, runs with
 // CLOUDSDK_AUTH_DISABLE_CREDENTIALS=true and a private, empty CLOUDSDK_CONFIG, so it never
@@ -22,13 +25,13 @@
 // testbed speaks plain http.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { bundle } from '../scripts/bundle.ts';
+import { join } from 'node:path';
 import { readState, type TestbedState } from '../test/testbed/state.ts';
-import { median } from './stats.ts';
+import { type Build, buildsToRun, entryOf, tagOf } from './builds.ts';
+import { inRoundOrder, median } from './stats.ts';
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(name);
@@ -152,8 +155,7 @@ function makeDataset(name: string, files: number, bytes: number): string {
   return dir;
 }
 
-let entry = '';
-function plugin(source: string, bucket: string): Measure {
+function plugin(entry: string, source: string, bucket: string): Measure {
   const m = timed(process.execPath, [entry], {
     PATH: process.env.PATH ?? '',
     NODE_EXTRA_CA_CERTS: tb.ca.bundle,
@@ -198,25 +200,34 @@ async function objectCount(bucket: string): Promise<number> {
   return n;
 }
 
-type Tool = 'gcs-static-sync' | 'gcloud storage rsync';
-const tools: [Tool, (s: string, b: string) => Measure][] = [
-  ['gcs-static-sync', plugin],
-  ...(skipGcloud ? [] : ([['gcloud storage rsync', gcloud]] as [Tool, (s: string, b: string) => Measure][])),
-];
+interface Tool {
+  name: string;
+  run: (source: string, bucket: string) => Measure;
+  /** Whether a no-op re-sync's output shows that it copied files. */
+  copied: (output: string) => boolean;
+}
+
+const pluginTool = (builds: Build[], build: Build): Tool => ({
+  name: `gcs-static-sync${tagOf(builds, build)}`,
+  run: (source, bucket) => plugin(entryOf(build, 'gcs-static-sync'), source, bucket),
+  copied: (output) => !/^uploaded: +0 files/m.test(output),
+});
+const gcloudTool: Tool = {
+  name: 'gcloud storage rsync',
+  run: gcloud,
+  copied: (output) => /Copying file:/.test(output),
+};
 
 /** One initial upload to a fresh bucket and one no-op re-sync, checked. */
-async function pair(tool: Tool, run: (s: string, b: string) => Measure, source: string, files: number) {
+async function pair(tool: Tool, source: string, files: number) {
   const bucket = await createBucket();
-  const initial = run(source, bucket);
+  const initial = tool.run(source, bucket);
   const count = await objectCount(bucket);
   if (count !== files)
-    throw new Error(`${tool}: ${count} objects after the initial upload, expected ${files}`);
-  const noop = run(source, bucket);
-  const copied =
-    tool === 'gcs-static-sync'
-      ? !/^uploaded: +0 files/m.test(noop.output)
-      : /Copying file:/.test(noop.output);
-  if (copied) throw new Error(`${tool}: the no-op re-sync copied files:\n${noop.output.slice(-2000)}`);
+    throw new Error(`${tool.name}: ${count} objects after the initial upload, expected ${files}`);
+  const noop = tool.run(source, bucket);
+  if (tool.copied(noop.output))
+    throw new Error(`${tool.name}: the no-op re-sync copied files:\n${noop.output.slice(-2000)}`);
   return { initial, noop };
 }
 
@@ -224,10 +235,8 @@ const fmt = (ms: number) => (ms / 1000).toFixed(2);
 
 async function main() {
   await startServer();
-  const built = await bundle('gcs-static-sync');
-  const copy = join(work, 'bundle');
-  cpSync(dirname(built), copy, { recursive: true });
-  entry = join(copy, 'index.js');
+  const builds = await buildsToRun('gcs-static-sync', join(work, 'dist'));
+  const tools = [...builds.map((b) => pluginTool(builds, b)), ...(skipGcloud ? [] : [gcloudTool])];
   const gcloudVersion = skipGcloud
     ? ''
     : (spawnSync('gcloud', ['version'], {
@@ -248,33 +257,37 @@ async function main() {
   for (const [label, files, bytes] of datasets) {
     const source = makeDataset(`set-${files}x${bytes}`, files, bytes);
     const results = new Map<Tool, { initial: Measure[]; noop: Measure[] }>();
-    for (const [tool] of tools) results.set(tool, { initial: [], noop: [] });
+    for (const tool of tools) results.set(tool, { initial: [], noop: [] });
     for (let r = 0; r < runs; r++) {
-      for (const [tool, run] of tools) {
-        const m = await pair(tool, run, source, files);
+      for (const tool of inRoundOrder(tools, r)) {
+        const m = await pair(tool, source, files);
         results.get(tool)!.initial.push(m.initial);
         results.get(tool)!.noop.push(m.noop);
         console.error(
-          `${label}, run ${r + 1}, ${tool}: initial ${fmt(m.initial.ms)} s, no-op ${fmt(m.noop.ms)} s`,
+          `${label}, run ${r + 1}, ${tool.name}: initial ${fmt(m.initial.ms)} s, no-op ${fmt(m.noop.ms)} s`,
         );
       }
     }
     const med = (xs: Measure[], k: 'ms' | 'cpuMs' | 'rssMb') => median(xs.map((x) => x[k]));
-    const ours = results.get('gcs-static-sync')!;
-    const theirs = results.get('gcloud storage rsync');
     for (const phase of ['initial', 'noop'] as const) {
-      const o = med(ours[phase], 'ms');
-      const t = theirs ? med(theirs[phase], 'ms') : Number.NaN;
+      const cells = tools.flatMap((tool) => {
+        const xs = results.get(tool)![phase];
+        return [fmt(med(xs, 'ms')), fmt(med(xs, 'cpuMs')), med(xs, 'rssMb').toFixed(0)];
+      });
+      const ms = (tool: Tool | undefined) => med(results.get(tool as Tool)![phase], 'ms');
+      const ratio = tools.length > 1 ? `${(ms(tools.at(-1)) / ms(tools[0])).toFixed(2)}x` : '-';
       rows.push(
-        `| ${label} | ${phase === 'initial' ? 'initial upload' : 'no-op re-sync'} | ${fmt(o)} | ${fmt(med(ours[phase], 'cpuMs'))} | ${med(ours[phase], 'rssMb').toFixed(0)} | ${theirs ? fmt(t) : '-'} | ${theirs ? fmt(med(theirs[phase], 'cpuMs')) : '-'} | ${theirs ? med(theirs[phase], 'rssMb').toFixed(0) : '-'} | ${theirs ? `${(t / o).toFixed(1)}x` : '-'} |`,
+        `| ${label} | ${phase === 'initial' ? 'initial upload' : 'no-op re-sync'} | ${cells.join(' | ')} | ${ratio} |`,
       );
     }
     rmSync(source, { recursive: true, force: true });
   }
-  console.log(
-    '| data | phase | gcs-static-sync s | CPU s | peak MB | gcloud storage rsync s | CPU s | peak MB | speed-up |',
-  );
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  // The last column is the last tool's time over the first's: gcloud's over ours (our speed-up),
+  // or, with --build a=… --build b=… --skip-gcloud, b's over a's.
+  const ratioHeader = tools.length > 1 ? `${tools.at(-1)?.name} / ${tools[0]?.name}` : 'ratio';
+  const toolHeaders = tools.map((t) => `${t.name} s | CPU s | peak MB`);
+  console.log(`| data | phase | ${toolHeaders.join(' | ')} | ${ratioHeader} |`);
+  console.log(`| --- | --- | ${tools.map(() => '--- | --- | ---').join(' | ')} | --- |`);
   for (const r of rows) console.log(r);
 
   if (!skipScale) {
@@ -284,7 +297,7 @@ async function main() {
     console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const n of scale) {
       const source = makeDataset(`scale-${n}`, n, 4096);
-      const { initial, noop } = await pair('gcs-static-sync', plugin, source, n);
+      const { initial, noop } = await pair(tools[0] as Tool, source, n);
       console.log(
         `| ${n.toLocaleString('en')} | ${fmt(initial.ms)} | ${fmt(initial.cpuMs)} | ${((initial.cpuMs * 1000) / n).toFixed(0)} | ${initial.rssMb.toFixed(0)} | ${fmt(noop.ms)} | ${fmt(noop.cpuMs)} | ${((noop.cpuMs * 1000) / n).toFixed(0)} | ${noop.rssMb.toFixed(0)} |`,
       );

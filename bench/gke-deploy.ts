@@ -7,27 +7,34 @@
 //   D: A on 3 clusters in parallel: what the 3 local control planes cost on this machine's
 //      shared cores, to tell the plugin's scaling from the testbed's
 // Every run deploys a new image tag, so every run is a real rollout. Subjects are interleaved.
-// Usage: npx tsx bench/gke-deploy.ts [--runs 5]   (starts its own 3-cluster testbed in .testbed-bench)
+// Usage: npx tsx bench/gke-deploy.ts [--runs 5] [--one-cluster] [--build <label>=<dist folder> ...]
+//   (starts its own 3-cluster testbed in .testbed-bench; --one-cluster: A, B and L only, on a
+//   1-cluster testbed; --build runs B, L and C for every build named, side by side, see
+//   bench/builds.ts)
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { median } from './stats.ts';
+import { type Build, buildsToRun, entryOf, tagOf } from './builds.ts';
+import { inRoundOrder, median } from './stats.ts';
 
 const exec = promisify(execFile);
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const runsArg = process.argv.indexOf('--runs');
 const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5;
+const oneCluster = process.argv.includes('--one-cluster');
+const clusterCount = oneCluster ? 1 : 3;
 const env = { ...process.env, TESTBED_DIR: join(root, '.testbed-bench') };
 
-execFileSync('npx', ['tsx', 'test/testbed/cli.ts', 'up', '--clusters', '3'], {
+execFileSync('npx', ['tsx', 'test/testbed/cli.ts', 'up', '--clusters', String(clusterCount)], {
   cwd: root,
   env,
   stdio: 'inherit',
 });
-execFileSync('npx', ['tsx', 'scripts/bundle.ts', 'gke-deploy'], { cwd: root, stdio: 'inherit' });
+const ws = mkdtempSync(join(tmpdir(), 'bench-gke-deploy-'));
+const builds = await buildsToRun('gke-deploy', join(ws, 'dist'));
 const tb = JSON.parse(readFileSync(join(root, '.testbed-bench', 'state.json'), 'utf8'));
 const kubectl = tb.tools.kubectl as string;
 
@@ -51,11 +58,11 @@ spec:
   return docs.join('---\n');
 }
 
-const ws = mkdtempSync(join(tmpdir(), 'bench-gke-deploy-'));
 const kube = (cluster: number, args: string[]) =>
   execFileSync(kubectl, [`--kubeconfig=${tb.clusters[cluster].adminKubeconfig}`, ...args], { stdio: 'pipe' });
-for (const ns of ['bench-a', 'bench-b', 'bench-c', 'bench-d', 'bench-l'])
-  for (let c = 0; c < 3; c++) kube(c, ['create', 'namespace', ns]);
+const pluginNamespaces = builds.flatMap((_, i) => ['b', 'l', 'c'].map((s) => `bench-${s}${i || ''}`));
+for (const ns of ['bench-a', 'bench-d', ...pluginNamespaces])
+  for (let c = 0; c < clusterCount; c++) kube(c, ['create', 'namespace', ns]);
 
 function timed(fn: () => void): number {
   const t0 = process.hrtime.bigint();
@@ -84,9 +91,15 @@ async function plainParallel(tag: string): Promise<number> {
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
-function plugin(tag: string, clusters: number, ns: string, extra: Record<string, string> = {}): void {
+function plugin(
+  build: Build,
+  tag: string,
+  clusters: number,
+  ns: string,
+  extra: Record<string, string> = {},
+): void {
   writeFileSync(join(ws, '.kube.yml'), manifests(tag));
-  const r = spawnSync(process.execPath, [join(root, 'dist', 'gke-deploy', 'index.js')], {
+  const r = spawnSync(process.execPath, [entryOf(build, 'gke-deploy')], {
     cwd: ws,
     env: {
       PATH: `${dirname(kubectl)}:${process.env.PATH}`,
@@ -109,43 +122,52 @@ function plugin(tag: string, clusters: number, ns: string, extra: Record<string,
   if (r.status !== 0) throw new Error(`gke-deploy failed:\n${r.stdout}\n${r.stderr}`);
 }
 
-const times = {
-  a: [] as number[],
-  b: [] as number[],
-  l: [] as number[],
-  c: [] as number[],
-  d: [] as number[],
+// Subjects in the order they run each round and are printed: A, then B, L, C of every build, D.
+const names = {
+  a: 'A kubectl apply + rollout status, 1 cluster',
+  b: 'B gke-deploy, 1 cluster',
+  l: 'L gke-deploy lock: off, 1 cluster',
+  c: 'C gke-deploy, 3 clusters in parallel',
+  d: 'D kubectl apply + rollout status, 3 clusters in parallel',
 };
+const named = (key: 'b' | 'l' | 'c', build: Build) => `${names[key]}${tagOf(builds, build)}`;
+const times = new Map<string, number[]>();
+const record = (name: string, ms: number) => times.set(name, [...(times.get(name) ?? []), ms]);
 for (let i = 0; i <= runs; i++) {
   const tag = `v${i + 1}`;
-  const a = timed(() => plain(tag));
-  const b = timed(() => plugin(tag, 1, 'bench-b'));
-  const l = timed(() => plugin(tag, 1, 'bench-l', { PLUGIN_LOCK: 'off' }));
-  const c = timed(() => plugin(tag, 3, 'bench-c'));
-  const d = await plainParallel(tag);
-  if (i === 0) continue; // the first round creates the Deployments: not a rollout of an existing app
-  times.a.push(a);
-  times.b.push(b);
-  times.l.push(l);
-  times.c.push(c);
-  times.d.push(d);
+  const tasks: [string, () => number | Promise<number>][] = [[names.a, () => timed(() => plain(tag))]];
+  builds.forEach((build, n) => {
+    const ns = (s: string) => `bench-${s}${n || ''}`;
+    tasks.push([named('b', build), () => timed(() => plugin(build, tag, 1, ns('b')))]);
+    tasks.push([
+      named('l', build),
+      () => timed(() => plugin(build, tag, 1, ns('l'), { PLUGIN_LOCK: 'off' })),
+    ]);
+    if (!oneCluster) tasks.push([named('c', build), () => timed(() => plugin(build, tag, 3, ns('c')))]);
+  });
+  if (!oneCluster) tasks.push([names.d, () => plainParallel(tag)]);
+  const round: [string, number][] = [];
+  for (const [name, task] of inRoundOrder(tasks, i)) round.push([name, await task()]);
+  // The first round creates the Deployments: not a rollout of an existing app.
+  if (i > 0) for (const [name, ms] of round) record(name, ms);
 }
 execFileSync('npx', ['tsx', 'test/testbed/cli.ts', 'down'], { cwd: root, env, stdio: 'inherit' });
 
-const [a, b, l, c, d] = [median(times.a), median(times.b), median(times.l), median(times.c), median(times.d)];
+const med = (name: string) => median(times.get(name) ?? []);
 console.log(`\n${runs} runs each (interleaved), 20 Deployments x 2 replicas, a new image every run\n`);
 console.log('| subject | median s | runs (s) |');
 console.log('| --- | --- | --- |');
-const row = (name: string, m: number, xs: number[]) =>
-  console.log(`| ${name} | ${(m / 1000).toFixed(2)} | ${xs.map((x) => (x / 1000).toFixed(2)).join(', ')} |`);
-row('A kubectl apply + rollout status, 1 cluster', a, times.a);
-row('B gke-deploy, 1 cluster', b, times.b);
-row('L gke-deploy lock: off, 1 cluster', l, times.l);
-row('C gke-deploy, 3 clusters in parallel', c, times.c);
-row('D kubectl apply + rollout status, 3 clusters in parallel', d, times.d);
-console.log(`\nthe deploy lock, B - L: ${((b - l) / 1000).toFixed(2)} s (B / L ${(b / l).toFixed(2)}x)`);
-console.log(`overhead B - A: ${((b - a) / 1000).toFixed(2)} s (${(((b - a) / a) * 100).toFixed(0)}%)`);
-console.log(
-  `3 clusters against 1: gke-deploy C / B ${(c / b).toFixed(2)}x; plain kubectl D / A ${(d / a).toFixed(2)}x`,
-);
-console.log(`gke-deploy's own overhead at 3 clusters, C - D: ${((c - d) / 1000).toFixed(2)} s`);
+const secs = (ms: number) => (ms / 1000).toFixed(2);
+for (const [name, xs] of times) console.log(`| ${name} | ${secs(med(name))} | ${xs.map(secs).join(', ')} |`);
+const [a, d] = [med(names.a), med(names.d)];
+for (const build of builds) {
+  const [b, l, c] = [med(named('b', build)), med(named('l', build)), med(named('c', build))];
+  if (builds.length > 1) console.log(`\n${build.label}:`);
+  console.log(`\nthe deploy lock, B - L: ${secs(b - l)} s (B / L ${(b / l).toFixed(2)}x)`);
+  console.log(`overhead B - A: ${secs(b - a)} s (${(((b - a) / a) * 100).toFixed(0)}%)`);
+  if (oneCluster) continue;
+  console.log(
+    `3 clusters against 1: gke-deploy C / B ${(c / b).toFixed(2)}x; plain kubectl D / A ${(d / a).toFixed(2)}x`,
+  );
+  console.log(`gke-deploy's own overhead at 3 clusters, C - D: ${secs(c - d)} s`);
+}

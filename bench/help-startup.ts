@@ -5,25 +5,22 @@
 // subject alike. Bundle sizes are printed too.
 // Usage: npm run bench:help [-- --runs 40] [-- --with <label>=<folder> ...]
 // --with adds the bundles of another build, side by side with dist/: a folder laid out like
-// dist/ (<plugin>/index.js), e.g. a copy of dist/ built from another commit.
+// dist/ (<plugin>/index.js), e.g. a copy of dist/ built from another commit. --build
+// <label>=<folder> (see bench/builds.ts) runs only the builds it names, not dist/.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PLUGINS } from '../scripts/plugins.ts';
-import { median, percentile } from './stats.ts';
+import { entryOf, namedBuilds, tagOf } from './builds.ts';
+import { inRoundOrder, median, percentile } from './stats.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const runsArg = process.argv.indexOf('--runs');
 const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 30;
-const builds: [string, string][] = [['dist', join(root, 'dist')]];
-process.argv.forEach((arg, i) => {
-  if (arg !== '--with') return;
-  const [label, folder] = (process.argv[i + 1] ?? '').split(/=(.*)/s);
-  if (!label || !folder) throw new Error('--with takes <label>=<folder>');
-  builds.push([label, resolve(folder)]);
-});
-const tag = (label: string) => (builds.length > 1 ? ` [${label}]` : '');
+const named = namedBuilds('--build');
+const builds =
+  named.length > 0 ? named : [{ label: 'dist', dir: join(root, 'dist') }, ...namedBuilds('--with')];
 
 interface Subject {
   name: string;
@@ -33,18 +30,18 @@ interface Subject {
 }
 
 const subjects: Subject[] = [{ name: 'node -e 0 (baseline)', args: ['-e', '0'], status: 0 }];
-for (const [label, dir] of builds) {
+for (const build of builds) {
   for (const p of PLUGINS) {
     subjects.push({
-      name: `${p} --help${tag(label)}`,
-      args: [join(dir, p, 'index.js'), '--help'],
+      name: `${p} --help${tagOf(builds, build)}`,
+      args: [entryOf(build, p), '--help'],
       status: 0,
     });
   }
 }
-for (const [label, dir] of builds) {
+for (const build of builds) {
   for (const p of PLUGINS) {
-    subjects.push({ name: `${p}, no settings${tag(label)}`, args: [join(dir, p, 'index.js')], status: 1 });
+    subjects.push({ name: `${p}, no settings${tagOf(builds, build)}`, args: [entryOf(build, p)], status: 1 });
   }
 }
 
@@ -56,7 +53,7 @@ const cpu = new Map<string, number[]>(subjects.map(({ name }) => [name, []]));
 // Only PATH: the plugins must not see the settings of whoever runs the benchmark.
 const env = { PATH: process.env.PATH ?? '' };
 for (let i = 0; i < runs + 2; i++) {
-  for (const { name, args, status } of subjects) {
+  for (const { name, args, status } of inRoundOrder(subjects, i)) {
     const t0 = process.hrtime.bigint();
     const r = hasTime
       ? spawnSync('/usr/bin/time', ['-f', '%U %S', process.execPath, ...args], {
@@ -101,11 +98,9 @@ const bytes = (path: string): number =>
     ? readdirSync(path).reduce((n, f) => n + bytes(join(path, f)), 0)
     : statSync(path).size;
 const kb = (n: number) => `${(n / 1024).toFixed(0)} KiB`;
-console.log(`\n| bundle | ${builds.map(([label]) => label).join(' | ')} |`);
+console.log(`\n| bundle | ${builds.map(({ label }) => label).join(' | ')} |`);
 console.log(`| --- | ${builds.map(() => '---').join(' | ')} |`);
 for (const p of PLUGINS) {
-  const cells = builds.map(
-    ([, dir]) => `${kb(bytes(join(dir, p)))} (entry ${kb(bytes(join(dir, p, 'index.js')))})`,
-  );
+  const cells = builds.map((b) => `${kb(bytes(join(b.dir, p)))} (entry ${kb(bytes(entryOf(b, p)))})`);
   console.log(`| ${p} | ${cells.join(' | ')} |`);
 }

@@ -5,15 +5,16 @@
 // alike; the first two rounds only warm the page cache.
 // On a shared machine wall time swings with the load, so when GNU time is installed each run
 // also reports the CPU time (user + sys) the process used until it exited.
-// Usage: npx tsx bench/slack-notify-cold-start.ts [--runs 30]
+// Usage: npx tsx bench/slack-notify-cold-start.ts [--runs 30] [--build <label>=<dist folder> ...]
+// (--build: other builds' bundles side by side, see bench/builds.ts)
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundle } from '../scripts/bundle.ts';
-import { median, percentile } from './stats.ts';
+import { buildsToRun, entryOf, tagOf } from './builds.ts';
+import { inRoundOrder, median, percentile } from './stats.ts';
 
 const runsArg = process.argv.indexOf('--runs');
 const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 30;
@@ -29,7 +30,8 @@ await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
 const { port } = sink.address() as AddressInfo;
 const webhook = `http://127.0.0.1:${port}/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX`;
 
-const entry = await bundle('slack-notify');
+const scratch = mkdtempSync(join(tmpdir(), 'slack-notify-bench-'));
+const builds = await buildsToRun('slack-notify', scratch);
 const drone = {
   DRONE: 'true',
   DRONE_REPO: 'acme/web',
@@ -58,28 +60,30 @@ interface Subject {
 const subjects: Subject[] = [
   { name: 'node -e 0 (spawn to exit)', args: ['-e', '0'], env: baseEnv, untilRequest: false },
   { name: 'bare node posting to the sink', args: ['-e', barePost], env: baseEnv, untilRequest: true },
-  {
-    name: 'slack-notify bundle, default message',
-    args: [entry],
-    env: { ...baseEnv, ...drone, PLUGIN_WEBHOOK: webhook },
-    untilRequest: true,
-  },
-  {
-    name: 'slack-notify bundle, drone-slack template',
-    args: [entry],
-    env: {
-      ...baseEnv,
-      ...drone,
-      PLUGIN_WEBHOOK: webhook,
-      PLUGIN_TEMPLATE: '{{#success build.status}}build {{build.number}} succeeded{{else}}failed{{/success}}',
+  ...builds.flatMap((build): Subject[] => [
+    {
+      name: `slack-notify bundle, default message${tagOf(builds, build)}`,
+      args: [entryOf(build, 'slack-notify')],
+      env: { ...baseEnv, ...drone, PLUGIN_WEBHOOK: webhook },
+      untilRequest: true,
     },
-    untilRequest: true,
-  },
+    {
+      name: `slack-notify bundle, drone-slack template${tagOf(builds, build)}`,
+      args: [entryOf(build, 'slack-notify')],
+      env: {
+        ...baseEnv,
+        ...drone,
+        PLUGIN_WEBHOOK: webhook,
+        PLUGIN_TEMPLATE:
+          '{{#success build.status}}build {{build.number}} succeeded{{else}}failed{{/success}}',
+      },
+      untilRequest: true,
+    },
+  ]),
 ];
 
 const GNU_TIME = '/usr/bin/time';
 const withCpu = existsSync(GNU_TIME);
-const scratch = mkdtempSync(join(tmpdir(), 'slack-notify-bench-'));
 const cpuFile = join(scratch, 'cpu');
 
 interface Measured {
@@ -121,7 +125,7 @@ function measure(s: Subject): Promise<Measured> {
 const times = new Map<string, number[]>(subjects.map((s) => [s.name, []]));
 const cpus = new Map<string, number[]>(subjects.map((s) => [s.name, []]));
 for (let i = 0; i < runs + 2; i++) {
-  for (const s of subjects) {
+  for (const s of inRoundOrder(subjects, i)) {
     const m = await measure(s);
     if (i < 2) continue;
     times.get(s.name)?.push(m.ms);

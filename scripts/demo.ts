@@ -13,6 +13,7 @@
 // --stop (or CI=true) stops the testbed at the end when the demo started it.
 import { spawnSync } from 'node:child_process';
 import { dirname } from 'node:path';
+import { errorMessage } from '../common/errors.ts';
 import { type Build, bundleRunner, droneRunner, type Runner } from '../test/drone/pipeline.ts';
 import {
   BUCKET,
@@ -25,7 +26,7 @@ import {
   rollouts,
   slackMessages,
 } from '../test/drone/scenario.ts';
-import { startTestbed, stopTestbed } from '../test/testbed/cli.ts';
+import { startTestbed, stopTestbed } from '../test/testbed/lifecycle.ts';
 import type { TestbedState } from '../test/testbed/state.ts';
 
 const args = new Set(process.argv.slice(2));
@@ -73,7 +74,7 @@ async function chooseRunner(tb: TestbedState): Promise<{ runner: Runner; stop: (
   } catch (err) {
     // Without --drone, a machine that cannot build drone-cli still gets the demo.
     if (args.has('--drone')) throw err;
-    say(`Running the pipeline's steps as the bundles in dist/: ${(err as Error).message.split('\n')[0]}`);
+    say(`Running the pipeline's steps as the bundles in dist/: ${errorMessage(err).split('\n')[0]}`);
     return bundles();
   }
   const service = await startPodmanService();
@@ -124,6 +125,69 @@ async function lastSlack(tb: TestbedState, count: number, pattern: RegExp, what:
   );
 }
 
+/** The four builds of the story, each checked after it ran. */
+async function runBuilds(tb: TestbedState, runner: Runner): Promise<void> {
+  let code = await build(runner, '1. Tag v1: sync the assets, deploy v1 to both clusters, notify', BUILDS.v1);
+  check(code === 0, 'the build passed');
+  await expectClusters(tb, 'registry.local/app:v1');
+  const objects = await bucketObjects(tb);
+  check(
+    objects.length === 3,
+    `bucket: ${objects.map((o) => `${o.name} (${o.cacheControl ?? '-'})`).join(', ')}`,
+  );
+  await lastSlack(tb, 1, /registry\.local\/app:v1/, 'success');
+
+  code = await build(runner, '2. Tag broken: a v2 whose pods never get ready', BUILDS.broken);
+  check(code !== 0, 'the build failed (the deploy step)');
+  await expectClusters(tb, 'registry.local/app:v1');
+  say(dim('  gke-deploy noticed the stalled rollout and rolled both clusters back to v1 by itself'));
+  await lastSlack(tb, 2, /rolled back/i, 'failure, rolled back, failed step named');
+
+  code = await build(runner, '3. Tag v2 (fixed): deploy v2', BUILDS.v2);
+  check(code === 0, 'the build passed');
+  await expectClusters(tb, 'registry.local/app:v2');
+  await lastSlack(tb, 3, /registry\.local\/app:v2/, 'success');
+
+  code = await build(runner, '4. v2 misbehaves: the rollback pipeline, target production', BUILDS.rollback);
+  check(code === 0, 'the rollback passed');
+  await expectClusters(tb, 'registry.local/app:v1');
+  await lastSlack(tb, 4, /rolled back/i, 'rolled back');
+}
+
+async function showSlack(tb: TestbedState): Promise<void> {
+  say();
+  say(bold('== What Slack received'));
+  for (const [i, m] of (await slackMessages(tb)).entries()) {
+    say(`  --- message ${i + 1}`);
+    for (const line of plainText(m.raw).split('\n').slice(0, 14)) say(`  ${line}`);
+  }
+}
+
+function showLookAround(tb: TestbedState): void {
+  const kubectlDir = dirname(tb.tools.kubectl as string);
+  const ctx = tb.clusters[0]?.context ?? '';
+  say();
+  say(bold('== Look around'));
+  say('  eval "$(npx tsx test/testbed/cli.ts env)"');
+  say(`  export PATH="${kubectlDir}:$PATH"`);
+  say(`  kubectl --context ${ctx} -n ${NAMESPACE} get deployments,pods`);
+  say(`  kubectl --context ${ctx} -n ${NAMESPACE} rollout history deployment/web`);
+  say(`  curl -s "$TESTBED_GCS_ENDPOINT/storage/v1/b/${BUCKET}/o?prefix=${PREFIX}"`);
+  say(`  curl -s ${tb.slack.requestsUrl}`);
+  say('  Stop it all: npx tsx test/testbed/cli.ts down');
+}
+
+function showVerdict(started: number): void {
+  say();
+  if (problems.length > 0) {
+    say(bold(`demo: ${problems.length} thing(s) did not happen as told:`));
+    for (const p of problems) say(`  - ${p}`);
+    process.exitCode = 1;
+    return;
+  }
+  say(bold(`demo: everything happened as told, in ${Math.round((Date.now() - started) / 1000)} s.`));
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   say(bold('drone-gke-plugins demo'));
@@ -138,75 +202,22 @@ async function main(): Promise<void> {
   say();
   const { runner, stop } = await chooseRunner(tb);
   try {
-    let code = await build(
-      runner,
-      '1. Tag v1: sync the assets, deploy v1 to both clusters, notify',
-      BUILDS.v1,
-    );
-    check(code === 0, 'the build passed');
-    await expectClusters(tb, 'registry.local/app:v1');
-    const objects = await bucketObjects(tb);
-    check(
-      objects.length === 3,
-      `bucket: ${objects.map((o) => `${o.name} (${o.cacheControl ?? '-'})`).join(', ')}`,
-    );
-    await lastSlack(tb, 1, /registry\.local\/app:v1/, 'success');
-
-    code = await build(runner, '2. Tag broken: a v2 whose pods never get ready', BUILDS.broken);
-    check(code !== 0, 'the build failed (the deploy step)');
-    await expectClusters(tb, 'registry.local/app:v1');
-    say(dim('  gke-deploy noticed the stalled rollout and rolled both clusters back to v1 by itself'));
-    await lastSlack(tb, 2, /rolled back/i, 'failure, rolled back, failed step named');
-
-    code = await build(runner, '3. Tag v2 (fixed): deploy v2', BUILDS.v2);
-    check(code === 0, 'the build passed');
-    await expectClusters(tb, 'registry.local/app:v2');
-    await lastSlack(tb, 3, /registry\.local\/app:v2/, 'success');
-
-    code = await build(runner, '4. v2 misbehaves: the rollback pipeline, target production', BUILDS.rollback);
-    check(code === 0, 'the rollback passed');
-    await expectClusters(tb, 'registry.local/app:v1');
-    await lastSlack(tb, 4, /rolled back/i, 'rolled back');
+    await runBuilds(tb, runner);
   } finally {
     runner.dispose();
     await stop();
   }
-
-  say();
-  say(bold('== What Slack received'));
-  for (const [i, m] of (await slackMessages(tb)).entries()) {
-    say(`  --- message ${i + 1}`);
-    for (const line of plainText(m.raw).split('\n').slice(0, 14)) say(`  ${line}`);
-  }
-
-  const kubectlDir = dirname(tb.tools.kubectl as string);
-  const ctx = tb.clusters[0]?.context ?? '';
-  say();
-  say(bold('== Look around'));
-  say('  eval "$(npx tsx test/testbed/cli.ts env)"');
-  say(`  export PATH="${kubectlDir}:$PATH"`);
-  say(`  kubectl --context ${ctx} -n ${NAMESPACE} get deployments,pods`);
-  say(`  kubectl --context ${ctx} -n ${NAMESPACE} rollout history deployment/web`);
-  say(`  curl -s "$TESTBED_GCS_ENDPOINT/storage/v1/b/${BUCKET}/o?prefix=${PREFIX}"`);
-  say(`  curl -s ${tb.slack.requestsUrl}`);
-  say('  Stop it all: npx tsx test/testbed/cli.ts down');
-
+  await showSlack(tb);
+  showLookAround(tb);
   const stopNow = args.has('--stop') || process.env['CI'] === 'true';
   if (stopNow && startedHere) {
     await stopTestbed();
     say(dim('  (the testbed was stopped: --stop or CI)'));
   }
-  say();
-  if (problems.length > 0) {
-    say(bold(`demo: ${problems.length} thing(s) did not happen as told:`));
-    for (const p of problems) say(`  - ${p}`);
-    process.exitCode = 1;
-    return;
-  }
-  say(bold(`demo: everything happened as told, in ${Math.round((Date.now() - started) / 1000)} s.`));
+  showVerdict(started);
 }
 
 main().catch((err: unknown) => {
-  console.error(`demo failed: ${err instanceof Error ? err.message : String(err)}`);
+  console.error(`demo failed: ${errorMessage(err)}`);
   process.exitCode = 1;
 });

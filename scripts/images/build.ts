@@ -3,13 +3,16 @@
 //   npx tsx scripts/images/build.ts [plugin...]
 // npm in the build stage trusts the machine's extra CA: NODE_EXTRA_CA_CERTS, when set, goes
 // in as the build secret `npm-ca` (mounted for the `npm ci` step only, in no layer).
+
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { errorMessage } from '../../common/errors.ts';
 import { PLUGINS, type PluginName } from '../plugins.ts';
+import { baseRefs } from './base-refs.ts';
 import { podman, ROOT } from './podman.ts';
-import { baseRefs, ensureStandIns, standInKubectlSha256 } from './stand-ins.ts';
+import { ensureStandIns, standInKubectlSha256 } from './stand-ins.ts';
 
 export const DOCKERFILE: Record<PluginName, string> = {
   'gke-deploy': 'Dockerfile.deploy',
@@ -127,7 +130,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   try {
     await buildAll(asked.length > 0 ? asked : PLUGINS, (line) => console.log(line));
   } catch (err) {
-    console.error((err as Error).message);
+    console.error(errorMessage(err));
     process.exitCode = 1;
   }
 }

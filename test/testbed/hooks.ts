@@ -10,7 +10,8 @@
 //   TESTBED_KEEP=1       leave a testbed this process started running after the tests
 //   TESTBED_VERBOSE=1    log the testbed's startup to stderr
 import type { RootHookObject } from 'mocha';
-import { checkHealth, startTestbed, stopTestbed } from './cli.ts';
+import { checkHealth } from './health.ts';
+import { startTestbed, stopTestbed } from './lifecycle.ts';
 import { codeHash, readState, type TestbedState } from './state.ts';
 
 // Mocha loads this file through `require` (the root hook) while test files `import` it, and

@@ -1,10 +1,11 @@
 // Process helpers for the testbed: detached children with a log file each, readiness
-// polling, free ports, and stopping exactly the PIDs that were started.
+// polling and free ports (stopping them is pids.ts).
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isRunning } from './pids.ts';
 
 export interface Spawned {
   name: string;
@@ -43,15 +44,6 @@ export function spawnDetached(
   }
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The last `lines` lines of a log file, for error messages. */
 export function tailLog(file: string, lines = 20): string {
   if (!existsSync(file)) return '';
@@ -76,7 +68,7 @@ export async function waitFor(check: () => Promise<boolean> | boolean, opts: Wai
     } catch (err) {
       lastError = err;
     }
-    const dead = opts.proc !== undefined && !isAlive(opts.proc.pid);
+    const dead = opts.proc !== undefined && !isRunning(opts.proc.pid);
     if (dead || Date.now() > deadline) {
       const why = dead ? `${opts.proc?.name} exited` : `timed out after ${opts.timeoutMs} ms`;
       const last = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
@@ -98,24 +90,4 @@ export async function freePort(): Promise<number> {
       srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
     });
   });
-}
-
-/** Stops the given PIDs (and their process groups): TERM, then KILL after `graceMs`. */
-export async function killPids(pids: readonly number[], graceMs = 5000): Promise<void> {
-  const signalAll = (sig: NodeJS.Signals) => {
-    for (const pid of pids) {
-      for (const target of [-pid, pid]) {
-        try {
-          process.kill(target, sig);
-        } catch {
-          // already gone, or not a group leader
-        }
-      }
-    }
-  };
-  signalAll('SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while (pids.some(isAlive) && Date.now() < deadline) await sleep(50);
-  if (pids.some(isAlive)) signalAll('SIGKILL');
-  while (pids.some(isAlive) && Date.now() < deadline + 2000) await sleep(50);
 }

@@ -6,13 +6,18 @@
 // so a warm run finds them at once and changing a pin builds the new version.
 //
 // Run as a script (`npx tsx test/testbed/tools.ts`) it builds everything and prints the paths.
+
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { isAlive } from './proc.ts';
+import { errorMessage } from '../../common/errors.ts';
+import { lock } from './lock.ts';
+import { isAlive } from './pids.ts';
+
+// test/drone builds drone-cli with the same lock.
+export { lock };
 
 export interface ToolPaths {
   etcd: string;
@@ -176,39 +181,6 @@ async function goVersion(): Promise<string> {
   return '';
 }
 
-/**
- * Takes `<dir>.lock` so that two processes do not build the same tool at once; a lock left by
- * a dead process is taken over. Returns the release function.
- */
-export async function lock(dir: string, what: string, log: (line: string) => void): Promise<() => void> {
-  const lockDir = `${dir}.lock`;
-  let said = false;
-  for (;;) {
-    try {
-      mkdirSync(lockDir);
-      writeFileSync(join(lockDir, 'pid'), String(process.pid));
-      return () => rmSync(lockDir, { recursive: true, force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    let owner = 0;
-    try {
-      owner = Number(readFileSync(join(lockDir, 'pid'), 'utf8'));
-    } catch {
-      // being created or removed right now
-    }
-    if (owner > 0 && !isAlive(owner)) {
-      rmSync(lockDir, { recursive: true, force: true });
-      continue;
-    }
-    if (!said) {
-      log(`waiting for another process (pid ${owner || '?'}) that is building ${what}…`);
-      said = true;
-    }
-    await sleep(1000);
-  }
-}
-
 async function build(unit: Unit, log: (line: string) => void): Promise<void> {
   const what = describe(unit);
   const dir = unitDir(unit);
@@ -306,7 +278,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       cold.length > 0 ? `built ${cold.join(', ')} in ${secs} s` : `all tools already built (${secs} s)`,
     );
   } catch (err) {
-    console.error((err as Error).message);
+    console.error(errorMessage(err));
     process.exitCode = 1;
   }
 }

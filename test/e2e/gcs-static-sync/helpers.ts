@@ -18,6 +18,7 @@ import type { Deps } from '../../../plugins/gcs-static-sync/main.ts';
 import { schema } from '../../../plugins/gcs-static-sync/schema.ts';
 import { type BundleRunOptions, type ChildRun, privateBundle, runBundle } from '../../helpers/bundle.ts';
 import { type Captured, runInProcess } from '../../helpers/canary.ts';
+import { serviceAccountKey } from '../../testbed/servers/client.ts';
 import type { TestbedState } from '../../testbed/state.ts';
 
 // save() retries through async-retry, whose first delay is 1 s: maxRetryDelay cannot be shorter.
@@ -55,9 +56,8 @@ export function testbedAgent(state: TestbedState): Agent {
   return new Agent({ ca: [...rootCertificates, readFileSync(state.ca.cert, 'utf8')] });
 }
 
-export function serviceAccountKey(state: TestbedState): string {
-  return readFileSync(state.credentials.serviceAccountKeyFile, 'utf8');
-}
+// The testbed's key, from the testbed's one helper for it (re-exported for the tests here).
+export { serviceAccountKey };
 
 /** Env for a sync of `source` to `target` against fake-gcs-server (or the fault proxy). */
 export function syncEnv(

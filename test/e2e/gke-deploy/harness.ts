@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { privateBundle } from '../../helpers/bundle.ts';
 import { type Captured, runChild } from '../../helpers/canary.ts';
+import { serviceAccountKey } from '../../testbed/servers/client.ts';
 import type { TestbedState } from '../../testbed/state.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -62,9 +63,8 @@ export async function removeNamespaces(tb: TestbedState): Promise<void> {
   );
 }
 
-export function serviceAccountKey(tb: TestbedState): string {
-  return readFileSync(tb.credentials.serviceAccountKeyFile, 'utf8');
-}
+// The testbed's key, from the testbed's one helper for it (re-exported for the tests here).
+export { serviceAccountKey };
 
 /** Settings for the GKE flow to every testbed cluster. */
 export function gkeEnv(

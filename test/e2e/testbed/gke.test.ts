@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { GoogleAuth, JWT } from 'google-auth-library';
-import { httpGet } from '../../testbed/cli.ts';
 import { useTestbed } from '../../testbed/hooks.ts';
+import { httpGet } from '../../testbed/http.ts';
 import { redirectTokenEndpoint } from '../../testbed/servers/auth-probe.ts';
 import {
   clearGkeFaults,

@@ -4,8 +4,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { httpGet } from '../../testbed/http.ts';
 import type { ClusterInfo } from '../../testbed/kube/cluster.ts';
-import { BROKEN_IMAGE, httpsGet, kubectl, startCluster, stopCluster } from '../../testbed/kube/cluster.ts';
+import { BROKEN_IMAGE, kubectl, startCluster, stopCluster } from '../../testbed/kube/cluster.ts';
 import { ensureCA } from '../../testbed/pki.ts';
 import type { ToolPaths } from '../../testbed/tools.ts';
 import { ensureTools } from '../../testbed/tools.ts';
@@ -186,20 +187,20 @@ describe('testbed: local Kubernetes clusters (kwok nodes)', function () {
 
   it('accepts the static bearer token and refuses a wrong one with 401', async () => {
     for (const c of clusters) {
-      const ok = await httpsGet(`${c.server}/api/v1/namespaces/default/pods`, {
+      const ok = await httpGet(`${c.server}/api/v1/namespaces/default/pods`, {
         ca: c.caPem,
         token: c.token,
       });
       assert.equal(ok.status, 200, ok.body);
       assert.equal((JSON.parse(ok.body) as { kind: string }).kind, 'PodList');
-      const bad = await httpsGet(`${c.server}/api/v1/namespaces/default/pods`, {
+      const bad = await httpGet(`${c.server}/api/v1/namespaces/default/pods`, {
         ca: c.caPem,
         token: `${c.token}-wrong`,
       });
       assert.equal(bad.status, 401, bad.body);
       // The other cluster's token is not valid here either.
       const other = clusters.find((o) => o !== c)!;
-      const cross = await httpsGet(`${c.server}/api/v1/namespaces/default/pods`, {
+      const cross = await httpGet(`${c.server}/api/v1/namespaces/default/pods`, {
         ca: c.caPem,
         token: other.token,
       });

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { execa } from 'execa';
-import { isRunning, processesUnder } from '../../testbed/cli.ts';
+import { isRunning, processesUnder } from '../../testbed/pids.ts';
 import { waitFor } from '../../testbed/proc.ts';
 import { readState, repoRoot, type TestbedState } from '../../testbed/state.ts';
 
@@ -33,6 +33,8 @@ describe('testbed: lifecycle CLI (up, status, env, down)', function () {
     dir = mkdtempSync(join(tmpdir(), 'testbed-lifecycle-'));
     env = { ...process.env, TESTBED_DIR: dir };
     delete env['TESTBED_STATE'];
+    // The child mocha runs must decide for themselves whether to stop what they started.
+    delete env['TESTBED_KEEP'];
   });
 
   after(async () => {

@@ -8,8 +8,10 @@
 // library does not read the key's token_uri); external_account files carry their own token_url.
 // Prints one JSON line: {"ok":true,"token":"…","type":"…","status":200,"body":{…}} or
 // {"ok":false,"error":"…"}.
+
 import { readFileSync } from 'node:fs';
 import { GoogleAuth } from 'google-auth-library';
+import { errorMessage } from '../../../common/errors.ts';
 import { isMain } from './http-util.ts';
 
 export const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
@@ -63,7 +65,7 @@ if (isMain(import.meta.url)) {
   probe(credentials, tokenUrl, url).then(
     (r) => console.log(JSON.stringify(r)),
     (err: unknown) => {
-      console.log(JSON.stringify({ ok: false, error: err instanceof Error ? err.message : String(err) }));
+      console.log(JSON.stringify({ ok: false, error: errorMessage(err) }));
       process.exitCode = 1;
     },
   );

@@ -3,8 +3,8 @@
 // API, and the kubeconfig a plugin would build from a GKE API response. They only talk HTTP to 127.0.0.1; nothing here starts a process.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { request as httpsRequest } from 'node:https';
-import { writeKubeconfig } from '../kube/cluster.ts';
+import { httpRequest } from '../http.ts';
+import { writeKubeconfig } from '../kubeconfig.ts';
 import type { TestbedState } from '../state.ts';
 import type { FaultPlan, FaultStats } from './fault-proxy.ts';
 import type { QueuedResponse, RecordedRequest } from './slack-sink.ts';
@@ -93,26 +93,22 @@ export function queueSlackResponses(state: TestbedState, ...responses: QueuedRes
 
 // ---- GKE
 
+/** The service-account key JSON of the testbed (what a plugin's `token` setting is given). */
+export function serviceAccountKey(state: TestbedState): string {
+  return readFileSync(state.credentials.serviceAccountKeyFile, 'utf8');
+}
+
 /** A JSON request to the testbed's HTTPS endpoints, trusting the testbed CA (in any process). */
-export function gkeCall<T>(state: TestbedState, method: string, path: string, body?: unknown): Promise<T> {
+export async function gkeCall<T>(
+  state: TestbedState,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<T> {
   const ca = readFileSync(state.ca.cert, 'utf8');
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(
-      `${state.gke.url}${path}`,
-      { method, ca, headers: { 'content-type': 'application/json' } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          if ((res.statusCode ?? 0) >= 300) reject(new Error(`${method} ${path}: ${res.statusCode} ${text}`));
-          else resolve((text === '' ? {} : JSON.parse(text)) as T);
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(body === undefined ? undefined : JSON.stringify(body));
-  });
+  const res = await httpRequest(method, `${state.gke.url}${path}`, { ca, body, timeoutMs: 30_000 });
+  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${res.body}`);
+  return (res.body === '' ? {} : JSON.parse(res.body)) as T;
 }
 
 /**

@@ -1,0 +1,41 @@
+// The stand-ins' names in the image store: podman tags name:tag, and the digested names
+// (which podman refuses to tag) are added to the store's image index directly.
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BaseRef } from './base-refs.ts';
+import { graphRoot, podman, podmanOk } from './podman.ts';
+
+interface StoredImage {
+  id: string;
+  names?: string[];
+  [key: string]: unknown;
+}
+
+/** Adds `names` to image `id` in the store's index (and takes them off any other image). */
+function addNames(id: string, names: readonly string[]): void {
+  const file = join(graphRoot(), 'overlay-images', 'images.json');
+  const images = JSON.parse(readFileSync(file, 'utf8')) as StoredImage[];
+  const target = images.find((i) => i.id === id);
+  if (!target) throw new Error(`image ${id} is not in ${file}`);
+  for (const img of images) {
+    if (img !== target) img.names = (img.names ?? []).filter((n) => !names.includes(n));
+  }
+  target.names = [...new Set([...(target.names ?? []), ...names])];
+  writeFileSync(`${file}.tmp`, JSON.stringify(images));
+  renameSync(`${file}.tmp`, file);
+}
+
+async function imageId(ref: string): Promise<string> {
+  return (await podmanOk(['image', 'inspect', '--format', '{{.Id}}', ref])).trim();
+}
+
+export async function exists(ref: string): Promise<boolean> {
+  return (await podman(['image', 'exists', ref])).code === 0;
+}
+
+/** Names the image `built` as the base reference `base`: name:tag, name:tag@digest, name@digest. */
+export async function nameAs(built: string, base: BaseRef): Promise<void> {
+  await podmanOk(['tag', built, base.tagged]);
+  addNames(await imageId(built), [base.stored, base.digested]);
+  if (!(await exists(base.ref))) throw new Error(`the stand-in for ${base.ref} cannot be found by that name`);
+}
