@@ -63,16 +63,13 @@ describe('testbed: Slack webhook sink', function () {
   it('answers 404 no_service and 500, which @slack/webhook reports as HTTP errors', async () => {
     await queueSlackResponses(state, { status: 404, body: 'no_service' }, { status: 500 });
     const hook = new IncomingWebhook(state.slack.webhookUrl);
-    await assert.rejects(
-      hook.send('one'),
-      (err: unknown) => {
-        assert.ok(err instanceof IncomingWebhookHTTPError);
-        assert.equal(err.code, ErrorCode.HTTPError);
-        assert.equal(err.statusCode, 404);
-        assert.equal(err.body, 'no_service');
-        return true;
-      },
-    );
+    await assert.rejects(hook.send('one'), (err: unknown) => {
+      assert.ok(err instanceof IncomingWebhookHTTPError);
+      assert.equal(err.code, ErrorCode.HTTPError);
+      assert.equal(err.statusCode, 404);
+      assert.equal(err.body, 'no_service');
+      return true;
+    });
     await assert.rejects(hook.send('two'), (err: unknown) => {
       assert.ok(err instanceof IncomingWebhookHTTPError);
       assert.equal(err.statusCode, 500);
