@@ -20,7 +20,7 @@ export type SendOutcome =
        * GAVE_UP when it was given up (`giveUp` aborted: the run was cancelled).
        */
       code?: string;
-      /** An error that is neither Slack's answer nor the network's (a bug): its name and message. */
+      /** Neither Slack's answer nor the network's: a request fetch refuses to make, or a bug. */
       unexpected?: string;
     };
 
@@ -42,10 +42,21 @@ interface LibraryError {
   original?: unknown;
 }
 
-/** fetch fails with a TypeError whose cause holds the socket's code (ECONNREFUSED, ...). */
-function networkCode(original: unknown): string {
-  const cause = (original as { cause?: { code?: unknown } } | undefined)?.cause;
-  return typeof cause?.code === 'string' ? cause.code : 'EUNKNOWN';
+/**
+ * Why fetch failed: the socket's code (ECONNREFUSED, ...) from the TypeError's cause, or, for
+ * a failure fetch makes itself (a port the Fetch standard blocks), a sentence for the user.
+ */
+function networkFailure(original: unknown, url: string): SendOutcome {
+  const cause = (original as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
+  if (typeof cause?.code === 'string') return { ok: false, code: cause.code };
+  if (cause?.message === 'bad port') {
+    const port = new URL(url).port;
+    return {
+      ok: false,
+      unexpected: `Node's fetch refuses port ${port} (one the Fetch standard blocks); give the webhook another port`,
+    };
+  }
+  return { ok: false, code: 'EUNKNOWN' };
 }
 
 function shortBody(data: unknown): string | undefined {
@@ -105,7 +116,7 @@ export const sendWithSlackWebhook: SendWebhook = async (url, payload, timeoutMs,
       if (retryAfter !== undefined) outcome.retryAfter = retryAfter;
       return outcome;
     }
-    if (e.code === ErrorCode.RequestError) return { ok: false, code: networkCode(e.original) };
+    if (e.code === ErrorCode.RequestError) return networkFailure(e.original, url);
     // Not the library's error, so nothing of the request inside: name and message are safe to show.
     return { ok: false, unexpected: `${err instanceof Error ? err.name : 'Error'}: ${errorMessage(err)}` };
   }
