@@ -31,6 +31,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readState, type TestbedState } from '../test/testbed/state.ts';
 import { type Build, buildsToRun, entryOf, tagOf } from './builds.ts';
+import { imageNodeFlags } from './image-flags.ts';
 import { inRoundOrder, median } from './stats.ts';
 
 const arg = (name: string) => {
@@ -155,8 +156,11 @@ function makeDataset(name: string, files: number, bytes: number): string {
   return dir;
 }
 
+// The image's node flags (--optimize-for-size): the memory figures are what the image uses.
+const nodeFlags = imageNodeFlags(join(import.meta.dirname, '..'), 'Dockerfile.assets');
+
 function plugin(entry: string, source: string, bucket: string): Measure {
-  const m = timed(process.execPath, [entry], {
+  const m = timed(process.execPath, [...nodeFlags, entry], {
     PATH: process.env.PATH ?? '',
     NODE_EXTRA_CA_CERTS: tb.ca.bundle,
     PLUGIN_SOURCE: source,

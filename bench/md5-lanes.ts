@@ -1,5 +1,5 @@
 // MD5 of source files on one hashing worker: four files at a time in WebAssembly SIMD lanes
-// (md5-lanes.ts) against OpenSSL one file at a time, side by side in one run, interleaved.
+// (hash/md5-lanes.ts) against OpenSSL one file at a time, side by side in one run, interleaved.
 // Same worker code, same files (read from the page cache after a warm-up pass), so the
 // difference is the hashing. Usage:
 //   npx tsx bench/md5-lanes.ts [--runs 9] [--files 256] [--kb 256]
@@ -7,8 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startHashWorkers } from '../plugins/gcs-static-sync/hash-workers.ts';
-import { compileMd5Lanes } from '../plugins/gcs-static-sync/md5-lanes.ts';
+import { compileMd5Lanes } from '../plugins/gcs-static-sync/hash/md5-lanes.ts';
+import { startHashWorkers } from '../plugins/gcs-static-sync/hash/pool.ts';
 import { median } from './stats.ts';
 
 const arg = (name: string, fallback: number) => {

@@ -1,6 +1,6 @@
 // Builds one bundle per plugin: dist/<plugin>/index.js (ESM, split so that the plugin body is
 // a chunk loaded only when it runs, not for --help; whitespace and syntax minified, names
-// kept). Usage:
+// kept), plus the entries of the worker threads a plugin starts, in chunks/. Usage:
 //   tsx scripts/bundle.ts [plugin...]
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -38,6 +38,24 @@ async function precompiledValidator(name: PluginName): Promise<Plugin> {
 }
 
 /**
+ * gcs-static-sync's hashing worker: its entry is built as chunks/hash-worker.js, and the module
+ * that starts the workers (which in the sources loads tsx first) is replaced by one that starts
+ * that file, beside the chunk the module ends up in (every chunk is in chunks/).
+ */
+const HASH_WORKER = join(root, 'plugins', 'gcs-static-sync', 'hash', 'worker.ts');
+const hashWorkerStarter: Plugin = {
+  name: 'hash-worker-starter',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]gcs-static-sync[\\/]hash[\\/]worker-thread\.ts$/ }, () => ({
+      contents: `import { Worker } from 'node:worker_threads';
+export const startWorkerThread = (workerData) =>
+  new Worker(new URL('./hash-worker.js', import.meta.url), { workerData });`,
+      loader: 'js',
+    }));
+  },
+};
+
+/**
  * Bundles one plugin into `outdir` (default dist/<plugin>, emptied first) and returns its
  * entry. Tests build into a folder of their own: other runs rebuild dist/ meanwhile.
  */
@@ -45,7 +63,10 @@ export async function bundle(name: PluginName, outdir = join(root, 'dist', name)
   rmSync(outdir, { recursive: true, force: true });
   mkdirSync(outdir, { recursive: true });
   await build({
-    entryPoints: { index: join(root, 'plugins', name, 'index.ts') },
+    entryPoints: {
+      index: join(root, 'plugins', name, 'index.ts'),
+      ...(name === 'gcs-static-sync' ? { 'chunks/hash-worker': HASH_WORKER } : {}),
+    },
     outdir,
     bundle: true,
     splitting: true,
@@ -56,9 +77,7 @@ export async function bundle(name: PluginName, outdir = join(root, 'dist', name)
     // must behave like the sources. Minified names broke every upload over 4 MiB (node-fetch 2,
     // under @google-cloud/storage's resumable uploads, checks that a signal's
     // constructor.name is 'AbortSignal'). keepNames alone is not enough: it wraps named
-    // functions in a helper that minifying renames, and the hashing worker runs a function's
-    // source text with a stand-in only for the helper's own name, `__name` (hash-workers.ts).
-    // Without identifier minification names still change where two modules' names collide
+    // functions in a helper that minifying renames. Without identifier minification names still change where two modules' names collide
     // (`AbortController2`), which keepNames undoes. Sizes and start-up: bench/RESULTS.md.
     minifyWhitespace: true,
     minifySyntax: true,
@@ -69,7 +88,7 @@ export async function bundle(name: PluginName, outdir = join(root, 'dist', name)
     banner: { js: banner },
     chunkNames: 'chunks/[name]-[hash]',
     logLevel: 'warning',
-    plugins: [await precompiledValidator(name)],
+    plugins: [await precompiledValidator(name), hashWorkerStarter],
   });
   // The bundle is copied into images on its own: mark it as ESM there too.
   writeFileSync(join(outdir, 'package.json'), `${JSON.stringify({ type: 'module' })}\n`);

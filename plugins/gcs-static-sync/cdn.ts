@@ -1,11 +1,13 @@
 // Cloud CDN invalidation through the Compute API: one urlMaps.invalidateCache request per
 // path (POST {endpoint}/compute/v1/projects/{project}/global/urlMaps/{urlMap}/invalidateCache
-// with {path, host?}), sent one after the other, each retried on 429, 5xx and network errors.
+// with {path, host?}), sent one after the other, each retried by the plugin's one policy
+// (retry.ts: 408, 429, 5xx and network errors, backoff from 1 s).
 // The answer is a long-running Operation; invalidation takes minutes, so it is logged, not
 // awaited.
 import { errorMessage, HttpError } from '../../common/errors.ts';
 import { googleApiErrorMessage } from '../../common/gcp/api-error.ts';
 import type { Logger } from '../../common/log.ts';
+import { type RetryOptions, withRetry } from './retry.ts';
 
 export const COMPUTE_ENDPOINT = 'https://compute.googleapis.com';
 
@@ -23,45 +25,39 @@ export interface CdnDeps {
   accessToken: () => Promise<string>;
   log: Logger;
   sleep: (ms: number) => Promise<void>;
+  retry?: Partial<RetryOptions> | undefined;
 }
-
-const ATTEMPTS = 4;
 
 export function invalidateUrl(r: Pick<InvalidateRequest, 'endpoint' | 'project' | 'urlMap'>): string {
   const base = r.endpoint.replace(/\/+$/, '');
   return `${base}/compute/v1/projects/${encodeURIComponent(r.project)}/global/urlMaps/${encodeURIComponent(r.urlMap)}/invalidateCache`;
 }
 
-const retryable = (status: number) => status === 429 || status >= 500;
-
-async function invalidateOne(url: string, body: string, deps: CdnDeps): Promise<string> {
-  let lastProblem = '';
-  for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
-    if (attempt > 1) await deps.sleep(500 * 2 ** (attempt - 2));
-    let res: Response;
-    try {
-      const token = await deps.accessToken();
-      res = await deps.fetch(url, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body,
-      });
-    } catch (err) {
-      lastProblem = errorMessage(err);
-      continue;
-    }
-    const text = await res.text();
-    if (res.ok) {
-      try {
-        return String((JSON.parse(text) as { name?: unknown }).name ?? '');
-      } catch {
-        return '';
-      }
-    }
-    lastProblem = `HTTP ${res.status}: ${googleApiErrorMessage(text) ?? text.slice(0, 300)}`;
-    if (!retryable(res.status)) throw new HttpError(lastProblem, res.status);
+/** One try: the Operation's name, or an HttpError (status undefined: no answer, worth another try). */
+async function attempt(url: string, body: string, deps: CdnDeps): Promise<string> {
+  let res: Response;
+  let text: string;
+  try {
+    const token = await deps.accessToken();
+    res = await deps.fetch(url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body,
+    });
+    text = await res.text();
+  } catch (err) {
+    throw new HttpError(errorMessage(err), undefined, { cause: err });
   }
-  throw new HttpError(`${lastProblem} (after ${ATTEMPTS} attempts)`, undefined);
+  if (!res.ok)
+    throw new HttpError(
+      `HTTP ${res.status}: ${googleApiErrorMessage(text) ?? text.slice(0, 300)}`,
+      res.status,
+    );
+  try {
+    return String((JSON.parse(text) as { name?: unknown }).name ?? '');
+  } catch {
+    return '';
+  }
 }
 
 /** Sends every request; throws after the last one when any failed, naming each failed path. */
@@ -83,7 +79,7 @@ export async function invalidateCdn(req: InvalidateRequest, deps: CdnDeps): Prom
   for (const path of req.paths) {
     const body = JSON.stringify(req.host ? { path, host: req.host } : { path });
     try {
-      const op = await invalidateOne(url, body, deps);
+      const op = await withRetry(() => attempt(url, body, deps), deps);
       deps.log.info(
         `invalidated ${path}${req.host ? ` on ${req.host}` : ''}${op ? ` (operation ${op})` : ''}`,
       );

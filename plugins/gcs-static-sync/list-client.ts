@@ -5,13 +5,12 @@
 // patches and deletes, and is loaded only when there is something to change. Retries and
 // proxies follow the library's rules (retry.ts, proxyFor); answers are asked for
 // gzip-compressed, as the listing of a large prefix is tens of megabytes of JSON.
-
 import type { Agent as HttpAgent, IncomingMessage } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
-import { errorMessage } from '../../common/errors.ts';
+import { errorMessage, HttpError, PluginError } from '../../common/errors.ts';
 import { googleApiErrorMessage } from '../../common/gcp/api-error.ts';
 import { proxyFor, storageRoot } from './endpoint.ts';
-import { type RetryOptions, retriableStatus, retryDelay } from './retry.ts';
+import { type RetryOptions, withRetry } from './retry.ts';
 
 export interface ListQuery {
   prefix: string;
@@ -19,20 +18,6 @@ export interface ListQuery {
   pageToken?: string | undefined;
   /** Restricts the answer to these fields (the API's `fields` parameter). */
   fields?: string | undefined;
-}
-
-/** A failed API call: `code` is the HTTP status when there was an answer. */
-export class StorageApiError extends Error {
-  constructor(
-    message: string,
-    readonly code: number | undefined,
-    /** Worth another try: 408, 429, 5xx, a broken connection, an answer cut short. */
-    readonly retriable: boolean,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-    this.name = 'StorageApiError';
-  }
 }
 
 export interface ListClientOptions {
@@ -51,7 +36,10 @@ export interface ListClientOptions {
 }
 
 export interface ListClient {
-  /** One page of objects.list; `T` is the shape the `fields` asked for. */
+  /**
+   * One page of objects.list; `T` is the shape the `fields` asked for. A failure is an
+   * HttpError whose status is the answer's, or undefined when there was no whole answer.
+   */
   page<T>(query: ListQuery): Promise<T>;
   close(): void;
 }
@@ -61,6 +49,8 @@ interface Answer {
   body: string;
 }
 
+type Get = (url: URL, headers: Record<string, string>) => Promise<Answer>;
+
 /** Why an answer failed, from the API's JSON error when there is one. */
 function describe(answer: Answer): string {
   const message = googleApiErrorMessage(answer.body);
@@ -69,25 +59,24 @@ function describe(answer: Answer): string {
   return text ? `${answer.status} ${text}` : `HTTP ${answer.status}`;
 }
 
-export async function createListClient(opts: ListClientOptions): Promise<ListClient> {
-  const root = new URL(`${storageRoot(opts.endpoint)}/`);
+/**
+ * GETs over keep-alive connections (folders are listed several at a time), gunzipping the
+ * answer. Through a proxy: the proxy agents the storage library uses too (loaded only then).
+ */
+async function createGet(root: URL, opts: ListClientOptions): Promise<{ get: Get; close: () => void }> {
   const secure = root.protocol === 'https:';
   const [http, zlib] = await Promise.all([
     secure ? import('node:https') : import('node:http'),
     import('node:zlib'),
   ]);
-  // Folders are listed several at a time: keep their connections. Through a proxy, the
-  // proxy agents the storage library uses too (loaded only then).
   const proxy = proxyFor(root, opts.env);
   let agent: HttpAgent;
   if (proxy && secure)
     agent = new (await import('https-proxy-agent')).HttpsProxyAgent(proxy, { keepAlive: true });
   else if (proxy) agent = new (await import('http-proxy-agent')).HttpProxyAgent(proxy, { keepAlive: true });
   else agent = (secure && opts.httpsAgent) || new http.Agent({ keepAlive: true });
-  const ownAgent = agent !== opts.httpsAgent;
   const timeoutMs = opts.timeoutMs ?? 60_000;
-
-  const get = (url: URL, headers: Record<string, string>): Promise<Answer> =>
+  const get: Get = (url, headers) =>
     new Promise((resolve, reject) => {
       const req = http.get(url, { agent, headers, timeout: timeoutMs }, (res: IncomingMessage) => {
         const encoding = res.headers['content-encoding'];
@@ -104,59 +93,65 @@ export async function createListClient(opts: ListClientOptions): Promise<ListCli
       req.on('timeout', () => req.destroy(new Error(`no answer for ${timeoutMs / 1000} s`)));
       req.on('error', reject);
     });
+  return { get, close: () => agent !== opts.httpsAgent && agent.destroy() };
+}
 
-  /** One try; a StorageApiError says whether another is worth it. */
-  const attempt = async <T>(url: URL, headers: Record<string, string>): Promise<T> => {
-    let answer: Answer;
-    try {
-      answer = await get(url, headers);
-    } catch (err) {
-      throw new StorageApiError(errorMessage(err), undefined, true, { cause: err });
-    }
-    if (answer.status < 200 || answer.status > 299)
-      throw new StorageApiError(describe(answer), answer.status, retriableStatus(answer.status));
-    try {
-      return JSON.parse(answer.body) as T;
-    } catch (err) {
-      throw new StorageApiError(
-        `the answer is not JSON (cut short?): ${errorMessage(err)}`,
-        answer.status,
-        true,
-      );
-    }
-  };
+/** One try: the parsed answer, or an HttpError (status undefined: no whole answer, worth another try). */
+async function attempt<T>(get: Get, url: URL, headers: Record<string, string>): Promise<T> {
+  let answer: Answer;
+  try {
+    answer = await get(url, headers);
+  } catch (err) {
+    throw new HttpError(errorMessage(err), undefined, { cause: err });
+  }
+  if (answer.status < 200 || answer.status > 299) throw new HttpError(describe(answer), answer.status);
+  try {
+    return JSON.parse(answer.body) as T;
+  } catch (err) {
+    throw new HttpError(`the answer is not JSON (cut short?): ${errorMessage(err)}`, undefined);
+  }
+}
 
+/**
+ * The token, or a PluginError: a token that cannot be had is not retried here (the auth
+ * library retries its own), and its status is the token endpoint's, not the bucket's.
+ */
+async function bearer(token: () => Promise<string>): Promise<string> {
+  try {
+    return await token();
+  } catch (err) {
+    throw new PluginError(errorMessage(err), { cause: err });
+  }
+}
+
+function pageUrl(root: URL, bucket: string, query: ListQuery): URL {
+  const url = new URL(`storage/v1/b/${encodeURIComponent(bucket)}/o`, root);
+  const q = url.searchParams;
+  q.set('maxResults', '1000');
+  q.set('projection', 'noAcl');
+  if (query.prefix !== '') q.set('prefix', query.prefix);
+  if (query.delimiter) q.set('delimiter', query.delimiter);
+  if (query.pageToken) q.set('pageToken', query.pageToken);
+  if (query.fields) q.set('fields', query.fields);
+  return url;
+}
+
+export async function createListClient(opts: ListClientOptions): Promise<ListClient> {
+  const root = new URL(`${storageRoot(opts.endpoint)}/`);
+  const { get, close } = await createGet(root, opts);
   return {
-    async page<T>(query: ListQuery): Promise<T> {
-      const url = new URL(`storage/v1/b/${encodeURIComponent(opts.bucket)}/o`, root);
-      const q = url.searchParams;
-      q.set('maxResults', '1000');
-      q.set('projection', 'noAcl');
-      if (query.prefix !== '') q.set('prefix', query.prefix);
-      if (query.delimiter) q.set('delimiter', query.delimiter);
-      if (query.pageToken) q.set('pageToken', query.pageToken);
-      if (query.fields) q.set('fields', query.fields);
-      const started = Date.now();
-      for (let retry = 0; ; retry++) {
+    page<T>(query: ListQuery): Promise<T> {
+      const url = pageUrl(root, opts.bucket, query);
+      return withRetry(async () => {
         const headers: Record<string, string> = {
           accept: 'application/json',
           'accept-encoding': 'gzip',
           'user-agent': 'gcs-static-sync',
         };
-        // A token that cannot be had is not retried here: the auth library retries its own.
-        if (opts.token) headers.authorization = `Bearer ${await opts.token()}`;
-        try {
-          return await attempt<T>(url, headers);
-        } catch (err) {
-          if (!(err instanceof StorageApiError) || !err.retriable) throw err;
-          const wait = retryDelay(opts.retry ?? {}, retry, Date.now() - started);
-          if (wait === undefined) throw err;
-          await opts.sleep(wait);
-        }
-      }
+        if (opts.token) headers.authorization = `Bearer ${await bearer(opts.token)}`;
+        return attempt<T>(get, url, headers);
+      }, opts);
     },
-    close() {
-      if (ownAgent) agent.destroy();
-    },
+    close,
   };
 }

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { type Dirent, promises as fs } from 'node:fs';
 import { join } from 'node:path';
+import { errorMessage } from '../../common/errors.ts';
 import type { Matcher } from './attributes.ts';
 
 export interface LocalEntry {
@@ -41,7 +42,7 @@ export async function walkSource(root: string, ignored: Matcher, prefix = ''): P
     try {
       entries = await fs.readdir(dir, { withFileTypes: true });
     } catch (err) {
-      result.problems.push({ path: rel || '.', problem: `cannot read folder: ${(err as Error).message}` });
+      result.problems.push({ path: rel || '.', problem: `cannot read folder: ${errorMessage(err)}` });
       return;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

@@ -1,7 +1,12 @@
-// How Cloud Storage requests are retried: on 408, 429, 5xx and broken connections, with
-// exponential backoff and jitter, as @google-cloud/storage does it (its retry-request), with
-// the same settings for the listing (list-client.ts) and for the library's own requests.
+// The one retry policy of every HTTP call the plugin makes: on 408, 429, 5xx and broken
+// connections, with exponential backoff and jitter, as @google-cloud/storage does it (its
+// retry-request). The library retries the writes itself, with these settings (storage.ts);
+// the two calls made without it, the listing (list-client.ts) and the CDN invalidation
+// (cdn.ts), retry through withRetry() with the same settings. The library's policy is the one
+// kept because the writes cannot leave it; p-retry would be another dependency only to be set
+// up to behave like it, for a loop of a dozen lines.
 import type { StorageOptions } from '@google-cloud/storage';
+import { HttpError } from '../../common/errors.ts';
 
 export type RetryOptions = NonNullable<StorageOptions['retryOptions']>;
 
@@ -38,4 +43,31 @@ export function retryDelay(
   );
   if (elapsedMs + delay > o.totalTimeout * 1000) return undefined;
   return delay;
+}
+
+/**
+ * Worth another try: an HttpError with a retriable status, or with none (no answer, or one cut
+ * short). Anything else (a token that cannot be had, a bug) is final.
+ */
+export const retriableError = (err: unknown): boolean =>
+  err instanceof HttpError && (err.status === undefined || retriableStatus(err.status));
+
+export interface RetryDeps {
+  retry?: Partial<RetryOptions> | undefined;
+  sleep: (ms: number) => Promise<void>;
+}
+
+/** `attempt` until it succeeds, fails for good (retriableError), or no retry is left; then its last error. */
+export async function withRetry<T>(attempt: () => Promise<T>, deps: RetryDeps): Promise<T> {
+  const started = Date.now();
+  for (let retry = 0; ; retry++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (!retriableError(err)) throw err;
+      const wait = retryDelay(deps.retry ?? {}, retry, Date.now() - started);
+      if (wait === undefined) throw err;
+      await deps.sleep(wait);
+    }
+  }
 }

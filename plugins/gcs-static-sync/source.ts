@@ -4,15 +4,11 @@
 // once the listing says which.
 import { errorMessage } from '../../common/errors.ts';
 import { createAttributeRules, type Matcher, type ObjectAttributes } from './attributes.ts';
-import type { SyncConfig } from './config.ts';
-import { startHashWorkers, workerCount } from './hash-workers.ts';
+import { hashFiles } from './hash/index.ts';
 import { CHUNK, type FileHash, hashFile, type LocalEntry, walkSource } from './local.ts';
 import { type HashedFile, needsCrc32c } from './plan.ts';
-import { forEachLimit } from './pool.ts';
 import type { RemoteObject } from './remote.ts';
-
-/** Files per message to a hashing worker. */
-const HASH_BATCH = 32;
+import type { Settings } from './settings.ts';
 
 export interface SourceProblem {
   path: string;
@@ -36,47 +32,29 @@ export interface SourceScan {
 
 /** Walks the source (leaving out what `ignored` matches) and MD5-hashes every file; `progress` gets (hashed, total). */
 export async function scanSource(
-  config: SyncConfig,
+  config: Pick<Settings, 'sourceDir' | 'target' | 'attributes'>,
   ignored: Matcher,
   concurrency: number,
   progress: (done: number, total: number) => void,
 ): Promise<SourceScan> {
-  // The workers start first: a worker takes tens of milliseconds to boot, longer than the
-  // walk of a thousand files, and boots meanwhile.
-  const workers = startHashWorkers(workerCount(concurrency));
-  try {
-    const walk = await walkSource(config.sourceDir, ignored, config.target.prefix);
-    const rules = createAttributeRules(config.attributes);
-    const files: ScannedFile[] = walk.files.map((entry) => ({
+  const walking = walkSource(config.sourceDir, ignored, config.target.prefix);
+  const hashes = await hashFiles(
+    walking.then((w) => w.files.map((f) => f.abs)),
+    { concurrency, progress },
+  );
+  const walk = await walking;
+  const rules = createAttributeRules(config.attributes);
+  const files = walk.files.map((entry, i): ScannedFile => {
+    const r = hashes[i];
+    return {
       entry,
       name: config.target.prefix + entry.path,
       attrs: rules(entry.path),
-      hash: undefined,
-      error: undefined,
-    }));
-    const per = Math.max(1, Math.min(HASH_BATCH, Math.ceil(files.length / (workers.size * 4))));
-    const batches: ScannedFile[][] = [];
-    for (let i = 0; i < files.length; i += per) batches.push(files.slice(i, i + per));
-    let done = 0;
-    // Eight batches queued per worker keep it busy while the main thread is busy (parsing the
-    // listing) and cannot hand out the next batch at once.
-    await forEachLimit(batches, workers.size * 8, async (batch, slot) => {
-      const results = await workers.hashBatch(
-        batch.map((f) => f.entry.abs),
-        slot,
-      );
-      batch.forEach((f, i) => {
-        const r = results[i];
-        if (r && !('error' in r)) f.hash = r;
-        else f.error = r ? r.error : 'no result from the hashing worker';
-      });
-      done += batch.length;
-      progress(done, files.length);
-    });
-    return { files, problems: walk.problems, ignored: walk.ignored };
-  } finally {
-    await workers.close();
-  }
+      hash: r && !('error' in r) ? r : undefined,
+      error: r && 'error' in r ? r.error : undefined,
+    };
+  });
+  return { files, problems: walk.problems, ignored: walk.ignored };
 }
 
 export interface HashedSource {

@@ -1,5 +1,13 @@
-// The final summary of a sync, and the byte and rate formats of the progress lines.
+// The last phase: the summary of a sync, then the run's outcome (a cancellation, failed
+// files, a failed CDN invalidation); and the byte and rate formats of the progress lines.
+import { CancelledError } from '../../common/cancel.ts';
 import { formatDuration } from '../../common/duration.ts';
+import { errorMessage, PluginError } from '../../common/errors.ts';
+import type { Logger } from '../../common/log.ts';
+import { cancelledMessage } from './cancelled.ts';
+import type { Invalidation } from './invalidate.ts';
+import type { SyncPlan } from './plan.ts';
+import type { WriteResult } from './transfer.ts';
 
 export interface SyncCounts {
   uploaded: number;
@@ -75,4 +83,64 @@ export function formatSummary(c: SyncCounts, dryRun: boolean): string {
     ]);
   const width = Math.max(...rows.map(([k]) => k.length)) + 2;
   return rows.map(([k, v]) => `${`${k}:`.padEnd(width)}${v}`).join('\n');
+}
+
+export interface Outcome {
+  dryRun: boolean;
+  plan: SyncPlan;
+  ignored: number;
+  written: WriteResult;
+  cdn: Invalidation;
+  /** Set when the run was cancelled before the CDN phase. */
+  cancelled: CancelledError | undefined;
+  elapsedMs: number;
+}
+
+/** Prints the summary; throws when the run was cancelled, a file failed or the CDN failed. */
+export function summarise(o: Outcome, log: Logger): void {
+  const { written: w, plan, cancelled } = o;
+  const counts: SyncCounts = {
+    uploaded: w.uploaded,
+    uploadedBytes: w.uploadedBytes,
+    sentBytes: w.sentBytes,
+    unchanged: plan.unchanged,
+    patched: w.patched,
+    deleted: w.deleted,
+    kept: plan.kept.length,
+    extra: plan.extra + w.blocked,
+    failed: w.failures.length,
+    ignored: o.ignored,
+    elapsedMs: o.elapsedMs,
+  };
+  if (cancelled && !o.dryRun) counts.cancelled = w.undone;
+  log.section(o.dryRun ? 'summary (dry run)' : 'summary');
+  log.info(formatSummary(counts, o.dryRun));
+  const cdnError = o.cdn.error;
+  const cdn = cdnError ? `; ${errorMessage(cdnError)}` : '';
+  if (cancelled) {
+    const message = cancelledMessage(cancelled.signal, {
+      dryRun: o.dryRun,
+      uploaded: w.uploaded,
+      plannedUploads: plan.uploads.length,
+      patched: w.patched,
+      plannedPatches: plan.patches.length,
+      failed: w.failures.length,
+      undone: w.undone,
+      cdnSkipped: o.cdn.skipped,
+    });
+    throw new CancelledError(cancelled.signal, `${message}${cdn}`);
+  }
+  if (w.failures.length > 0) throw new PluginError(`${failedFiles(w.failures)}; see the lines above${cdn}`);
+  if (cdnError) throw new PluginError(errorMessage(cdnError), { cause: cdnError });
+}
+
+/** "3 files failed (a, b, c, and 1 more)": sorted, as uploads finish in any order. */
+function failedFiles(failures: readonly { path: string }[]): string {
+  const first = failures
+    .map((f) => f.path)
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    .slice(0, 3)
+    .join(', ');
+  const more = failures.length > 3 ? `, and ${failures.length - 3} more` : '';
+  return `${failures.length} files failed (${first}${more})`;
 }

@@ -60,7 +60,9 @@ describe('container images (podman, stand-in bases)', function () {
         const img = await inspect(ref);
         assert.equal(img.Config.User, '65532:65532');
         const flags =
-          plugin === 'gcs-static-sync' ? ['--disable-warning=DEP0040', '--disable-warning=DEP0169'] : [];
+          plugin === 'gcs-static-sync'
+            ? ['--optimize-for-size', '--disable-warning=DEP0040', '--disable-warning=DEP0169']
+            : [];
         assert.deepEqual(img.Config.Entrypoint, ['/nodejs/bin/node', ...flags, '/opt/plugin/index.js']);
         const labels = img.Config.Labels ?? {};
         assert.equal(labels['org.opencontainers.image.version'], VERSION);

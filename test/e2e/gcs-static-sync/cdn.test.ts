@@ -2,7 +2,7 @@
 // a small local HTTP endpoint in its place (the only stand-in here) and records what the
 // plugin sends. The access token is real: google-auth-library signs a JWT with the testbed's
 // service-account key and gets the token from the testbed's OAuth endpoint (over HTTPS, its
-// CA trusted through NODE_EXTRA_CA_CERTS). Retries wait for real (0.5 s, then 1 s).
+// CA trusted through NODE_EXTRA_CA_CERTS). Retries wait for real (1–2 s, then 2–3 s: retry.ts).
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { createListClient, StorageApiError } from '../../../../plugins/gcs-static-sync/list-client.ts';
+import { HttpError } from '../../../../common/errors.ts';
+import { createListClient } from '../../../../plugins/gcs-static-sync/list-client.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -112,8 +113,8 @@ describe('gcs-static-sync: listing client', () => {
       (e: unknown) => e,
     );
     c.close();
-    assert.ok(err instanceof StorageApiError);
-    assert.equal(err.code, 404);
+    assert.ok(err instanceof HttpError);
+    assert.equal(err.status, 404);
     assert.equal(err.message, '404 The specified bucket does not exist.');
     assert.equal(seen.length, 1);
   });
@@ -158,8 +159,8 @@ describe('gcs-static-sync: listing client', () => {
     await assert.rejects(
       c.page({ prefix: '' }).finally(() => c.close()),
       (e: unknown) => {
-        assert.ok(e instanceof StorageApiError);
-        assert.equal(e.code, 502);
+        assert.ok(e instanceof HttpError);
+        assert.equal(e.status, 502);
         assert.match(e.message, /two/);
         return true;
       },

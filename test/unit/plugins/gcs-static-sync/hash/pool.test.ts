@@ -3,8 +3,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startHashWorkers, workerCount } from '../../../../plugins/gcs-static-sync/hash-workers.ts';
-import { compileMd5Lanes } from '../../../../plugins/gcs-static-sync/md5-lanes.ts';
+import { compileMd5Lanes } from '../../../../../plugins/gcs-static-sync/hash/md5-lanes.ts';
+import { startHashWorkers, workerCount } from '../../../../../plugins/gcs-static-sync/hash/pool.ts';
 
 describe('gcs-static-sync: hashing on worker threads', () => {
   let dir: string;

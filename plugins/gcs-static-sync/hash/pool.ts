@@ -1,0 +1,92 @@
+// The hashing worker threads: one per core (at most four), each running worker.ts. The lanes
+// module is compiled once here and handed to every worker. A batch goes to the worker its
+// slot names; a worker that fails or stops fails the batches it holds.
+import { availableParallelism } from 'node:os';
+import { CHUNK } from '../local.ts';
+import { compileMd5Lanes } from './md5-lanes.ts';
+import type { HashResult } from './openssl.ts';
+import { startWorkerThread } from './worker-thread.ts';
+
+/** Files over this many chunks (4 MiB) are hashed by OpenSSL alone rather than in the MD5 lanes. */
+const BIG_FILE_CHUNKS = 4;
+
+export interface HashWorkerData {
+  /** Bytes read at a time; a multiple of 64. */
+  chunk: number;
+  /** Files larger than this are hashed by OpenSSL, not in the lanes. */
+  bigFile: number;
+  /** The compiled MD5 lanes module, if WebAssembly SIMD is available. */
+  lanes: WebAssembly.Module | undefined;
+}
+
+export interface HashWorkers {
+  /** Number of worker threads. */
+  readonly size: number;
+  /** MD5 and size of each file, in order; a file that cannot be read gets its error. */
+  hashBatch(files: readonly string[], worker: number): Promise<HashResult[]>;
+  close(): Promise<void>;
+}
+
+export interface HashWorkerOptions {
+  /** Hash in WebAssembly lanes where available (the default); false: OpenSSL only. */
+  lanes?: boolean;
+  /** Bytes read at a time (default 1 MiB; a multiple of 64). */
+  chunk?: number;
+}
+
+interface Pending {
+  resolve: (r: HashResult[]) => void;
+  reject: (err: Error) => void;
+}
+
+/** How many workers: one per core, at most `max` and at most four. */
+export function workerCount(max: number): number {
+  return Math.max(1, Math.min(availableParallelism(), 4, max));
+}
+
+function startWorker(workerData: HashWorkerData, closed: () => boolean) {
+  const worker = startWorkerThread(workerData);
+  const pending = new Map<number, Pending>();
+  const failAll = (err: Error) => {
+    for (const p of pending.values()) p.reject(err);
+    pending.clear();
+  };
+  worker.on('message', (m: { id: number; results: HashResult[] }) => {
+    const p = pending.get(m.id);
+    pending.delete(m.id);
+    p?.resolve(m.results);
+  });
+  worker.on('error', (err) => failAll(new Error(`a hashing worker failed: ${err.message}`)));
+  worker.on('exit', (code) => {
+    if (!closed()) failAll(new Error(`a hashing worker stopped (exit code ${code})`));
+  });
+  return { worker, pending };
+}
+
+export function startHashWorkers(size: number, opts: HashWorkerOptions = {}): HashWorkers {
+  const chunk = opts.chunk ?? CHUNK;
+  const workerData: HashWorkerData = {
+    chunk,
+    bigFile: BIG_FILE_CHUNKS * chunk,
+    lanes: opts.lanes === false ? undefined : compileMd5Lanes(),
+  };
+  let nextId = 0;
+  let closed = false;
+  const pools = Array.from({ length: size }, () => startWorker(workerData, () => closed));
+  return {
+    size,
+    hashBatch(files, index) {
+      const pool = pools[index % size];
+      if (!pool || closed) return Promise.reject(new Error('the hashing workers are closed'));
+      const id = nextId++;
+      return new Promise<HashResult[]>((resolve, reject) => {
+        pool.pending.set(id, { resolve, reject });
+        pool.worker.postMessage({ id, files });
+      });
+    },
+    async close() {
+      closed = true;
+      await Promise.all(pools.map((p) => p.worker.terminate()));
+    },
+  };
+}
