@@ -2,7 +2,7 @@
 // scripts/bundle.ts bundles the plugin) and run alone, measured as CPU time (user + sys, from
 // GNU time) to exit, which swings less than wall time on a shared machine. The pieces:
 // ajv loaded, ajv compiling slack-notify's schema (what readSettings does), execa (loaded by
-// common/plugin.ts through common/exec.ts), @slack/webhook with axios, and handlebars.
+// common/plugin.ts through common/exec.ts), @slack/webhook (fetch since v8; axios before), and handlebars.
 // Usage: npx tsx bench/slack-notify-startup-pieces.ts [--runs 15]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -29,7 +29,7 @@ const pieces: [string, string][] = [
   ],
   ['execa loaded', "import { execa } from 'execa'; if (process.env.X) console.log(execa);"],
   [
-    '@slack/webhook (axios) loaded',
+    '@slack/webhook loaded',
     "import { IncomingWebhook } from '@slack/webhook'; if (process.env.X) console.log(IncomingWebhook);",
   ],
   ['handlebars loaded', "import hb from 'handlebars'; if (process.env.X) console.log(hb);"],

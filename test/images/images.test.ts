@@ -263,7 +263,8 @@ describe('container images (podman, stand-in bases)', function () {
     it('secret canaries: no image prints a secret on its failure paths', async () => {
       const shapes = {
         token: serviceAccountShape,
-        webhook: (c: string) => `http://127.0.0.1:9/services/T0/B0/${c}`,
+        // Port 39: nothing listens, and fetch does not block it (it blocks 9 and 1, among others).
+        webhook: (c: string) => `http://127.0.0.1:39/services/T0/B0/${c}`,
         kubeconfig: (c: string) =>
           `apiVersion: v1\nkind: Config\nusers:\n- name: u\n  user:\n    token: ${c}\n`,
       };

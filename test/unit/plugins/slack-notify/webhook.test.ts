@@ -58,6 +58,12 @@ describe('slack-notify webhook sender (@slack/webhook)', () => {
     assertNoUrl(outcome);
   });
 
+  it('says which port fetch refuses, instead of an unknown network error', async () => {
+    const outcome = await sendWithSlackWebhook('http://127.0.0.1:9/services/T0/B0/x', { text: 'hi' }, 5000);
+    assert.equal(outcome.ok, false);
+    assert.match(String(!outcome.ok && outcome.unexpected), /refuses port 9 .*give the webhook another port/);
+  });
+
   it('gives up when no answer comes within the time given', async () => {
     const { server, url } = await serve(() => {
       // never answers
