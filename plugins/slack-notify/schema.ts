@@ -1,5 +1,6 @@
 // slack-notify's settings. Names follow plugins/slack (drone-slack).
 import type { PluginSchema } from '../../common/schema.ts';
+import { DEFAULT_SUMMARY_FILE } from '../../common/summary.ts';
 
 export const schema = {
   plugin: 'slack-notify',
@@ -78,9 +79,9 @@ export const schema = {
     },
     deploy_summary: {
       type: 'string',
-      default: '.drone-gke-deploy.json',
+      default: DEFAULT_SUMMARY_FILE,
       pattern: '^(?![A-Za-z][A-Za-z0-9+.-]*://)[^\\r\\n]+$',
-      expected: 'a file path in the workspace, such as .drone-gke-deploy.json',
+      expected: `a file path in the workspace, such as ${DEFAULT_SUMMARY_FILE}`,
       description:
         'Path of the summary file gke-deploy and rollback write; its deploy details go into the message.',
     },
