@@ -1,6 +1,6 @@
 // Runs the gke-deploy and rollback bundles as child processes against the testbed, the way a
 // Drone step runs them: PLUGIN_* settings, the real GKE credential flow (service-account key ->
-// local OAuth -> local Kubernetes Engine API -> kubeconfig with an exec credential -> kubectl).
+// local OAuth -> local Kubernetes Engine API -> kubeconfig with a tokenFile the plugin keeps fresh -> kubectl).
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
