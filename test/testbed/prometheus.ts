@@ -4,21 +4,28 @@
 // every second, so a test sees a rate() over the last ten seconds.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { ensureDebianPackages } from './debian.ts';
 import { type Spawned, spawnDetached } from './proc.ts';
 import type { TestbedState } from './state.ts';
 
 export const PROMETHEUS_INSTALL = 'apt-get install -y --no-install-recommends prometheus';
 
-/** $TESTBED_PROMETHEUS, else `prometheus` on PATH; throws with the install line when missing. */
-export function prometheusBinary(): string {
+/** $TESTBED_PROMETHEUS, else `prometheus` on PATH, installed from Debian's package when missing. */
+export function prometheusBinary(log = (line: string) => console.error(`[testbed] ${line}`)): string {
   const given = process.env['TESTBED_PROMETHEUS'];
   if (given) {
     if (existsSync(given)) return given;
     throw new Error(`TESTBED_PROMETHEUS=${given}: no such file`);
   }
-  const dirs = (process.env['PATH'] ?? '').split(delimiter).filter(Boolean);
-  const found = [...dirs, '/usr/bin'].map((d) => join(d, 'prometheus')).find((f) => existsSync(f));
+  const find = () => {
+    const dirs = (process.env['PATH'] ?? '').split(delimiter).filter(Boolean);
+    return [...dirs, '/usr/bin'].map((d) => join(d, 'prometheus')).find((f) => existsSync(f));
+  };
+  const found = find();
   if (found) return found;
+  ensureDebianPackages([{ command: 'prometheus', package: 'prometheus' }], log);
+  const installed = find();
+  if (installed) return installed;
   throw new Error(
     `the testbed needs a Prometheus server and none was found on PATH: install Debian's package ` +
       `(as root: ${PROMETHEUS_INSTALL}) or set TESTBED_PROMETHEUS to a prometheus binary`,
