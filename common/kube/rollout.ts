@@ -18,8 +18,6 @@ import {
 
 export interface WaitResult {
   ok: boolean;
-  /** Per workload key (deployment/web): its last state. */
-  states: Map<string, RolloutState>;
   /** Why it failed, in one line, when !ok. */
   reason?: string;
   /** Set when a workload no longer carries this run's pod template: who replaced it. */
@@ -71,24 +69,24 @@ function evaluate(
     const other = o && expect?.(o);
     if (other) {
       log.warn(`[${target.id}] ${refKey(r)} was ${other}: no longer this run's to wait for`);
-      return { ok: false, states, reason: `${refKey(r)} was ${other}`, superseded: other };
+      return { ok: false, reason: `${refKey(r)} was ${other}`, superseded: other };
     }
   }
   const failed = [...states].find(([, s]) => s.state === 'failed');
   const done = [...states.values()].every((s) => s.state === 'done');
   const line = [...states].map(([k, s]) => `${k} ${s.message}`).join('; ');
   log.progress(target.id, `[${target.id}] ${line}`, done || failed !== undefined);
-  if (failed) return { ok: false, states, reason: `${failed[0]} ${failed[1].message}` };
+  if (failed) return { ok: false, reason: `${failed[0]} ${failed[1].message}` };
   if (done) {
     log.info(`[${target.id}] rolled out in ${formatDuration(elapsedMs())}`);
-    return { ok: true, states };
+    return { ok: true };
   }
   return undefined;
 }
 
 function timedOut(states: Map<string, RolloutState>): WaitResult {
   const pending = [...states].filter(([, s]) => s.state !== 'done').map(([k, s]) => `${k} (${s.message})`);
-  return { ok: false, states, reason: `timed out waiting for ${pending.join(', ') || 'the rollout'}` };
+  return { ok: false, reason: `timed out waiting for ${pending.join(', ') || 'the rollout'}` };
 }
 
 const STOPPED = 'stopped: another cluster failed';
@@ -127,8 +125,8 @@ async function watchRollouts(
     stop.abort();
     settle();
   };
-  const onAbort = () => finish({ ok: false, states, reason: stopped(opts.signal) });
-  if (opts.signal?.aborted) return { ok: false, states, reason: stopped(opts.signal) };
+  const onAbort = () => finish({ ok: false, reason: stopped(opts.signal) });
+  if (opts.signal?.aborted) return { ok: false, reason: stopped(opts.signal) };
   opts.signal?.addEventListener('abort', onAbort);
   const timer = setTimeout(() => finish(timedOut(states)), Math.max(0, opts.deadline - now()));
   const watches = kinds.map((kind) =>
@@ -169,7 +167,7 @@ export async function waitForRollouts(
   const elapsedMs = () => now() - started;
   const kinds = [...new Set(refs.map((r) => r.kind))];
   const states = new Map<string, RolloutState>();
-  if (refs.length === 0) return { ok: true, states };
+  if (refs.length === 0) return { ok: true };
   const watched = await watchRollouts(kubectl, target, refs, kinds, states, log, opts, elapsedMs);
   if (watched) return watched;
   for (;;) {
@@ -184,7 +182,7 @@ export async function waitForRollouts(
       const r = evaluate(target, refs, objects, states, log, elapsedMs, opts.expect);
       if (r) return r;
     }
-    if (opts.signal?.aborted) return { ok: false, states, reason: stopped(opts.signal) };
+    if (opts.signal?.aborted) return { ok: false, reason: stopped(opts.signal) };
     if (now() >= opts.deadline) return timedOut(states);
     // Poll fast while a rollout is young (kwok and small apps are ready in a second or two),
     // then settle at pollMs: one kubectl get per cluster per poll.

@@ -62,7 +62,7 @@ describe('waitForRollouts on a testbed cluster', function () {
 
   const apply = (manifest: string) => kubectl.run(target, ['apply', '-f', '-'], { input: manifest });
 
-  it('watching: done as soon as both Deployments are ready, with their states', async () => {
+  it('watching: done as soon as both Deployments are ready', async () => {
     await apply(`${deployment('w1', 'registry.local/app:v1')}\n${deployment('w2', 'registry.local/app:v1')}`);
     const refs = [
       { kind: 'Deployment' as const, name: 'w1' },
@@ -73,10 +73,6 @@ describe('waitForRollouts on a testbed cluster', function () {
     const watching = createKubectl(createExec(debugLog), state.tools.kubectl);
     const r = await waitForRollouts(watching, target, refs, debugLog, { deadline: Date.now() + 60_000 });
     assert.equal(r.ok, true, r.reason);
-    assert.deepEqual(
-      [...r.states.values()].map((s) => s.state),
-      ['done', 'done'],
-    );
     assert.match(debugSink.text(), /rolled out in/);
     // Answered by the watch, which was then stopped: one `get --watch`, no poll, none left running.
     assert.match(debugSink.text(), /get deployment --watch -o json -> stopped in/);
