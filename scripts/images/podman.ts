@@ -6,12 +6,13 @@
 // refuses one over 50 characters when conmon's exit command cleans a container up; the
 // symptom is every `podman run` taking 20 s), so it goes under the temp folder, named after
 // a hash of the store.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureDebianPackages } from '../../test/testbed/debian.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CONTAINERS_CONF = join(ROOT, 'containers', 'containers.conf');
@@ -127,25 +128,10 @@ export async function podmanOk(args: readonly string[], opts: PodmanOptions = {}
   return r.stdout;
 }
 
-const PACKAGES: Record<string, string> = { podman: 'podman', runc: 'runc', debootstrap: 'debootstrap' };
-
-function onPath(cmd: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
-}
-
-/** Installs Podman, runc and debootstrap (Debian packages) when missing: `apt-get update` once. */
+/** Installs Podman, runc and debootstrap (Debian packages) when missing. */
 export async function ensurePackages(log: (line: string) => void = () => {}): Promise<void> {
-  const missing = Object.keys(PACKAGES)
-    .filter((cmd) => !onPath(cmd) && !existsSync(`/usr/sbin/${cmd}`))
-    .map((cmd) => PACKAGES[cmd]!);
-  if (missing.length === 0) return;
-  if (process.getuid?.() !== 0) {
-    throw new Error(`${missing.join(', ')} missing: install them (apt-get install -y ${missing.join(' ')})`);
-  }
-  log(`installing ${missing.join(', ')} (Debian packages)…`);
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const update = await run('apt-get', ['update'], { env });
-  if (update.code !== 0) throw new Error(`apt-get update failed:\n${update.stderr}`);
-  const install = await run('apt-get', ['install', '-y', ...missing], { env });
-  if (install.code !== 0) throw new Error(`apt-get install ${missing.join(' ')} failed:\n${install.stderr}`);
+  ensureDebianPackages(
+    ['podman', 'runc', 'debootstrap'].map((command) => ({ command, package: command })),
+    log,
+  );
 }

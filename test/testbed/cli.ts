@@ -1,7 +1,8 @@
 // The testbed's lifecycle: `tsx test/testbed/cli.ts up|down|status|env`.
 //
 //   up [--clusters N]  start N local clusters (default 2), the GKE/OAuth endpoints, fake-gcs-server
-//                      behind the fault proxy and the Slack sink; write .testbed/state.json
+//                      behind the fault proxy, the Slack sink, Prometheus and the service metrics
+//                      it scrapes; write .testbed/state.json
 //   status             what is running and healthy, what is dead (exit 1 when not all is well)
 //   env                shell `export` lines for the running testbed
 //   down               stop exactly the PIDs in the state file and remove it
@@ -70,6 +71,7 @@ async function up(args: Args, log: Log, started: number): Promise<number> {
   console.log(`  GKE/OAuth: ${state.gke.url}`);
   console.log(`  GCS: ${state.gcs.url} (fault proxy ${state.gcs.proxyUrl})`);
   console.log(`  Slack: ${state.slack.webhookUrl}`);
+  console.log(`  Prometheus: ${state.prometheus.url} (managed API ${state.prometheus.managedUrl})`);
   console.log(`  done in ${seconds(started)} s; eval "$(npx tsx test/testbed/cli.ts env)"`);
   return 0;
 }

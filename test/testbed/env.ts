@@ -19,6 +19,9 @@ export function envVars(state: TestbedState): Record<string, string> {
     TESTBED_GCS_ENDPOINT: state.gcs.url,
     TESTBED_GCS_PROXY_ENDPOINT: state.gcs.proxyUrl,
     TESTBED_SLACK_WEBHOOK_URL: state.slack.webhookUrl,
+    TESTBED_PROMETHEUS_URL: state.prometheus.url,
+    TESTBED_MANAGED_PROMETHEUS_URL: state.prometheus.managedUrl,
+    TESTBED_SERVICE_METRICS_URL: state.prometheus.serviceMetricsUrl,
   };
 }
 

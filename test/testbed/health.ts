@@ -29,6 +29,9 @@ function probesOf(state: TestbedState): Probe[] {
     ['fake-gcs-server', `${state.gcs.url}/storage/v1/b`, {}],
     ['gcs fault proxy', `${state.gcs.proxyUrl}/_testbed/health`, {}],
     ['slack sink', `${state.slack.url}/_testbed/health`, {}],
+    // A state file written before Prometheus joined the testbed has no such entry: unhealthy.
+    ['service-metrics', `${state.prometheus?.serviceMetricsUrl ?? 'http://0.0.0.0:0'}/_testbed/health`, {}],
+    ['prometheus', `${state.prometheus?.url ?? 'http://0.0.0.0:0'}/-/ready`, {}],
     ...state.clusters.map(
       (c): Probe => [
         `cluster ${c.name}`,

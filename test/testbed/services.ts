@@ -1,12 +1,14 @@
 // The servers that do not depend on the clusters: fake-gcs-server, the fault proxy in front of
-// it, the Slack sink, and the GKE/OAuth endpoints (which start with no clusters; the clusters
-// are added once they run). Each server file runs as its own node process.
+// it, the Slack sink, the GKE/OAuth endpoints and the service-metrics server (both start with
+// no clusters; the clusters are added once they run), and Prometheus scraping the latter.
+// Each server file runs as its own node process.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AUDIENCE, PROJECT, type Secrets, writeJson } from './credentials.ts';
 import { answers200 } from './http.ts';
 import { freePort, type Spawned, spawnDetached, waitFor } from './proc.ts';
+import { startPrometheus } from './prometheus.ts';
 import type { GkeServerConfig } from './servers/gke-api.ts';
 import { repoRoot, type TestbedState } from './state.ts';
 import type { ToolPaths } from './tools.ts';
@@ -16,11 +18,15 @@ export interface ServicePorts {
   gcs: number;
   proxy: number;
   slack: number;
+  metrics: number;
+  prometheus: number;
 }
 
 export async function servicePorts(): Promise<ServicePorts> {
-  const [gke, gcs, proxy, slack] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-  return { gke, gcs, proxy, slack };
+  const [gke, gcs, proxy, slack, metrics, prometheus] = await Promise.all(
+    Array.from({ length: 6 }, () => freePort()),
+  );
+  return { gke: gke!, gcs: gcs!, proxy: proxy!, slack: slack!, metrics: metrics!, prometheus: prometheus! };
 }
 
 type Track = (p: Spawned) => Spawned;
@@ -41,7 +47,7 @@ function fakeGcsServer(state: TestbedState, port: number, binary: string): Spawn
   return spawnDetached('fake-gcs-server', binary, args, { logDir: state.logDir, cwd: state.runDir });
 }
 
-function gkeServerConfig(port: number, secrets: Secrets): GkeServerConfig {
+function gkeServerConfig(port: number, secrets: Secrets, prometheusUrl: string): GkeServerConfig {
   const { email, publicKeyPem, keyId } = secrets.serviceAccount;
   return {
     port,
@@ -53,22 +59,29 @@ function gkeServerConfig(port: number, secrets: Secrets): GkeServerConfig {
     serviceAccount: { email, publicKeyPem, keyId },
     externalAccount: { audience: AUDIENCE, subjectToken: secrets.subjectToken },
     clusters: [],
+    prometheusUrl,
   };
 }
 
-/** Starts the four servers; resolves once each answers its health URL (rejects when one dies). */
+/** Starts the servers; resolves once each answers its health URL (rejects when one dies). */
 export function startServices(
   state: TestbedState,
   ports: ServicePorts,
   secrets: Secrets,
   tools: ToolPaths,
   track: Track,
+  /** The clusters Prometheus scrapes, named before they run. */
+  clusterNames: readonly string[],
 ): Promise<void> {
   const gcs = track(fakeGcsServer(state, ports.gcs, tools.fakeGcsServer));
   const faultProxyConfig = { port: ports.proxy, upstream: state.gcs.url };
   const proxy = track(nodeServer('fault-proxy', 'fault-proxy.ts', faultProxyConfig, state));
   const slack = track(nodeServer('slack-sink', 'slack-sink.ts', { port: ports.slack }, state));
-  const gke = track(nodeServer('gke', 'gke.ts', gkeServerConfig(ports.gke, secrets), state));
+  const gkeConfig = gkeServerConfig(ports.gke, secrets, state.prometheus.url);
+  const gke = track(nodeServer('gke', 'gke.ts', gkeConfig, state));
+  const metricsConfig = { port: ports.metrics, token: state.token };
+  const metrics = track(nodeServer('service-metrics', 'service-metrics.ts', metricsConfig, state));
+  const prometheus = track(startPrometheus(state, ports.prometheus, clusterNames));
   const ca = readFileSync(secrets.ca.cert, 'utf8');
   const ready = (what: string, url: string, proc: Spawned, opts: { ca?: string } = {}) =>
     waitFor(() => answers200(url, { ...opts, timeoutMs: 2000 }), { what, timeoutMs: 20_000, proc });
@@ -77,5 +90,7 @@ export function startServices(
     ready('fake-gcs-server', `${state.gcs.url}/storage/v1/b`, gcs),
     ready('gcs fault proxy', `${state.gcs.proxyUrl}/_testbed/health`, proxy),
     ready('slack sink', `${state.slack.url}/_testbed/health`, slack),
+    ready('service-metrics', `${state.prometheus.serviceMetricsUrl}/_testbed/health`, metrics),
+    ready('prometheus', `${state.prometheus.url}/-/ready`, prometheus),
   ]).then(() => undefined);
 }

@@ -102,6 +102,19 @@ export interface TestbedState {
     /** POST: queue answers. */
     responsesUrl: string;
   };
+  prometheus: {
+    /** The prometheus binary (Debian's package). */
+    binary: string;
+    /** The testbed's Prometheus itself: http://127.0.0.1:<port> (its HTTP API under /api/v1). */
+    url: string;
+    /** The Managed Prometheus API root on the GKE stand-in (in place of
+     * https://monitoring.googleapis.com/v1/projects/<project>/location/global/prometheus). */
+    managedUrl: string;
+    /** The service-metrics server Prometheus scrapes (GET /metrics/<cluster>). */
+    serviceMetricsUrl: string;
+    /** POST/GET/DELETE here: error ratio and latency per image tag. */
+    rulesUrl: string;
+  };
   /** Paths of the built tools (kubectl, kube-apiserver, fake-gcs-server, ...), from tools.ts. */
   tools: Partial<
     Record<

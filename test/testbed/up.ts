@@ -8,10 +8,12 @@ import { errorMessage } from '../../common/errors.ts';
 import { clusterState, gkeClusters, REGIONS, startClusters } from './clusters.ts';
 import { makeSecrets, PROJECT, type Secrets, writeCredentialFiles } from './credentials.ts';
 import { stopState } from './down.ts';
+import { httpRequest } from './http.ts';
 import { writeCombinedKubeconfig } from './kubeconfig.ts';
 import { loadModule } from './load.ts';
 import { entryOf } from './pids.ts';
 import type { Spawned } from './proc.ts';
+import { prometheusBinary } from './prometheus.ts';
 import { gkeCall } from './servers/client.ts';
 import { type ServicePorts, servicePorts, startServices } from './services.ts';
 import {
@@ -78,6 +80,7 @@ function initialState(
   const gkeUrl = `https://127.0.0.1:${ports.gke}`;
   const proxyUrl = `http://127.0.0.1:${ports.proxy}`;
   const slackUrl = `http://127.0.0.1:${ports.slack}`;
+  const metricsUrl = `http://127.0.0.1:${ports.metrics}`;
   return {
     version: STATE_VERSION,
     phase: 'starting',
@@ -106,6 +109,13 @@ function initialState(
       webhookUrl: `${slackUrl}${SLACK_HOOK_PATH}`,
       requestsUrl: `${slackUrl}/_testbed/requests`,
       responsesUrl: `${slackUrl}/_testbed/responses`,
+    },
+    prometheus: {
+      binary: prometheusBinary(),
+      url: `http://127.0.0.1:${ports.prometheus}`,
+      managedUrl: `${gkeUrl}/v1/projects/${PROJECT.id}/location/global/prometheus`,
+      serviceMetricsUrl: metricsUrl,
+      rulesUrl: `${metricsUrl}/_testbed/rules`,
     },
     tools: {},
     processes: [],
@@ -156,7 +166,8 @@ async function startProcesses(
   state.tools = { ...tools };
   // Everything that does not depend on the clusters starts while they boot.
   const servicesStart = Date.now();
-  const servicesReady = startServices(state, ports, secrets, tools, track).then(() =>
+  const clusterNames = REGIONS.slice(0, count);
+  const servicesReady = startServices(state, ports, secrets, tools, track, clusterNames).then(() =>
     watch.lap('services', servicesStart),
   );
   // Awaited below; until then a failure must not surface as an unhandled rejection.
@@ -171,6 +182,12 @@ async function startProcesses(
   await servicesReady;
   const forGke = gkeClusters(clusters, state.clusters, opts.nodes);
   await watch.time('gke', () => gkeCall(state, 'PUT', '/_testbed/clusters', forGke));
+  const forMetrics = clusters.map((c) => ({ name: c.name, server: c.server, caPem: c.caPem }));
+  const put = await httpRequest('PUT', `${state.prometheus.serviceMetricsUrl}/_testbed/clusters`, {
+    body: forMetrics,
+  });
+  if (put.status !== 200)
+    throw new Error(`service-metrics: PUT /_testbed/clusters -> ${put.status} ${put.body}`);
 }
 
 /** Starts a testbed from nothing and writes the state file (the caller holds the lock). */

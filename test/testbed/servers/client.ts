@@ -1,6 +1,7 @@
 // Helpers for tests that use a running testbed: fresh GCS buckets, fault plans on the GCS
 // proxy, the Slack sink's records and queued answers, faults and patched clusters on the GKE
-// API, and the kubeconfig a plugin would build from a GKE API response. They only talk HTTP to 127.0.0.1; nothing here starts a process.
+// API, the kubeconfig a plugin would build from a GKE API response, traffic rules for the
+// service metrics and PromQL queries to the testbed's Prometheus. They only talk HTTP to 127.0.0.1; nothing here starts a process.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { httpRequest } from '../http.ts';
@@ -8,6 +9,7 @@ import { writeKubeconfig } from '../kubeconfig.ts';
 import type { TestbedState } from '../state.ts';
 import type { FaultPlan, FaultStats } from './fault-proxy.ts';
 import type { QueuedResponse, RecordedRequest } from './slack-sink.ts';
+import type { TrafficRule } from './traffic.ts';
 
 async function call<T>(method: string, url: string, body?: unknown): Promise<T> {
   const res = await fetch(url, {
@@ -158,4 +160,28 @@ export interface GkeClusterLike {
 export function writeKubeconfigFromCluster(file: string, cluster: GkeClusterLike, token: string): void {
   const caPem = Buffer.from(cluster.masterAuth.clusterCaCertificate, 'base64').toString('utf8');
   writeKubeconfig(file, cluster.name, `https://${cluster.endpoint}`, caPem, { token });
+}
+
+// ---- Prometheus and the service metrics
+
+/** Sets the error ratio and latency of image tags (each rule replaces its tag's). */
+export function setTrafficRules(state: TestbedState, ...rules: TrafficRule[]): Promise<unknown> {
+  return call('POST', state.prometheus.rulesUrl, rules);
+}
+
+/** Back to the default for every tag: no errors, fast. */
+export function clearTrafficRules(state: TestbedState): Promise<unknown> {
+  return call('DELETE', state.prometheus.rulesUrl);
+}
+
+/** One sample of an instant vector, as /api/v1/query returns it. */
+export interface PromSample {
+  metric: Record<string, string>;
+  value: [number, string];
+}
+
+/** An instant PromQL query, straight to the testbed's Prometheus. */
+export async function promQuery(state: TestbedState, query: string): Promise<PromSample[]> {
+  const url = `${state.prometheus.url}/api/v1/query?${new URLSearchParams({ query })}`;
+  return (await call<{ data: { result: PromSample[] } }>('GET', url)).data.result;
 }

@@ -29,6 +29,8 @@ export interface GkeServerConfig {
   serviceAccount: { email: string; publicKeyPem: string; keyId: string };
   externalAccount: { audience: string; subjectToken: string };
   clusters: GkeClusterConfig[];
+  /** http://127.0.0.1:<port> of the testbed's Prometheus, behind the Managed Prometheus API. */
+  prometheusUrl?: string;
 }
 
 export type Handler = (

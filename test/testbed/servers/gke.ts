@@ -11,6 +11,9 @@
 //   GET  /v1/projects/{p}/locations/{l}/clusters/{c}   Kubernetes Engine API (container.googleapis.com)
 //   GET  /v1/projects/{p}/zones/{z}/clusters/{c}       (the older zonal form)
 //   GET  /v1/projects/{p}/locations/{l}/clusters       (list; l may be "-")
+//   GET|POST /v1/projects/{p}/location/global/prometheus/api/v1/{query,query_range,...}
+//                                    Managed Service for Prometheus (monitoring.googleapis.com),
+//                                    forwarded to the testbed's Prometheus
 //   GET  /_testbed/health
 //
 // Control API for tests (on the same port):
@@ -25,7 +28,8 @@
 //
 // Every access token handed out is `accessToken`, the bearer token the local apiservers
 // accept, so a token obtained the real way works against the clusters. The parts: gke-auth.ts
-// (token endpoints), gke-clusters.ts (Kubernetes Engine API), gke-faults.ts, gke-api.ts (shared).
+// (token endpoints), gke-clusters.ts (Kubernetes Engine API), gke-prometheus.ts (Managed
+// Prometheus), gke-faults.ts, gke-api.ts (shared).
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
@@ -39,6 +43,7 @@ import {
 import { authHandlers } from './gke-auth.ts';
 import { clusterHandlers } from './gke-clusters.ts';
 import { controlFaults, nextFault } from './gke-faults.ts';
+import { MANAGED_PROMETHEUS_ROUTE, managedPrometheus } from './gke-prometheus.ts';
 import { isMain, type Listening, listen, runAsProcess, sendJson } from './http-util.ts';
 
 interface Route {
@@ -51,6 +56,7 @@ function routesOf(ctx: GkeContext): Route[] {
   const auth = authHandlers(ctx);
   const clusters = clusterHandlers(ctx);
   const faults = controlFaults(ctx);
+  const prometheus = managedPrometheus(ctx);
   return [
     { method: 'GET', re: /^\/_testbed\/faults$/, handler: faults },
     { method: 'POST', re: /^\/_testbed\/faults$/, handler: faults },
@@ -75,6 +81,8 @@ function routesOf(ctx: GkeContext): Route[] {
       re: /^\/(v1|v1beta1)\/projects\/([^/]+)\/(locations|zones)\/([^/]+)\/clusters$/,
       handler: clusters.listClusters,
     },
+    { method: 'GET', re: MANAGED_PROMETHEUS_ROUTE, handler: prometheus },
+    { method: 'POST', re: MANAGED_PROMETHEUS_ROUTE, handler: prometheus },
     {
       method: 'GET',
       re: /^\/_testbed\/health$/,
