@@ -182,6 +182,13 @@ export const schema = {
       description:
         'HTTP headers for a self-hosted `analysis_endpoint`, as a map such as {"Authorization": "Bearer ..."}. Secret: the values are never printed.',
     },
+    monitoring_endpoint: {
+      type: 'string',
+      format: 'uri',
+      expected: 'an https:// URL',
+      description:
+        'Override of the Cloud Monitoring endpoint that `analysis_endpoint: managed` queries (default https://monitoring.googleapis.com). For tests and private endpoints.',
+    },
     analysis_delay: {
       type: 'string',
       format: 'duration',

@@ -24,7 +24,8 @@ type Resolved =
   | 'analysis_endpoint'
   | 'analysis_headers'
   | 'analysis_delay'
-  | 'analysis_timeout';
+  | 'analysis_timeout'
+  | 'monitoring_endpoint';
 
 export interface Settings extends Omit<RawSettings, Resolved>, KubeRunSettings {
   /** The workloads `wait_deployments` names; undefined: every applied workload. */
@@ -58,6 +59,7 @@ export function resolveSettings(env: Env, deps: Pick<Deps, 'log' | 'workspace'>)
           analysis_headers: _h,
           analysis_delay: _d,
           analysis_timeout: _t,
+          monitoring_endpoint: _m,
           ...kept
         } = rest;
         return {

@@ -46,7 +46,7 @@ export function endpointFor(
       'analysis_endpoint managed needs a project and Google credentials; set "project" and "token"',
     );
   }
-  const root = (managed.root ?? MONITORING_ROOT).replace(/\/+$/, '');
+  const root = (endpoint.root ?? managed.root ?? MONITORING_ROOT).replace(/\/+$/, '');
   return { base: `${root}/v1/projects/${project}/location/global/prometheus`, headers, token: managed.token };
 }
 

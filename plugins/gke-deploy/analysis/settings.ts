@@ -27,7 +27,12 @@ export type AnalysisEndpoint =
   | { kind: 'url'; url: string }
   | { kind: 'per-cluster'; urls: Readonly<Record<string, string>> }
   /** project undefined: the project of the Application Default Credentials, found at run time. */
-  | { kind: 'managed'; project: string | undefined };
+  | {
+      kind: 'managed';
+      project: string | undefined;
+      /** `monitoring_endpoint`: replaces https://monitoring.googleapis.com. */
+      root?: string | undefined;
+    };
 
 export interface AnalysisSettings {
   checks: AnalysisCheck[];
@@ -63,6 +68,7 @@ export interface RawAnalysis {
   analysis_headers?: Record<string, string>;
   analysis_delay?: string;
   analysis_timeout?: string;
+  monitoring_endpoint?: string;
   project?: string;
   token?: string;
   cluster?: string;
@@ -133,7 +139,10 @@ function endpointIssues(s: RawAnalysis, masker: Masker): string[] {
 function resolveEndpoint(s: RawAnalysis): AnalysisEndpoint | undefined {
   const e = s.analysis_endpoint;
   if (e === undefined) return undefined;
-  if (e === 'managed') return { kind: 'managed', project: s.project };
+  if (e === 'managed') {
+    const root = s.monitoring_endpoint;
+    return { kind: 'managed', project: s.project, ...(root !== undefined ? { root } : {}) };
+  }
   return typeof e === 'string' ? { kind: 'url', url: e } : { kind: 'per-cluster', urls: e };
 }
 

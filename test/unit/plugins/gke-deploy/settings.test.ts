@@ -103,6 +103,7 @@ const cases: [string, Record<string, string>, RegExp][] = [
   ],
   ['analysis_endpoint', { PLUGIN_ANALYSIS_ENDPOINT: 'prometheus' }, /expected a Prometheus URL/],
   ['analysis_headers', { PLUGIN_ANALYSIS_HEADERS: 'canary-header-9f8e7d6c' }, /expected a JSON object/],
+  ['monitoring_endpoint', { PLUGIN_MONITORING_ENDPOINT: 'monitoring' }, /expected an https:\/\/ URL/],
   ['analysis_delay', { PLUGIN_ANALYSIS_DELAY: 'soon' }, /expected a duration such as 30s or 2m/],
   ['analysis_timeout', { PLUGIN_ANALYSIS_TIMEOUT: 'never' }, /expected a duration such as 10m or 1h/],
   [
