@@ -1,6 +1,7 @@
 // gke-deploy: render the manifests, take every cluster's deploy lock, check the manifests on
-// every cluster, record what is about to change, apply, wait for every rollout, verify, and
-// roll every changed cluster back when anything fails or the run is cancelled.
+// every cluster, record what is about to change, apply, wait for every rollout, judge it by
+// its metrics, verify, and roll every changed cluster back when anything fails or the run is
+// cancelled.
 import { cancellation, sleepUnlessAborted } from '../../common/cancel.ts';
 import { type DroneContext, readDroneContext } from '../../common/drone.ts';
 import { ClusterFailuresError, PluginError } from '../../common/errors.ts';
