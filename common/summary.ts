@@ -44,6 +44,20 @@ export interface ClusterSummary {
   workloads: WorkloadSummary[];
 }
 
+/** One metrics check on one cluster (gke-deploy's `analysis`): what it measured and how it ended. */
+export interface AnalysisSummary {
+  check: string;
+  /** The cluster's id, as in `clusters`. */
+  cluster: string;
+  /** The query as sent, its variables filled in. */
+  query: string;
+  /** One per counted measurement; null where there was no data. */
+  values: (number | null)[];
+  verdict: 'passed' | 'failed' | 'cancelled';
+  /** Why it failed, e.g. `value 0.12 > max 0.05`. */
+  breach?: string;
+}
+
 export interface DeploySummary {
   version: typeof SUMMARY_VERSION;
   plugin: 'gke-deploy' | 'rollback';
@@ -64,6 +78,8 @@ export interface DeploySummary {
   /** One line that undoes this run, for a human at 3 a.m. (a docker run of the rollback image). */
   rollbackCommand?: string;
   message?: string;
+  /** gke-deploy's metrics checks, one per check and cluster analysed (absent without `analysis`). */
+  analysis?: AnalysisSummary[];
 }
 
 export function writeSummary(file: string, summary: DeploySummary): void {

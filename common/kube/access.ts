@@ -86,12 +86,19 @@ function namespaceOf(given: string, setting: string, variable: string): string {
   return mapped.namespace;
 }
 
+/** The Google client the GKE clusters were reached with, for other Google APIs of the run. */
+export interface GoogleAccess {
+  client: GoogleClient;
+  /** The step's project: `project`, else the credentials'. */
+  project: string | undefined;
+}
+
 async function gkeTargets(
   s: AccessSettings,
   source: (k: string) => string,
   deps: AccessDeps,
   refreshers: TokenRefresher[],
-): Promise<ClusterTarget[]> {
+): Promise<{ targets: ClusterTarget[]; google: GoogleAccess }> {
   const { log, secretFiles } = deps;
   const credentials = s.token ? parseCredentials(s.token, log.masker, 'token', source('token')) : undefined;
   const client = await (deps.googleClient ?? createGoogleClient)({ credentials, tokenUrl: s.token_url });
@@ -125,7 +132,8 @@ async function gkeTargets(
       deps,
     );
   try {
-    return await settleAll(refs, (ref) => `${ref.location}/${ref.name}`, reach);
+    const targets = await settleAll(refs, (ref) => `${ref.location}/${ref.name}`, reach);
+    return { targets, google: { client, project } };
   } catch (err) {
     if (!(err instanceof ClusterFailuresError)) throw err;
     throw new PluginError(
@@ -226,6 +234,8 @@ function serverTarget(s: AccessSettings, source: (k: string) => string, deps: Ac
 
 export interface ClusterAccess {
   targets: ClusterTarget[];
+  /** GKE clusters only: the client and project they were reached with. */
+  google?: GoogleAccess;
   /** Stops refreshing GKE tokens; call when the run is over. */
   close(): void;
 }
@@ -243,7 +253,7 @@ export async function resolveClusters(
   if (s.kubeconfig) return { targets: [kubeconfigTarget(s, source, deps)], close };
   if (s.kube_server) return { targets: [serverTarget(s, source, deps)], close };
   try {
-    return { targets: await gkeTargets(s, source, deps, refreshers), close };
+    return { ...(await gkeTargets(s, source, deps, refreshers)), close };
   } catch (err) {
     close();
     throw err;

@@ -41,7 +41,7 @@ export function summaryOf(
   e: SummaryEnvelope,
   clusters: ClusterSummary[],
   images: readonly string[],
-  extra: Pick<DeploySummary, 'rollbackCommand' | 'message'> = {},
+  extra: Pick<DeploySummary, 'rollbackCommand' | 'message' | 'analysis'> = {},
 ): DeploySummary {
   return {
     version: SUMMARY_VERSION,

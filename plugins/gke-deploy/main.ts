@@ -1,7 +1,8 @@
 // gke-deploy: render the manifests, take every cluster's deploy lock, check the manifests on
-// every cluster, record what is about to change, apply, wait for every rollout, verify, and
-// roll every changed cluster back when anything fails or the run is cancelled.
-import { cancellation } from '../../common/cancel.ts';
+// every cluster, record what is about to change, apply, wait for every rollout, judge it by
+// its metrics, verify, and roll every changed cluster back when anything fails or the run is
+// cancelled.
+import { cancellation, sleepUnlessAborted } from '../../common/cancel.ts';
 import { type DroneContext, readDroneContext } from '../../common/drone.ts';
 import { ClusterFailuresError, PluginError } from '../../common/errors.ts';
 import type { GoogleClient, GoogleClientOptions } from '../../common/gcp/auth.ts';
@@ -12,6 +13,10 @@ import type { ClusterTarget } from '../../common/kube/target.ts';
 import { type BaseDeps, withBaseDeps } from '../../common/plugin.ts';
 import type { Env } from '../../common/settings.ts';
 import { type DeploySummary, writeSummary } from '../../common/summary.ts';
+import type { ManagedAccess } from './analysis/analyze.ts';
+import { clusterAnalyses, managedAccess } from './analysis/clusters.ts';
+import type { CheckResult } from './analysis/loop.ts';
+import type { Analysis } from './analysis/phase.ts';
 import { type Guard, guardClusters } from './guard.ts';
 import { preflightClusters, printDiffs } from './preflight.ts';
 import { type RenderResult, renderAll } from './render.ts';
@@ -49,6 +54,8 @@ interface Deploy extends RenderResult {
   deps: Deps;
   kubectl: Kubectl;
   started: number;
+  /** Managed Prometheus's token and project, when the clusters are GKE's. */
+  managed: ManagedAccess | undefined;
 }
 
 /** The summary of this run so far, with each cluster's plan and outcome. */
@@ -57,8 +64,10 @@ function summarize(
   targets: readonly ClusterTarget[],
   runs: readonly ClusterRun[],
   result: DeploySummary['result'],
+  analysis: readonly CheckResult[] = [],
 ) {
   return buildSummary({
+    analysis,
     started: d.started,
     ctx: d.ctx,
     images: d.images,
@@ -67,6 +76,18 @@ function summarize(
     result,
     finished: d.deps.now(),
   });
+}
+
+/** The metrics checks of this run, each cluster's endpoint found before anything is applied. */
+function analysisOf(d: Deploy, plans: readonly ClusterPlan[]): Analysis | undefined {
+  const { s, deps } = d;
+  if (s.analysis.checks.length === 0) return undefined;
+  const run = { ctx: d.ctx, images: d.images, managed: d.managed };
+  return {
+    settings: s.analysis,
+    clusters: clusterAnalyses(plans, s.analysis, run, deps.log),
+    deps: { fetch: deps.fetch, now: deps.now, sleep: sleepUnlessAborted, signal: deps.signal, log: deps.log },
+  };
 }
 
 /** Preflight on every cluster; a failure anywhere removes the namespaces this run created and stops. */
@@ -92,6 +113,7 @@ async function deployGuarded(d: Deploy, targets: readonly ClusterTarget[], guard
   const { s, deps } = d;
   deps.log.section('Preflight');
   const plans = await preflightOrStop(d, targets, guard);
+  const analysis = analysisOf(d, plans);
   const untouched = (result: ClusterRun['result']) =>
     runsOf(
       plans,
@@ -111,16 +133,17 @@ async function deployGuarded(d: Deploy, targets: readonly ClusterTarget[], guard
   }
   const holder = holderFrom('gke-deploy', d.ctx);
   await guard.record(plans, holder, [...new Set([...d.images.values()].flat())], d.started);
-  const { result, outcomes } = await deployClusters(plans, d.rendered, s, {
+  const deployed = await deployClusters(plans, d.rendered, s, {
     kubectl: d.kubectl,
     log: deps.log,
     deps,
     timeoutMs: s.timeoutMs,
     cancelGraceMs: s.cancelGraceMs,
     expect: expectation(d.ctx, d.images),
+    analysis,
   });
-  const runs = runsOf(plans, outcomes);
-  const summary = summarize(d, targets, runs, result);
+  const runs = runsOf(plans, deployed.outcomes);
+  const summary = summarize(d, targets, runs, deployed.result, deployed.analysis);
   writeSummary(s.summaryFile, summary);
   await guard.release(runs);
   reportResult(summary, runs, deps.log, deps.now() - d.started, cancellation(deps.signal)?.signal);
@@ -168,7 +191,8 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
   deps.log.section('Clusters');
   const access = await resolveClusters(s, s.source, deps);
   try {
-    await deployToClusters({ s, ctx, deps, kubectl, started, ...rendered }, access.targets);
+    const managed = managedAccess(access.google, deps.log);
+    await deployToClusters({ s, ctx, deps, kubectl, started, managed, ...rendered }, access.targets);
   } finally {
     access.close();
   }

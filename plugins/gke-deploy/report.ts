@@ -9,6 +9,8 @@ import type { ClusterTarget } from '../../common/kube/target.ts';
 import { refKey, type WorkloadRef } from '../../common/kube/workloads.ts';
 import type { Logger } from '../../common/log.ts';
 import type { ClusterResult, DeploySummary, WorkloadSummary } from '../../common/summary.ts';
+import type { CheckResult } from './analysis/loop.ts';
+import { analysisMessage, analysisSummary, renderAnalysisTable } from './analysis/report.ts';
 import type { Before } from './cluster-ops.ts';
 
 /** The image the rollback plugin ships as (see Dockerfile.deploy). */
@@ -46,6 +48,8 @@ interface SummaryInput {
   targets: readonly ClusterTarget[];
   runs: readonly ClusterRun[];
   result: DeploySummary['result'];
+  /** The metrics checks run, if any. */
+  analysis?: readonly CheckResult[];
 }
 
 /** A word that a POSIX shell reads back unchanged: single-quoted when it has to be. */
@@ -137,7 +141,11 @@ export function buildSummary(input: SummaryInput): DeploySummary {
     },
     clusters,
     [...input.images.values()].flat(),
-    command ? { rollbackCommand: command } : {},
+    {
+      ...(command ? { rollbackCommand: command } : {}),
+      ...analysisMessage(input.result, input.analysis ?? []),
+      ...analysisSummary(input.analysis ?? []),
+    },
   );
 }
 
@@ -157,7 +165,12 @@ export function reportResult(
     cancelled: 'deploy cancelled',
     superseded: 'deploy superseded by another deploy',
   }[summary.result];
+  if (summary.analysis) {
+    log.section('Analysis');
+    log.info(renderAnalysisTable(summary.analysis));
+  }
   reportSummary(log, summary, outcome, elapsedMs);
+  if (summary.message) log.info(summary.message);
   if (summary.rollbackCommand) {
     const what = summary.result === 'cancelled' ? 'to finish the rollback by hand' : 'to roll back by hand';
     log.info(`${what}: ${summary.rollbackCommand}`);

@@ -1,5 +1,6 @@
 // Phase 3 of gke-deploy: apply and wait on every cluster (all at once, or a canary first),
-// verify from outside, and when anything failed — or the run is cancelled — put every
+// judge each by its metrics (analysis/phase.ts: the canary before the rest), verify from
+// outside, and when anything failed — or the run is cancelled — put every
 // cluster this run changed back, leaving alone whatever another deploy has since replaced.
 // Each step returns every cluster's outcome; nothing is changed in place.
 import { cancellation, graceAfter } from '../../common/cancel.ts';
@@ -16,6 +17,8 @@ import {
 } from '../../common/kube/workloads.ts';
 import type { Logger } from '../../common/log.ts';
 import type { DeploySummary } from '../../common/summary.ts';
+import type { CheckResult } from './analysis/loop.ts';
+import { type Analysis, analyseBatch } from './analysis/phase.ts';
 import { apply, type Rendered, rollBack } from './cluster-ops.ts';
 import type { ClusterOutcome, ClusterPlan } from './report.ts';
 import type { Settings } from './settings.ts';
@@ -29,17 +32,26 @@ export interface RolloutContext {
   cancelGraceMs: number;
   /** Undefined while a live workload is this run's; else who replaced it. */
   expect: (o: KubeObject) => string | undefined;
+  /** The metrics checks after each batch of rollouts; undefined without `analysis`. */
+  analysis?: Analysis | undefined;
 }
 
 export interface Deployed {
   result: DeploySummary['result'];
   /** Per cluster, in the order of the plans. */
   outcomes: ClusterOutcome[];
+  /** Every metrics check run, per cluster analysed. */
+  analysis: CheckResult[];
 }
 
 interface Step {
   ok: boolean;
   outcomes: ClusterOutcome[];
+}
+
+/** A step of rollouts, with the analysis that judged them. */
+interface Rolled extends Step {
+  results: CheckResult[];
 }
 
 /**
@@ -94,16 +106,20 @@ async function applyAndWait(
   rendered: Rendered,
   s: Settings,
   c: RolloutContext,
-): Promise<Step> {
+): Promise<Rolled> {
   const { log, deps } = c;
   const deadline = deps.now() + c.timeoutMs;
   const stop = new AbortController();
   const onCancel = () => stop.abort(deps.signal.reason);
   if (deps.signal.aborted) onCancel();
   else deps.signal.addEventListener('abort', onCancel, { once: true });
-  const deployAll = async (batch: readonly ClusterPlan[]): Promise<Step> => {
-    const outcomes = await Promise.all(batch.map((p) => deployOne(p, rendered, s, c, stop, deadline)));
-    return { ok: outcomes.every((o) => o.result !== 'failed') && !stop.signal.aborted, outcomes };
+  const healthy = (outcomes: ClusterOutcome[]) =>
+    outcomes.every((o) => o.result !== 'failed') && !stop.signal.aborted;
+  const deployAll = async (batch: readonly ClusterPlan[]): Promise<Rolled> => {
+    const rolled = await Promise.all(batch.map((p) => deployOne(p, rendered, s, c, stop, deadline)));
+    if (!healthy(rolled)) return { ok: false, outcomes: rolled, results: [] };
+    const { outcomes, results } = await analyseBatch(batch, rolled, c.analysis);
+    return { ok: healthy(outcomes), outcomes, results };
   };
   try {
     if (s.parallel) return await deployAll(plans);
@@ -111,11 +127,15 @@ async function applyAndWait(
     const rest = plans.slice(1);
     // A superseded canary: the other deploy owns the clusters now.
     if (!canary.ok || rest.length === 0 || canary.outcomes[0]?.result !== 'deployed') {
-      return { ok: canary.ok, outcomes: [...canary.outcomes, ...rest.map(() => SKIPPED)] };
+      return { ...canary, outcomes: [...canary.outcomes, ...rest.map(() => SKIPPED)] };
     }
     log.info(`canary ${plans[0]?.target.id} is healthy; deploying to the other ${rest.length} cluster(s)`);
     const others = await deployAll(rest);
-    return { ok: others.ok, outcomes: [...canary.outcomes, ...others.outcomes] };
+    return {
+      ok: others.ok,
+      outcomes: [...canary.outcomes, ...others.outcomes],
+      results: [...canary.results, ...others.results],
+    };
   } finally {
     deps.signal.removeEventListener('abort', onCancel);
   }
@@ -190,15 +210,13 @@ async function rollBackChanged(
   return { ok: back.every((b) => b.ok), outcomes: back.map((b) => b.outcome) };
 }
 
-export async function deployClusters(
+/** After the rollouts (and their analysis) and verify: rolled back on a failure or a cancel. */
+async function settle(
   plans: readonly ClusterPlan[],
-  rendered: Rendered,
+  { ok, outcomes }: Step,
   s: Settings,
   c: RolloutContext,
-): Promise<Deployed> {
-  c.log.section('Deploy');
-  const applied = await applyAndWait(plans, rendered, s, c);
-  const { ok, outcomes } = applied.ok ? await verifyAll(applied.outcomes, s, c) : applied;
+): Promise<Omit<Deployed, 'analysis'>> {
   if (cancellation(c.deps.signal) !== undefined) {
     const marked = outcomes.map((o) =>
       o.applied && o.result !== 'superseded' ? { ...o, error: o.error ?? 'cancelled' } : o,
@@ -212,4 +230,16 @@ export async function deployClusters(
   const back = await rollBackChanged(plans, outcomes, c, false);
   if (cancellation(c.deps.signal)) return { result: 'cancelled', outcomes: back.outcomes };
   return { result: back.ok ? 'rolled_back' : 'failed', outcomes: back.outcomes };
+}
+
+export async function deployClusters(
+  plans: readonly ClusterPlan[],
+  rendered: Rendered,
+  s: Settings,
+  c: RolloutContext,
+): Promise<Deployed> {
+  c.log.section('Deploy');
+  const applied = await applyAndWait(plans, rendered, s, c);
+  const verified = applied.ok ? await verifyAll(applied.outcomes, s, c) : applied;
+  return { ...(await settle(plans, verified, s, c)), analysis: applied.results };
 }

@@ -140,6 +140,70 @@ export const schema = {
       description:
         'HTTP checks after the rollout: URLs, or objects {url, status (default 200), body (a regular expression), retries, interval}. A failure rolls back.',
     },
+    analysis: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          name: { type: 'string', pattern: '^[A-Za-z0-9][-A-Za-z0-9_.]*$' },
+          query: { type: 'string', minLength: 1 },
+          min: { type: 'number' },
+          max: { type: 'number' },
+          interval: { type: 'string', format: 'duration' },
+          count: { type: 'integer', minimum: 1, maximum: 1000 },
+          failure_limit: { type: 'integer', minimum: 0 },
+          on_no_data: { type: 'string', enum: ['fail', 'pass', 'retry'] },
+        },
+        required: ['name', 'query'],
+        additionalProperties: false,
+        expected:
+          'objects {name, query, min, max, interval, count, failure_limit, on_no_data} with a name such as error-rate and a PromQL query',
+      },
+      default: [],
+      description:
+        'Prometheus checks after each rollout: objects {name, query, min, max, interval (default 30s), count (default 3), failure_limit (default 0), on_no_data: fail, pass or retry (default fail)}. `query` is PromQL and may use {{.cluster}}, {{.location}}, {{.namespace}}, {{.deployment}}, {{.build}} and {{.image}}; it must return one number (a scalar or a one-element vector), which must stay within min and max.',
+    },
+    analysis_endpoint: {
+      anyOf: [
+        { type: 'string', enum: ['managed'] },
+        { type: 'string', format: 'uri' },
+        { type: 'object', additionalProperties: { type: 'string', format: 'uri' }, minProperties: 1 },
+      ],
+      expected:
+        'a Prometheus URL such as http://prometheus:9090, "managed", or an object {"asia-northeast1/web": URL} with one URL per cluster',
+      description:
+        'Where `analysis` queries go: a Prometheus HTTP API base URL, one per cluster as {"location/name": URL}, or `managed` for Google Cloud Managed Service for Prometheus (the project of `project` or of the credentials, with their token).',
+    },
+    analysis_headers: {
+      type: 'object',
+      additionalProperties: { type: 'string' },
+      secret: true,
+      default: {},
+      description:
+        'HTTP headers for a self-hosted `analysis_endpoint`, as a map such as {"Authorization": "Bearer ..."}. Secret: the values are never printed.',
+    },
+    monitoring_endpoint: {
+      type: 'string',
+      format: 'uri',
+      expected: 'an https:// URL',
+      description:
+        'Override of the Cloud Monitoring endpoint that `analysis_endpoint: managed` queries (default https://monitoring.googleapis.com). For tests and private endpoints.',
+    },
+    analysis_delay: {
+      type: 'string',
+      format: 'duration',
+      expected: 'a duration such as 30s or 2m',
+      description:
+        "Wait after a rollout before the first `analysis` query. Default: each check's `interval`.",
+    },
+    analysis_timeout: {
+      type: 'string',
+      format: 'duration',
+      default: '15m',
+      expected: 'a duration such as 10m or 1h',
+      description:
+        "Longest the analysis of one cluster may take, `on_no_data: retry` included. It must leave room for `analysis_delay` and every check's `count` measurements.",
+    },
     ...lockSettings,
     on_abandoned: {
       type: 'string',

@@ -31,8 +31,16 @@ function lookup(data: Record<string, unknown>, path: string): { found: boolean; 
   return { found: true, value: node };
 }
 
-/** Renders `text` (from `file`); throws TemplateError naming file:line on any problem. */
-export function renderTemplate(text: string, data: Record<string, unknown>, file: string): string {
+/**
+ * Renders `text` (from `file`); throws TemplateError naming file:line on any problem. `fix`
+ * tells the reader where a missing variable is set.
+ */
+export function renderTemplate(
+  text: string,
+  data: Record<string, unknown>,
+  file: string,
+  fix = 'set it in "vars"',
+): string {
   let out = '';
   let pos = 0;
   for (;;) {
@@ -71,7 +79,7 @@ export function renderTemplate(text: string, data: Record<string, unknown>, file
       if (!found || value === undefined || value === null) {
         const known = Object.keys(data).sort().join(', ');
         throw new TemplateError(
-          `${file}:${line}: variable ".${path}" is not defined; set it in "vars" (defined: ${known})`,
+          `${file}:${line}: variable ".${path}" is not defined; ${fix} (defined: ${known})`,
         );
       }
       out += show(value);

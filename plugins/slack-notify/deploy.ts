@@ -1,5 +1,6 @@
 // The deploy part of the default message, from the summary gke-deploy or rollback wrote:
-// what happened, which image, on which clusters, and the one line that undoes it.
+// what happened, which image, on which clusters, which metrics check failed, and the one
+// line that undoes it.
 import type { ClusterSummary, DeploySummary } from '../../common/summary.ts';
 import { LIMITS } from './limits.ts';
 import { joinWithin } from './lists.ts';
@@ -54,6 +55,17 @@ function clusterLine(c: ClusterSummary): string {
   return `• ${code(where)} ${CLUSTER_RESULT[c.result] ?? escapeText(String(c.result))}${error}`;
 }
 
+/** The metrics checks that failed (gke-deploy's analysis): which, where, with which value. */
+function failedChecks(s: DeploySummary): string | undefined {
+  const failed = (s.analysis ?? []).filter((a) => a.verdict === 'failed');
+  if (failed.length === 0) return undefined;
+  const lines = failed.map(
+    (a) =>
+      `• ${code(a.check)} on ${code(a.cluster)}: ${escapeText(truncatePlain(a.breach ?? 'failed', 200))}`,
+  );
+  return `*Failed check${failed.length === 1 ? '' : 's'}*\n${joinWithin(lines, '\n', LIMITS.sectionText - 20, 'checks')}`;
+}
+
 export function deployBlocks(s: DeploySummary): Block[] {
   const by = s.plugin === 'rollback' ? ' by the rollback plugin' : '';
   const message = s.message ? `\n${escapeText(truncatePlain(s.message, 1000))}` : '';
@@ -72,6 +84,8 @@ export function deployBlocks(s: DeploySummary): Block[] {
     const lines = s.clusters.map(clusterLine);
     blocks.push({ type: 'section', text: mrkdwn(joinWithin(lines, '\n', LIMITS.sectionText, 'clusters')) });
   }
+  const checks = failedChecks(s);
+  if (checks) blocks.push({ type: 'section', text: mrkdwn(checks) });
   if (s.rollbackCommand) {
     // A cut command is worse than none: someone would paste it at 3 a.m.
     const block = codeBlock(s.rollbackCommand.replace(/\r?\n/g, ' '));

@@ -97,6 +97,16 @@ const cases: [string, Record<string, string>, RegExp][] = [
   ['rollback_on_failure', { PLUGIN_ROLLBACK_ON_FAILURE: 'no' }, /expected true or false/],
   ['verify', { PLUGIN_VERIFY: '[{"status":200}]' }, /expected a URL, or an object/],
   [
+    'analysis',
+    { PLUGIN_ANALYSIS: '[{"name":"errors","query":"up{job=\\"{{.app}}\\"}","max":0.05}]' },
+    /analysis\[0\]\.query: variable "\.app" is not defined; a query may use \{\{\.cluster\}\}/,
+  ],
+  ['analysis_endpoint', { PLUGIN_ANALYSIS_ENDPOINT: 'prometheus' }, /expected a Prometheus URL/],
+  ['analysis_headers', { PLUGIN_ANALYSIS_HEADERS: 'canary-header-9f8e7d6c' }, /expected a JSON object/],
+  ['monitoring_endpoint', { PLUGIN_MONITORING_ENDPOINT: 'monitoring' }, /expected an https:\/\/ URL/],
+  ['analysis_delay', { PLUGIN_ANALYSIS_DELAY: 'soon' }, /expected a duration such as 30s or 2m/],
+  ['analysis_timeout', { PLUGIN_ANALYSIS_TIMEOUT: 'never' }, /expected a duration such as 10m or 1h/],
+  [
     'summary_file',
     { PLUGIN_SUMMARY_FILE: '/no/such/folder/summary.json' },
     /its folder \/no\/such\/folder does not exist/,
@@ -172,7 +182,11 @@ describe('gke-deploy settings: each bad value is named', () => {
       const line = new RegExp(`setting "${setting}" \\((PLUGIN_${setting.toUpperCase()}|[A-Z_]+)\\)`);
       assert.match(r.output, line);
       assert.match(r.output, problem);
-      assertNoLeaks(r.output, ['canary-kube-token-0a9b8c7d', 'canary-stray-token-1234']);
+      assertNoLeaks(r.output, [
+        'canary-kube-token-0a9b8c7d',
+        'canary-stray-token-1234',
+        'canary-header-9f8e7d6c',
+      ]);
     });
   }
 });

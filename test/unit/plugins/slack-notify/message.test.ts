@@ -120,6 +120,42 @@ describe('slack-notify default message', () => {
     assert.match(manual.all, /Rolled back\* by the rollback plugin/);
   });
 
+  it('a deploy rolled back by its metrics: which check failed, where, with which value', () => {
+    const m = message(
+      { ...BUILD_ENV, DRONE_BUILD_STATUS: 'failure' },
+      summary({
+        result: 'rolled_back',
+        message: 'rolled back (analysis: error-rate on asia-northeast1/prod-1: value 0.2 > max 0.05)',
+        analysis: [
+          {
+            check: 'error-rate',
+            cluster: 'asia-northeast1/prod-1',
+            query: 'sum(rate(errors[1m]))',
+            values: [0.2],
+            verdict: 'failed',
+            breach: 'value 0.2 > max 0.05',
+          },
+          {
+            check: 'latency',
+            cluster: 'asia-northeast1/prod-1',
+            query: 'q',
+            values: [0.1],
+            verdict: 'passed',
+          },
+        ],
+      }),
+    );
+    assert.match(
+      m.all,
+      /rolled back \(analysis: error-rate on asia-northeast1\/prod-1: value 0.2 &gt; max 0.05\)/,
+    );
+    assert.match(
+      m.all,
+      /\*Failed check\*\\n• `error-rate` on `asia-northeast1\/prod-1`: value 0.2 &gt; max 0.05/,
+    );
+    assert.doesNotMatch(m.all, /`latency`/);
+  });
+
   it('never shows a cut rollback command', () => {
     const m = message(BUILD_ENV, summary({ rollbackCommand: `docker run ${'-e X=1 '.repeat(1000)}` }));
     assert.match(m.all, /Roll back with\* the command in the deploy step's log \(too long to show here\)/);
