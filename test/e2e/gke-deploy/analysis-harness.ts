@@ -67,3 +67,8 @@ export function clusterId(tb: TestbedState, i: number): string {
   const c = tb.clusters[i];
   return `${c?.location}/${c?.name}`;
 }
+
+/** A measured value to six decimals: Prometheus's floating point may answer 0.2 as 0.19999999999999998. */
+export function round6(v: number | null): number | null {
+  return v === null ? null : Math.round(v * 1e6) / 1e6;
+}

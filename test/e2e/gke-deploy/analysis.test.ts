@@ -11,7 +11,14 @@ import {
   setTrafficRules,
 } from '../../testbed/servers/client.ts';
 import type { TestbedState } from '../../testbed/state.ts';
-import { analysisEnv, clusterId, errorRateCheck, readDeploySummary, uniqueTag } from './analysis-harness.ts';
+import {
+  analysisEnv,
+  clusterId,
+  errorRateCheck,
+  readDeploySummary,
+  round6,
+  uniqueTag,
+} from './analysis-harness.ts';
 import {
   bundled,
   deploymentOf,
@@ -78,7 +85,7 @@ describe('gke-deploy analysis: judged by its metrics', function () {
     const summary = readDeploySummary(ws);
     assert.equal(summary.result, 'deployed');
     assert.deepEqual(
-      summary.analysis?.map((a) => [a.check, a.cluster, a.verdict, a.values]),
+      summary.analysis?.map((a) => [a.check, a.cluster, a.verdict, a.values.map(round6)]),
       [
         ['error-rate', clusterId(tb, 0), 'passed', [0, 0]],
         ['error-rate', clusterId(tb, 1), 'passed', [0, 0]],
@@ -119,7 +126,7 @@ describe('gke-deploy analysis: judged by its metrics', function () {
       ['rolled_back', 'skipped'],
     );
     assert.deepEqual(
-      summary.analysis?.map((a) => [a.cluster, a.verdict, a.values, a.breach]),
+      summary.analysis?.map((a) => [a.cluster, a.verdict, a.values.map(round6), a.breach]),
       [[canary, 'failed', [0.2], 'value 0.2 > max 0.05']],
     );
   });
