@@ -14,7 +14,7 @@ import { type BaseDeps, withBaseDeps } from '../../common/plugin.ts';
 import type { Env } from '../../common/settings.ts';
 import { type DeploySummary, writeSummary } from '../../common/summary.ts';
 import type { ManagedAccess } from './analysis/analyze.ts';
-import { clusterAnalyses, managedAccess } from './analysis/clusters.ts';
+import { checkEndpoints, clusterAnalyses, managedAccess } from './analysis/clusters.ts';
 import type { CheckResult } from './analysis/loop.ts';
 import type { Analysis } from './analysis/phase.ts';
 import { type Guard, guardClusters } from './guard.ts';
@@ -192,6 +192,7 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
   const access = await resolveClusters(s, s.source, deps);
   try {
     const managed = managedAccess(access.google, deps.log);
+    checkEndpoints(access.targets, s.analysis, managed);
     await deployToClusters({ s, ctx, deps, kubectl, started, managed, ...rendered }, access.targets);
   } finally {
     access.close();

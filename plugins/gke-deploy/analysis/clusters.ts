@@ -6,6 +6,7 @@
 // aggregates them itself (e.g. deployment=~"web|api").
 import type { DroneContext } from '../../../common/drone.ts';
 import type { GoogleAccess } from '../../../common/kube/access.ts';
+import type { ClusterTarget } from '../../../common/kube/target.ts';
 import { refKey } from '../../../common/kube/workloads.ts';
 import type { Logger } from '../../../common/log.ts';
 import type { ClusterPlan } from '../report.ts';
@@ -46,6 +47,20 @@ function queryVariables(
     build: ctx.build.number !== undefined ? String(ctx.build.number) : '',
     image: (ref && images.get(refKey(ref))?.[0]) ?? '',
   };
+}
+
+/**
+ * Every cluster's analysis endpoint, found before the locks are taken or a namespace is
+ * created: a cluster missing from a per-cluster `analysis_endpoint` stops the run with nothing
+ * done anywhere.
+ */
+export function checkEndpoints(
+  targets: readonly ClusterTarget[],
+  settings: AnalysisSettings,
+  managed: ManagedAccess | undefined,
+): void {
+  if (settings.checks.length === 0 || settings.endpoint === undefined) return;
+  for (const t of targets) endpointFor(settings.endpoint, t.id, settings.headers, managed);
 }
 
 /** Each cluster's analysis by cluster id; throws (before any apply) when one has no endpoint. */

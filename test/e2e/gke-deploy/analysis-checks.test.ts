@@ -2,10 +2,11 @@
 // as configured), an endpoint that is down, a query answering two series, and a cancel while
 // the analysis runs. The bundle runs against the testbed's two clusters and its Prometheus.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { TestbedState } from '../../testbed/state.ts';
 import { analysisEnv, clusterId, errorRateCheck, readDeploySummary, uniqueTag } from './analysis-harness.ts';
-import { deploymentOf, runPlugin, uniqueNamespace, workspace } from './harness.ts';
+import { deploymentOf, namespaceExists, runPlugin, uniqueNamespace, workspace } from './harness.ts';
 import { startPlugin, useRunningPlugins } from './process.ts';
 
 /** A query about a Deployment that does not exist: always an empty vector. */
@@ -143,5 +144,28 @@ describe('gke-deploy analysis: no data, errors and cancels', function () {
       ['rolled_back', 'skipped'],
     );
     assert.equal(summary.analysis?.[0]?.verdict, 'cancelled');
+  });
+
+  it('a kubeconfig cluster missing from a per-cluster endpoint: exit 1, no namespace created', async () => {
+    // With GKE clusters the settings check names the missing one; a kubeconfig's clusters are
+    // known only once it is read, after the settings, but still before anything is done.
+    const ns = uniqueNamespace('an-nourl');
+    const ws = workspace('web');
+    const tag = uniqueTag('rel');
+    const env = analysisEnv(tb, ns, 1, tag, {
+      PLUGIN_ANALYSIS: JSON.stringify([errorRateCheck(tag)]),
+      PLUGIN_ANALYSIS_ENDPOINT: JSON.stringify({ 'some-other-cluster': tb.prometheus.url }),
+      PLUGIN_KUBECONFIG: readFileSync(tb.clusters[0]?.adminKubeconfig as string, 'utf8'),
+    });
+    for (const k of ['PLUGIN_CLUSTERS', 'PLUGIN_TOKEN', 'PLUGIN_GKE_ENDPOINT', 'PLUGIN_TOKEN_URL'])
+      delete env[k];
+    const r = await runPlugin('gke-deploy', env, ws);
+    assert.equal(r.code, 1, r.output);
+    assert.match(
+      r.stderr,
+      /analysis_endpoint has no URL for cluster "[^"]+" \(it names some-other-cluster\); add/,
+    );
+    assert.doesNotMatch(r.output, /== Preflight/);
+    assert.equal(await namespaceExists(tb, 0, ns), false);
   });
 });
