@@ -4,6 +4,9 @@ import { lockSettings } from '../../common/kube/lock-schema.ts';
 import type { PluginSchema } from '../../common/schema.ts';
 import { DEFAULT_SUMMARY_FILE } from '../../common/summary.ts';
 
+/** What an `analysis` check leaves out, as Flagger and Argo Rollouts default them. */
+export const CHECK_DEFAULTS = { interval: '30s', count: 3, failure_limit: 0, on_no_data: 'fail' } as const;
+
 export const schema = {
   plugin: 'gke-deploy',
   description:
@@ -149,10 +152,10 @@ export const schema = {
           query: { type: 'string', minLength: 1 },
           min: { type: 'number' },
           max: { type: 'number' },
-          interval: { type: 'string', format: 'duration' },
-          count: { type: 'integer', minimum: 1, maximum: 1000 },
-          failure_limit: { type: 'integer', minimum: 0 },
-          on_no_data: { type: 'string', enum: ['fail', 'pass', 'retry'] },
+          interval: { type: 'string', format: 'duration', default: CHECK_DEFAULTS.interval },
+          count: { type: 'integer', minimum: 1, maximum: 1000, default: CHECK_DEFAULTS.count },
+          failure_limit: { type: 'integer', minimum: 0, default: CHECK_DEFAULTS.failure_limit },
+          on_no_data: { type: 'string', enum: ['fail', 'pass', 'retry'], default: CHECK_DEFAULTS.on_no_data },
         },
         required: ['name', 'query'],
         additionalProperties: false,
@@ -160,8 +163,7 @@ export const schema = {
           'objects {name, query, min, max, interval, count, failure_limit, on_no_data} with a name such as error-rate and a PromQL query',
       },
       default: [],
-      description:
-        'Prometheus checks after each rollout: objects {name, query, min, max, interval (default 30s), count (default 3), failure_limit (default 0), on_no_data: fail, pass or retry (default fail)}. `query` is PromQL and may use {{.cluster}}, {{.location}}, {{.namespace}}, {{.deployment}}, {{.build}} and {{.image}}; it must return one number (a scalar or a one-element vector), which must stay within min and max.',
+      description: `Prometheus checks after each rollout: objects {name, query, min, max, interval (default ${CHECK_DEFAULTS.interval}), count (default ${CHECK_DEFAULTS.count}), failure_limit (default ${CHECK_DEFAULTS.failure_limit}), on_no_data: fail, pass or retry (default ${CHECK_DEFAULTS.on_no_data})}. \`query\` is PromQL and may use {{.cluster}}, {{.location}}, {{.namespace}}, {{.deployment}}, {{.build}} and {{.image}}; it must return one number (a scalar or a one-element vector), which must stay within min and max.`,
     },
     analysis_endpoint: {
       anyOf: [

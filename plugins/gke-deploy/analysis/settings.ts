@@ -4,6 +4,7 @@
 import { parseDuration } from '../../../common/duration.ts';
 import { errorMessage, type SettingIssue } from '../../../common/errors.ts';
 import type { Masker } from '../../../common/mask.ts';
+import { CHECK_DEFAULTS } from '../schema.ts';
 import { renderTemplate } from '../template.ts';
 import { clusterIdsOf, credentialsNameProject } from './targets.ts';
 
@@ -100,16 +101,16 @@ function checkIssues(c: RawCheck, i: number, seen: Set<string>): string[] {
 }
 
 function resolveCheck(c: RawCheck, delay: string | undefined): AnalysisCheck {
-  const intervalMs = parseDuration(c.interval ?? '30s');
+  const intervalMs = parseDuration(c.interval ?? CHECK_DEFAULTS.interval);
   return {
     name: c.name as string,
     query: c.query as string,
     min: c.min,
     max: c.max,
     intervalMs,
-    count: c.count ?? 3,
-    failureLimit: c.failure_limit ?? 0,
-    onNoData: (c.on_no_data ?? 'fail') as OnNoData,
+    count: c.count ?? CHECK_DEFAULTS.count,
+    failureLimit: c.failure_limit ?? CHECK_DEFAULTS.failure_limit,
+    onNoData: (c.on_no_data ?? CHECK_DEFAULTS.on_no_data) as OnNoData,
     delayMs: delay !== undefined ? parseDuration(delay) : intervalMs,
   };
 }
