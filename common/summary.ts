@@ -53,7 +53,8 @@ export interface AnalysisSummary {
   query: string;
   /** One per counted measurement; null where there was no data. */
   values: (number | null)[];
-  verdict: 'passed' | 'failed' | 'cancelled';
+  /** stopped: ended early, as another check failed and the clusters go back anyway. */
+  verdict: 'passed' | 'failed' | 'cancelled' | 'stopped';
   /** Why it failed, e.g. `value 0.12 > max 0.05`. */
   breach?: string;
 }

@@ -57,15 +57,19 @@ export interface ClusterAnalysis {
   endpoint: PromEndpoint;
 }
 
-/** Every check on one cluster, side by side; a result per check, in the settings' order. */
+/**
+ * Every check on one cluster, side by side; a result per check, in the settings' order.
+ * `onFailed` hears of a failed check as soon as it fails, not when the others end.
+ */
 export async function analyzeCluster(
   target: ClusterAnalysis,
   settings: AnalysisSettings,
   deps: AnalysisDeps,
+  onFailed: () => void = () => {},
 ): Promise<CheckResult[]> {
   const results = await Promise.all(
-    settings.checks.map((check) =>
-      runCheck(
+    settings.checks.map(async (check) => {
+      const r = await runCheck(
         {
           check,
           cluster: target.cluster,
@@ -74,8 +78,10 @@ export async function analyzeCluster(
           timeoutMs: settings.timeoutMs,
         },
         deps,
-      ),
-    ),
+      );
+      if (r.verdict === 'failed') onFailed();
+      return r;
+    }),
   );
   for (const r of results.filter((r) => r.verdict === 'failed')) {
     deps.log.warn(`[${r.cluster}] ${r.name} failed: ${r.breach}`);

@@ -11,7 +11,8 @@ export interface AnalysisDeps extends MeasureDeps {
   log: Logger;
 }
 
-export type Verdict = 'passed' | 'failed' | 'cancelled';
+/** `stopped`: ended early because another check of the same batch failed (phase.ts). */
+export type Verdict = 'passed' | 'failed' | 'cancelled' | 'stopped';
 
 export interface CheckResult {
   name: string;

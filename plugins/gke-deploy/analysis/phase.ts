@@ -1,6 +1,8 @@
 // The analysis phase of a rollout: once a batch of clusters has rolled out, every check on
 // each of them, side by side. A failed check makes its cluster's outcome a failure, which the
 // rollout's rollback path then handles; a cancel leaves the outcomes to the cancel path.
+// The first failed check stops every other check of the batch: the clusters go back anyway,
+// so measuring on would only delay the rollback (those checks end as `stopped`).
 // Returns the new outcomes and the results; changes nothing in place.
 import type { ClusterOutcome, ClusterPlan } from '../report.ts';
 import { analyzeCluster, type ClusterAnalysis } from './analyze.ts';
@@ -36,8 +38,16 @@ export async function analyseBatch(
   if (!a || targets.every((t) => t === undefined)) return { outcomes, results: [] };
   const ids = targets.flatMap((t) => (t ? [t.cluster] : []));
   a.deps.log.info(`analysis of ${ids.join(', ')}: ${a.settings.checks.length} check(s)`);
-  const perCluster = await Promise.all(
-    targets.map((t) => (t ? analyzeCluster(t, a.settings, a.deps) : Promise.resolve([]))),
+  const stop = new AbortController();
+  const deps = { ...a.deps, signal: AbortSignal.any([a.deps.signal, stop.signal]) };
+  const onFailed = () => stop.abort();
+  const ended = await Promise.all(
+    targets.map((t) => (t ? analyzeCluster(t, a.settings, deps, onFailed) : Promise.resolve([]))),
+  );
+  // Ended by the stop, not by a cancel of the run: say so.
+  const stopped = stop.signal.aborted && !a.deps.signal.aborted;
+  const perCluster = ended.map((rs) =>
+    rs.map((r): CheckResult => (stopped && r.verdict === 'cancelled' ? { ...r, verdict: 'stopped' } : r)),
   );
   const next = outcomes.map((o, i): ClusterOutcome => {
     const failed = perCluster[i]?.find((r) => r.verdict === 'failed');

@@ -37,7 +37,12 @@ export function renderAnalysisTable(analysis: readonly AnalysisSummary[]): strin
   const rows = [['check', 'cluster', 'values', 'result']];
   for (const a of analysis) {
     const values = a.values.map((v) => (v === null ? 'no data' : formatValue(v))).join(', ');
-    const result = a.verdict === 'failed' ? `FAILED: ${a.breach ?? ''}` : a.verdict;
+    const result =
+      a.verdict === 'failed'
+        ? `FAILED: ${a.breach ?? ''}`
+        : a.verdict === 'stopped'
+          ? 'stopped: another check failed'
+          : a.verdict;
     rows.push([a.check, a.cluster, values || '-', result]);
   }
   return renderColumns(rows);

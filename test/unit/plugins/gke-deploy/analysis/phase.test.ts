@@ -66,11 +66,24 @@ const DEPLOYED: ClusterOutcome = { result: 'deployed', applied: true };
 const ctx = readDroneContext({ DRONE_BUILD_NUMBER: '42' });
 const images = new Map([['deployment/web', ['registry/web:v2']]]);
 
+/** Resolves once `test` holds, checked every few ms. */
+async function until(test: () => boolean): Promise<void> {
+  while (!test()) await new Promise((r) => setTimeout(r, 5));
+}
+
 describe('gke-deploy analysis: in the rollout', () => {
   let prom: StandIn;
-  // prod-2 serves 12 % errors; prod-1 0.4 %.
+  // prod-2 serves 12 % errors; prod-1 0.4 %. prod-2 answers only once prod-1 was asked twice:
+  // its failure stops the batch's other checks, and the tests choose what prod-1 got to do.
   before(async () => {
-    prom = await startStandIn((q) => ({ body: scalar(q.includes('prod-2') ? '0.12' : '0.004') }));
+    prom = await startStandIn(async (q) => {
+      if (!q.includes('prod-2')) return { body: scalar('0.004') };
+      await until(() => prom.requests.filter((r) => r.query.includes('prod-1')).length >= 2);
+      return { body: scalar('0.12') };
+    });
+  });
+  beforeEach(() => {
+    prom.requests.length = 0;
   });
   after(() => prom.close());
 
@@ -143,6 +156,28 @@ describe('gke-deploy analysis: in the rollout', () => {
         'error-rate  asia-northeast1/prod-1  0.004, 0.004  passed',
         'error-rate  us-central1/prod-2      0.12          FAILED: value 0.12 > max 0.05',
       ].join('\n'),
+    );
+  });
+
+  it('the first failed check stops the others: they end as stopped, with what they measured', async () => {
+    const deps = fakeDeps();
+    const plans = [plan('asia-northeast1', 'prod-1'), plan('us-central1', 'prod-2')];
+    const base = settings(prom.base);
+    const s = { ...base, checks: base.checks.map((c) => ({ ...c, count: 50 })) };
+    const clusters = clusterAnalyses(plans, s, { ctx, images }, deps.log);
+    const r = await analyseBatch(plans, [DEPLOYED, DEPLOYED], { settings: s, deps, clusters });
+    const [first, second] = r.results;
+    assert.equal(first?.verdict, 'stopped');
+    assert.ok((first?.values.length ?? 0) >= 2 && (first?.values.length ?? 99) < 50, String(first?.values));
+    assert.deepEqual([second?.verdict, second?.values], ['failed', [0.12]]);
+    assert.deepEqual(r.outcomes[0], DEPLOYED);
+    assert.equal(r.outcomes[1]?.result, 'failed');
+    assert.deepEqual(analysisMessage('rolled_back', r.results), {
+      message: 'rolled back (analysis: error-rate on us-central1/prod-2: value 0.12 > max 0.05)',
+    });
+    assert.match(
+      renderAnalysisTable(analysisSummary(r.results).analysis ?? []),
+      /error-rate {2}asia-northeast1\/prod-1 {2}(0\.004, )+0\.004 +stopped: another check failed\n/,
     );
   });
 

@@ -21,9 +21,9 @@ export interface StandIn {
   close(): Promise<void>;
 }
 
-/** Serves `answer(query, n)` for the n-th request (0-based) of each query. */
+/** Serves `answer(query, n)` for the n-th request (0-based) of each query; it may wait. */
 export async function startStandIn(
-  answer: (query: string, n: number) => Answer,
+  answer: (query: string, n: number) => Answer | Promise<Answer>,
   prefix = '',
 ): Promise<StandIn> {
   const requests: Request[] = [];
@@ -38,8 +38,9 @@ export async function startStandIn(
     requests.push({ path: url.pathname, query, headers: req.headers });
     const n = seen.get(query) ?? 0;
     seen.set(query, n + 1);
-    const a = answer(query, n);
-    res.writeHead(a.status ?? 200, { 'content-type': 'application/json' }).end(a.body);
+    void Promise.resolve(answer(query, n)).then((a) =>
+      res.writeHead(a.status ?? 200, { 'content-type': 'application/json' }).end(a.body),
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
