@@ -3,8 +3,9 @@
 // on 127.0.0.1), then runs examples/.drone.yml as a team would see it run:
 //   1. tag v1      sync the assets, deploy v1 to both clusters, tell Slack
 //   2. tag broken  the rollout never gets ready: gke-deploy rolls both clusters back, Slack hears
-//   3. tag v2      deploy v2
-//   4. rollback    the rollback pipeline puts v1 back
+//   3. tag v1.1    ready, but a fifth of its requests fail: its error rate rolls it back
+//   4. tag v2      deploy v2
+//   5. rollback    the rollback pipeline puts v1 back
 // and checks after each build that it happened. Exit 0 when everything happened as told.
 //
 // Through Drone (`drone exec` on Podman, with the plugin images) when Podman, Go and the images
@@ -100,7 +101,8 @@ async function build(runner: Runner, title: string, b: Build): Promise<number> {
   say(dim(`$ ${commandOf(runner, b)}`));
   const r = await runner.run(b, (line) => {
     // The testbed's endpoints are global settings; plugins without them say so once. Noise here.
-    if (!/unknown setting "(gke_endpoint|storage_endpoint|token_url)"/.test(line)) say(dim(`  ${line}`));
+    if (!/unknown setting "(gke_endpoint|storage_endpoint|token_url|monitoring_endpoint)"/.test(line))
+      say(dim(`  ${line}`));
   });
   say(`  -> exit ${r.code} after ${(r.ms / 1000).toFixed(1)} s`);
   return r.code;
@@ -125,7 +127,7 @@ async function lastSlack(tb: TestbedState, count: number, pattern: RegExp, what:
   );
 }
 
-/** The four builds of the story, each checked after it ran. */
+/** The five builds of the story, each checked after it ran. */
 async function runBuilds(tb: TestbedState, runner: Runner): Promise<void> {
   let code = await build(runner, '1. Tag v1: sync the assets, deploy v1 to both clusters, notify', BUILDS.v1);
   check(code === 0, 'the build passed');
@@ -143,15 +145,21 @@ async function runBuilds(tb: TestbedState, runner: Runner): Promise<void> {
   say(dim('  gke-deploy noticed the stalled rollout and rolled both clusters back to v1 by itself'));
   await lastSlack(tb, 2, /rolled back/i, 'failure, rolled back, failed step named');
 
-  code = await build(runner, '3. Tag v2 (fixed): deploy v2', BUILDS.v2);
+  code = await build(runner, '3. Tag v1.1: ready, but a fifth of its requests fail', BUILDS.bad);
+  check(code !== 0, 'the build failed (the deploy step)');
+  await expectClusters(tb, 'registry.local/app:v1');
+  say(dim('  every pod got ready; the error-rate check measured the 5xx share and rolled both back'));
+  await lastSlack(tb, 3, /error-rate/, 'failure, the failed check named');
+
+  code = await build(runner, '4. Tag v2 (fixed): deploy v2', BUILDS.v2);
   check(code === 0, 'the build passed');
   await expectClusters(tb, 'registry.local/app:v2');
-  await lastSlack(tb, 3, /registry\.local\/app:v2/, 'success');
+  await lastSlack(tb, 4, /registry\.local\/app:v2/, 'success');
 
-  code = await build(runner, '4. v2 misbehaves: the rollback pipeline, target production', BUILDS.rollback);
+  code = await build(runner, '5. v2 misbehaves: the rollback pipeline, target production', BUILDS.rollback);
   check(code === 0, 'the rollback passed');
   await expectClusters(tb, 'registry.local/app:v1');
-  await lastSlack(tb, 4, /rolled back/i, 'rolled back');
+  await lastSlack(tb, 5, /rolled back/i, 'rolled back');
 }
 
 async function showSlack(tb: TestbedState): Promise<void> {

@@ -84,6 +84,8 @@ describe('examples/.drone.yml with drone exec on Podman', function () {
     // drone exec exits 0 when it never reached a container: the log must show every step.
     for (const step of ['assets', 'deploy', 'notify'])
       assert.match(r.output, new RegExp(`^\\[${step}:\\d+\\]`, 'm'));
+    // Judged by its error rate on both clusters, 3 measurements each, through Managed Prometheus.
+    assert.equal(r.output.match(/^\[deploy:\d+\] error-rate +\S+ +0, 0, 0 +passed$/gm)?.length, 2, r.output);
     for (const d of await rollouts(tb)) {
       assert.equal(d.image, 'registry.local/app:v1', d.cluster);
       assert.equal(d.ready, 3, d.cluster);
@@ -131,6 +133,28 @@ describe('examples/.drone.yml with drone exec on Podman', function () {
     log(`broken: ${(r.ms / 1000).toFixed(1)} s`);
   });
 
+  it('tag v1.1: ready but failing a fifth of its requests, rolled back by its error rate', async () => {
+    const r = await runner!.run(BUILDS.bad);
+    assert.equal(r.code, 1, explain(r));
+    // Every pod got ready: the rollout passed, the analysis (Managed Prometheus API) did not.
+    assert.match(
+      r.output,
+      /rolled back \(analysis: error-rate on [a-z0-9-]+\/[a-z0-9-]+: value 0\.\d+ > max 0\.05\)/,
+    );
+    assert.doesNotMatch(r.output, /exceeded its progress deadline/);
+    for (const d of await rollouts(tb)) {
+      assert.equal(d.image, 'registry.local/app:v1', d.cluster);
+      assert.equal(d.ready, 3, d.cluster);
+    }
+    const messages = await slackMessages(tb);
+    assert.equal(messages.length, 3, JSON.stringify(messages.map((m) => m.text)));
+    const text = plainText(messages[2]!.raw);
+    assert.match(text, /rolled back/i, text);
+    assert.match(text, /error-rate/, text);
+    assertNoSecrets(r);
+    log(`v1.1: ${(r.ms / 1000).toFixed(1)} s`);
+  });
+
   it('tag v2: deploys v2 to both clusters', async () => {
     const r = await runner!.run(BUILDS.v2);
     assert.equal(r.code, 0, explain(r));
@@ -147,8 +171,8 @@ describe('examples/.drone.yml with drone exec on Podman', function () {
       assert.equal(d.ready, 3, d.cluster);
     }
     const messages = await slackMessages(tb);
-    assert.equal(messages.length, 4, JSON.stringify(messages.map((m) => m.text)));
-    const text = plainText(messages[3]!.raw);
+    assert.equal(messages.length, 5, JSON.stringify(messages.map((m) => m.text)));
+    const text = plainText(messages[4]!.raw);
     assert.match(text, /rolled back/i, text);
     assert.match(text, /registry\.local\/app:v1/, text);
     assertNoSecrets(r);

@@ -8,8 +8,8 @@
 // Both point the unchanged pipeline at the testbed the way one points a pipeline at another
 // environment: secrets in a secret file (`--secret-file`: the service-account key, the Slack
 // webhook), endpoints in global environment variables (`--env-file`: PLUGIN_GKE_ENDPOINT,
-// PLUGIN_TOKEN_URL, PLUGIN_STORAGE_ENDPOINT, NODE_EXTRA_CA_CERTS for the testbed CA, mounted
-// with `--volume`). A plugin that has no such setting says once that it ignores it.
+// PLUGIN_TOKEN_URL, PLUGIN_STORAGE_ENDPOINT, PLUGIN_MONITORING_ENDPOINT, NODE_EXTRA_CA_CERTS
+// for the testbed CA, mounted with `--volume`). A plugin that has no such setting says once that it ignores it.
 import { spawn } from 'node:child_process';
 import {
   chmodSync,
@@ -98,6 +98,8 @@ export function testbedEnv(tb: TestbedState, caFile: string): Record<string, str
     PLUGIN_GKE_ENDPOINT: tb.gke.apiEndpoint,
     PLUGIN_TOKEN_URL: tb.gke.tokenUrl,
     PLUGIN_STORAGE_ENDPOINT: tb.gcs.url,
+    // The GKE stand-in also answers Managed Prometheus's query API (analysis_endpoint: managed).
+    PLUGIN_MONITORING_ENDPOINT: tb.gke.url,
     NODE_EXTRA_CA_CERTS: caFile,
   };
 }

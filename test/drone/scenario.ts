@@ -2,15 +2,18 @@
 //   1. tag v1      deploy: assets synced, both clusters on v1, Slack told
 //   2. tag broken  deploy: the rollout never becomes ready, gke-deploy rolls both clusters back
 //                  to v1 by itself, the step fails, Slack gets the failure with the failed step
-//   3. tag v2      deploy: both clusters on v2
-//   4. rollback    the rollback pipeline, target production: both clusters back on v1
+//   3. tag v1.1    deploy: ready, but 20 % of its requests fail (a traffic rule on the testbed's
+//                  simulated service metrics); the error-rate check, on the testbed's
+//                  Prometheus through the Managed Prometheus API, rolls both clusters back to v1
+//   4. tag v2      deploy: both clusters on v2
+//   5. rollback    the rollback pipeline, target production: both clusters back on v1
 //
 // Step 4 runs with the event `rollback`, as `drone build rollback` does. drone exec cannot say
 // which build a rollback goes back to: it sets DRONE_BUILD_PARENT=0 (Drone's "no parent"), so
 // the plugin goes back one revision, as a rollback of the previous build would; the clusters
 // come from `targets` through DRONE_DEPLOY_TO.
 import { execFile } from 'node:child_process';
-import { clearSlack, slackRequests } from '../testbed/servers/client.ts';
+import { clearSlack, clearTrafficRules, setTrafficRules, slackRequests } from '../testbed/servers/client.ts';
 import type { TestbedState } from '../testbed/state.ts';
 import type { Build } from './pipeline.ts';
 
@@ -22,6 +25,7 @@ export const SITE_FILES = ['css/site.css', 'index.html', 'js/app.js'];
 export const BUILDS = {
   v1: { pipeline: 'deploy', event: 'tag', tag: 'v1' },
   broken: { pipeline: 'deploy', event: 'tag', tag: 'broken' },
+  bad: { pipeline: 'deploy', event: 'tag', tag: 'v1.1' },
   v2: { pipeline: 'deploy', event: 'tag', tag: 'v2' },
   rollback: { pipeline: 'rollback', event: 'rollback', deployTo: 'production' },
 } as const satisfies Record<string, Build>;
@@ -40,7 +44,13 @@ function kubectl(tb: TestbedState, cluster: number, args: readonly string[]): Pr
   });
 }
 
-/** A clean start: the bucket exists, the namespace is gone, the Slack sink has forgotten. */
+/** The share of requests that tag v1.1 answers with a 500: its pods get ready all the same. */
+export const BAD_ERROR_RATIO = 0.2;
+
+/**
+ * A clean start: the bucket exists, the namespace is gone, the Slack sink has forgotten, and
+ * v1.1 is a release that gets ready but fails a fifth of its requests.
+ */
 export async function resetTestbed(tb: TestbedState): Promise<void> {
   const res = await fetch(`${tb.gcs.url}/storage/v1/b?project=${tb.project.id}`, {
     method: 'POST',
@@ -65,6 +75,8 @@ export async function resetTestbed(tb: TestbedState): Promise<void> {
     ),
   );
   await clearSlack(tb);
+  await clearTrafficRules(tb);
+  await setTrafficRules(tb, { tag: BUILDS.bad.tag, errorRatio: BAD_ERROR_RATIO });
 }
 
 export interface Rollout {
@@ -135,8 +147,14 @@ export function plainText(raw: string): string {
     }
   };
   walk(JSON.parse(raw));
-  return words
-    .join('\n')
-    .replace(/<([^|>]+)\|([^>]+)>/g, '$2')
-    .replace(/[*`]/g, '');
+  return (
+    words
+      .join('\n')
+      .replace(/<([^|>]+)\|([^>]+)>/g, '$2')
+      .replace(/[*`]/g, '')
+      // Slack's three escapes in mrkdwn, last the ampersand.
+      .replace(/&gt;/g, '>')
+      .replace(/&lt;/g, '<')
+      .replace(/&amp;/g, '&')
+  );
 }
