@@ -47,7 +47,8 @@ function checkMode(s: Partial<RawSettings>, issue: Issue, invalid: ReadonlySet<s
       "is required: set webhook (an incoming-webhook URL), or token (a Slack app's bot token) for the app mode",
     );
   }
-  if (webhook && token) {
+  // Both given and valid: a refused one is reported on its own.
+  if (s.webhook !== undefined && s.token !== undefined) {
     issue('token', 'set either token (the Slack app) or webhook (an incoming webhook), not both');
   }
   if (!token) {
@@ -60,7 +61,7 @@ function checkMode(s: Partial<RawSettings>, issue: Issue, invalid: ReadonlySet<s
       const setting = what.split(':')[0] as string;
       issue(setting, `${what} needs token (a Slack app): an incoming webhook can only post new messages`);
     }
-  } else if (s.channel === undefined && !invalid.has('channel')) {
+  } else if (s.token !== undefined && s.channel === undefined && !invalid.has('channel')) {
     issue(
       'channel',
       'is required with token: the channel to post to, such as #deploys or an ID like C0123456789',
