@@ -5,18 +5,13 @@
 // the call in flight gets cancel_grace to be answered.
 import { CancelledError, cancellation, graceAfter } from '../../common/cancel.ts';
 import { formatDuration } from '../../common/duration.ts';
-import type { Logger } from '../../common/log.ts';
 import { type ApiFailure, describeFailure, refusal, SlackApiError } from './api-errors.ts';
+import type { DeliverDeps } from './deliver.ts';
 import { GAVE_UP } from './http-fetch.ts';
 import type { CallSlackApi } from './webapi.ts';
 
-export interface ApiDeps {
-  callApi: CallSlackApi;
-  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
-  now: () => number;
-  log: Logger;
-  signal?: AbortSignal;
-}
+/** What deliver.ts gets (clock, sleep, log, the run's signal), with the Web API in place of the webhook. */
+export type ApiDeps = Omit<DeliverDeps, 'send' | 'cancelGraceMs'> & { callApi: CallSlackApi };
 
 export interface ApiSession {
   token: string;
