@@ -1,5 +1,6 @@
 // The message for this build: drone-slack's attachment when a template is set, else the Block
-// Kit default; then the mentions (on failure only) and where and as whom to post it.
+// Kit default (its details left for the thread with `thread`); then the mentions (on failure
+// only, the commit's author first with mention_author) and where and as whom to post it.
 import type { DroneContext } from '../../common/drone.ts';
 import type { Logger } from '../../common/log.ts';
 import { collectFacts } from './facts.ts';
@@ -50,8 +51,17 @@ function byDefault(
     deploy: s.deploy,
     mentions: mentions.text,
     color: s.color,
+    detailsApart: s.thread,
   });
   return { text: message.text, attachments: [message.attachment], unfurl_links: false, unfurl_media: false };
+}
+
+const NO_MENTIONS: Mentions = { text: '', needsLinkNames: false };
+
+/** The commit's author first (mention_author), then the mentions setting. */
+function withAuthor(mentions: Mentions, author: string): Mentions {
+  if (!author) return mentions;
+  return { ...mentions, text: mentions.text ? `${author} ${mentions.text}` : author };
 }
 
 /** The payload to post, or undefined when there is nothing to say (the template rendered nothing). */
@@ -60,15 +70,17 @@ export async function composeMessage(
   ctx: DroneContext,
   decision: Decision,
   deps: ComposeDeps,
+  authorMention = '',
 ): Promise<SlackPayload | undefined> {
   const mentions =
-    decision.status === 'failure' ? formatMentions(s.mentions) : { text: '', needsLinkNames: false };
+    decision.status === 'failure' ? withAuthor(formatMentions(s.mentions), authorMention) : NO_MENTIONS;
   const payload =
     s.template !== undefined
       ? await fromTemplate(s.template, s, ctx, decision, mentions, deps)
       : byDefault(s, ctx, decision, mentions, deps.now());
   if (!payload) return undefined;
-  if (s.channel !== undefined) payload.channel = s.channel;
+  const channel = s.target.mode === 'app' ? s.target.channel : s.channel;
+  if (channel !== undefined) payload.channel = channel;
   if (s.username !== undefined) payload.username = s.username;
   if (s.icon_url !== undefined) payload.icon_url = s.icon_url;
   if (s.icon_emoji !== undefined) payload.icon_emoji = s.icon_emoji;

@@ -22,6 +22,8 @@ export interface DefaultMessageInput {
   /** Mentions in Slack syntax, already formatted; only given when the build failed. */
   mentions: string;
   color: string | undefined;
+  /** The details go in a thread reply (detailBlocks), not in the message. */
+  detailsApart?: boolean;
 }
 
 export interface DefaultMessage {
@@ -107,6 +109,20 @@ function contextBlock(f: BuildFacts): Block {
   return { type: 'context', elements: [mrkdwn(parts.join(' · ') || 'Drone')] };
 }
 
+/**
+ * The details: the failed steps and stages, and the deploy (each cluster's result, the failed
+ * checks, the rollback command). In the message itself, or in its thread (`thread`).
+ */
+export function detailBlocks(f: BuildFacts, deploy: DeploySummary | undefined): Block[] {
+  const blocks: Block[] = [];
+  if (f.status === 'failure' && f.failedSteps.length > 0)
+    blocks.push(listSection('Failed steps', f.failedSteps, 'steps'));
+  if (f.status === 'failure' && f.failedStages.length > 0)
+    blocks.push(listSection('Failed stages', f.failedStages, 'stages'));
+  if (deploy) blocks.push({ type: 'divider' }, ...deployBlocks(deploy));
+  return blocks;
+}
+
 export function buildDefaultMessage(input: DefaultMessageInput): DefaultMessage {
   const { facts: f, deploy } = input;
   const blocks: Block[] = [];
@@ -116,11 +132,7 @@ export function buildDefaultMessage(input: DefaultMessageInput): DefaultMessage 
     // The first line only: a commit body can be long, and the link leads to the rest.
     blocks.push({ type: 'section', text: mrkdwn(`>${escapeText(truncatePlain(f.commit.title, 1000))}`) });
   }
-  if (f.status === 'failure' && f.failedSteps.length > 0)
-    blocks.push(listSection('Failed steps', f.failedSteps, 'steps'));
-  if (f.status === 'failure' && f.failedStages.length > 0)
-    blocks.push(listSection('Failed stages', f.failedStages, 'stages'));
-  if (deploy) blocks.push({ type: 'divider' }, ...deployBlocks(deploy));
+  if (!input.detailsApart) blocks.push(...detailBlocks(f, deploy));
   blocks.push(contextBlock(f));
   return {
     text: headline(f, deploy, input.mentions),

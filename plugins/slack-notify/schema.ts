@@ -2,6 +2,9 @@
 import type { PluginSchema } from '../../common/schema.ts';
 import { DEFAULT_SUMMARY_FILE } from '../../common/summary.ts';
 
+/** A path in the workspace: one line, not a URL. */
+const WORKSPACE_FILE = '^(?![A-Za-z][A-Za-z0-9+.-]*://)[^\\r\\n]+$';
+
 export const schema = {
   plugin: 'slack-notify',
   description:
@@ -13,13 +16,59 @@ export const schema = {
       env: ['SLACK_WEBHOOK'],
       format: 'uri',
       expected: 'a Slack incoming-webhook URL (https://hooks.slack.com/services/...)',
-      description: 'Slack incoming-webhook URL (https; http only for a local address such as 127.0.0.1).',
+      description:
+        'Slack incoming-webhook URL (https; http only for a local address such as 127.0.0.1). Set this or `token`.',
+    },
+    token: {
+      type: 'string',
+      secret: true,
+      env: ['SLACK_TOKEN'],
+      pattern: '^xox[a-z]-[A-Za-z0-9-]+$',
+      expected: "a Slack app's bot token (xoxb-...)",
+      description:
+        "A Slack app's bot token (xoxb-…, scopes chat:write, and users:read.email for mention_author): posts with the Web API, so that one message per deploy can be updated and threaded. Set this or `webhook`.",
+    },
+    api_url: {
+      type: 'string',
+      format: 'uri',
+      default: 'https://slack.com/api/',
+      expected: "the base URL of Slack's Web API, such as https://slack.com/api/",
+      description:
+        "With `token`: where Slack's Web API is (its methods are called under it). Change it only for a proxy or a test server.",
+    },
+    phase: {
+      type: 'string',
+      enum: ['start', 'finish'] as const,
+      default: 'finish',
+      description:
+        'With `token`: `start` posts "Deploying…" and remembers the message; `finish` updates the remembered message with the result, or posts one when there is none.',
+    },
+    thread: {
+      type: 'boolean',
+      default: false,
+      description:
+        "With `token`: post the details (each cluster's result, failed steps and checks, the rollback command) as a thread reply under the message; on failure it is also sent to the channel.",
+    },
+    mention_author: {
+      type: 'boolean',
+      default: false,
+      description:
+        "With `token`, when the build failed: mention the commit's author, found by email (users.lookupByEmail); an unknown email falls back to the author's name.",
+    },
+    message_file: {
+      type: 'string',
+      default: '.drone-slack-message.json',
+      pattern: WORKSPACE_FILE,
+      expected: 'a file path in the workspace, such as .drone-slack-message.json',
+      description:
+        'With `token`: the file in the workspace where `start` remembers its message (channel and ts) for `finish`, across containers.',
     },
     channel: {
       type: 'string',
       pattern: '^[#@]?[^\\s#@]+$',
       expected: 'a channel such as #deploys',
-      description: 'Channel to post to, when the webhook allows overriding it.',
+      description:
+        'Channel to post to: with `token` required (a name such as #deploys, or an ID); with a webhook, when it allows overriding it.',
     },
     username: {
       type: 'string',
@@ -80,7 +129,7 @@ export const schema = {
     deploy_summary: {
       type: 'string',
       default: DEFAULT_SUMMARY_FILE,
-      pattern: '^(?![A-Za-z][A-Za-z0-9+.-]*://)[^\\r\\n]+$',
+      pattern: WORKSPACE_FILE,
       expected: `a file path in the workspace, such as ${DEFAULT_SUMMARY_FILE}`,
       description:
         'Path of the summary file gke-deploy and rollback write; its deploy details go into the message.',
@@ -111,5 +160,4 @@ export const schema = {
         "After SIGTERM or SIGINT (a cancelled build, `docker stop`): how long the post already sent may still take to be answered; no post is started or retried after the signal. Past it the post is given up, and Slack may have posted it. Keep it below the runner's grace (10 s for `docker stop`).",
     },
   },
-  required: ['webhook'],
 } satisfies PluginSchema;

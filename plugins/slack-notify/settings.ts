@@ -1,8 +1,8 @@
 // slack-notify's settings, read once and resolved into the one object the run uses: the
-// schema's values, the checks beyond the schema (URLs, the timeout's range), durations in ms,
+// schema's values, the checks beyond the schema (settings-checks.ts), durations in ms,
 // the channel as Slack wants it, the template's text (read and parsed) and the deploy summary.
 import { parseDuration } from '../../common/duration.ts';
-import { type SettingIssue, SettingsError } from '../../common/errors.ts';
+import { SettingsError } from '../../common/errors.ts';
 import type { Logger } from '../../common/log.ts';
 import { type Resolution, readResolvedSettings } from '../../common/plugin.ts';
 import { pluginVariable, type SettingsOf } from '../../common/schema.ts';
@@ -10,13 +10,23 @@ import type { Env } from '../../common/settings.ts';
 import type { DeploySummary } from '../../common/summary.ts';
 import { channelOf } from './payload.ts';
 import { schema } from './schema.ts';
+import { checkSettings } from './settings-checks.ts';
 import { findDeploySummary } from './summary-file.ts';
 import { resolveTemplate } from './template-source.ts';
 
 export type RawSettings = SettingsOf<typeof schema>;
 
+/** Where the message goes: an incoming webhook, or the Web API with a Slack app's token. */
+export type Target =
+  | { mode: 'webhook'; webhook: string }
+  | { mode: 'app'; token: string; apiUrl: string; channel: string };
+
 export interface Settings
-  extends Omit<RawSettings, 'channel' | 'template' | 'deploy_summary' | 'timeout' | 'cancel_grace'> {
+  extends Omit<
+    RawSettings,
+    'webhook' | 'token' | 'api_url' | 'channel' | 'template' | 'deploy_summary' | 'timeout' | 'cancel_grace'
+  > {
+  target: Target;
   /** The channel as Slack wants it: a bare name gets its #. */
   channel?: string;
   /** The template's text (inline, or read from the file it names), known to parse. */
@@ -30,54 +40,25 @@ export interface Settings
 /** What the checks beyond the schema resolve; the template and the summary are read after. */
 type Checked = Omit<Settings, 'template' | 'deploy'> & Pick<RawSettings, 'template' | 'deploy_summary'>;
 
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/i;
-
-/** The URL, or undefined when the WHATWG parser refuses what the schema's pattern let through. */
-function parseUrl(text: string | undefined): URL | undefined {
-  if (text === undefined) return undefined;
-  try {
-    return new URL(text);
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Checks beyond the schema. They run also when the schema refused something (so that every
- * problem is reported at once), and then see only the settings that passed: none is taken
- * to be present.
- */
-function checkSettings(s: Partial<RawSettings>, source: (setting: string) => string): SettingIssue[] {
-  const issues: SettingIssue[] = [];
-  const issue = (setting: string, problem: string) =>
-    issues.push({ setting, variable: source(setting), problem });
-  const url = parseUrl(s.webhook);
-  if (
-    s.webhook !== undefined &&
-    !(url?.protocol === 'https:' || (url?.protocol === 'http:' && LOOPBACK.test(url.hostname)))
-  ) {
-    issue('webhook', 'expected an https:// URL (http:// only for a local address such as 127.0.0.1)');
-  }
-  if (s.icon_url !== undefined && !/^https?:$/.test(parseUrl(s.icon_url)?.protocol ?? '')) {
-    issue('icon_url', `expected an https:// URL, got ${JSON.stringify(s.icon_url)}`);
-  }
-  const ms = s.timeout !== undefined ? parseDuration(s.timeout) : undefined;
-  if (ms !== undefined && (ms < 1000 || ms > 15 * 60_000)) {
-    issue('timeout', `must be between 1s and 15m, got ${JSON.stringify(s.timeout)}`);
-  }
-  return issues;
-}
-
 function resolveChecked(
   raw: RawSettings,
   source: (setting: string) => string,
   invalid: ReadonlySet<string>,
 ): Resolution<Checked> {
-  const issues = checkSettings(raw, source);
+  const issues = checkSettings(raw, source, invalid);
   if (issues.length > 0 || invalid.size > 0) return { issues };
-  const { channel, timeout, cancel_grace, ...rest } = raw;
+  const { webhook, token, api_url, channel, timeout, cancel_grace, ...rest } = raw;
   const resolved: Checked = {
     ...rest,
+    target:
+      token !== undefined && channel !== undefined
+        ? {
+            mode: 'app',
+            token,
+            apiUrl: api_url.endsWith('/') ? api_url : `${api_url}/`,
+            channel: channelOf(channel),
+          }
+        : { mode: 'webhook', webhook: webhook ?? '' },
     timeoutMs: parseDuration(timeout),
     cancelGraceMs: parseDuration(cancel_grace),
   };

@@ -3,6 +3,7 @@
 // Slack's short answer, Retry-After and an error code leave this file. @slack/webhook's own
 // retries stay off; deliver.ts decides about retrying.
 import { errorMessage } from '../../common/errors.ts';
+import { boundedFetch, GAVE_UP, networkFailure, retryAfterOf } from './http-fetch.ts';
 import type { SlackPayload } from './payload.ts';
 
 export type SendOutcome =
@@ -32,7 +33,7 @@ export type SendWebhook = (
   giveUp?: AbortSignal,
 ) => Promise<SendOutcome>;
 
-export const GAVE_UP = 'GAVE_UP';
+export { GAVE_UP };
 
 /** What @slack/webhook's errors carry (IncomingWebhookHTTPError, IncomingWebhookRequestError). */
 interface LibraryError {
@@ -42,53 +43,10 @@ interface LibraryError {
   original?: unknown;
 }
 
-/**
- * Why fetch failed: the socket's code (ECONNREFUSED, ...) from the TypeError's cause, or, for
- * a failure fetch makes itself (a port the Fetch standard blocks), a sentence for the user.
- */
-function networkFailure(original: unknown, url: string): SendOutcome {
-  const cause = (original as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
-  if (typeof cause?.code === 'string') return { ok: false, code: cause.code };
-  if (cause?.message === 'bad port') {
-    const port = new URL(url).port;
-    return {
-      ok: false,
-      unexpected: `Node's fetch refuses port ${port} (one the Fetch standard blocks); give the webhook another port`,
-    };
-  }
-  return { ok: false, code: 'EUNKNOWN' };
-}
-
 function shortBody(data: unknown): string | undefined {
   if (typeof data !== 'string') return undefined;
   const line = data.trim().split('\n')[0] ?? '';
   return line.slice(0, 120);
-}
-
-function retryAfterOf(raw: string | undefined): number | undefined {
-  const text = raw ?? '';
-  if (/^\d+(\.\d+)?$/.test(text.trim())) return Number(text.trim());
-  const date = Date.parse(text);
-  return Number.isNaN(date) ? undefined : Math.max(0, (date - Date.now()) / 1000);
-}
-
-/**
- * Node's fetch, ended by `timeoutMs` or by `giveUp`, keeping the response's headers (the
- * library's HTTP error has no Retry-After) and why an attempt was ended.
- */
-function boundedFetch(timeoutMs: number, giveUp: AbortSignal | undefined) {
-  const state: { headers?: Headers; ended?: 'TIMEOUT' | typeof GAVE_UP } = {};
-  const timeout = AbortSignal.timeout(timeoutMs);
-  const signal = giveUp ? AbortSignal.any([timeout, giveUp]) : timeout;
-  signal.addEventListener('abort', () => {
-    state.ended = giveUp?.aborted ? GAVE_UP : 'TIMEOUT';
-  });
-  const fetchFn = async (url: string | URL, init?: RequestInit) => {
-    const response = await fetch(url, { ...init, signal });
-    state.headers = response.headers;
-    return response;
-  };
-  return { fetchFn, state };
 }
 
 /** The real sender: @slack/webhook over Node's fetch, one attempt, bounded in time. */
@@ -116,7 +74,8 @@ export const sendWithSlackWebhook: SendWebhook = async (url, payload, timeoutMs,
       if (retryAfter !== undefined) outcome.retryAfter = retryAfter;
       return outcome;
     }
-    if (e.code === ErrorCode.RequestError) return networkFailure(e.original, url);
+    if (e.code === ErrorCode.RequestError)
+      return { ok: false, ...networkFailure(e.original, url, 'webhook') };
     // Not the library's error, so nothing of the request inside: name and message are safe to show.
     return { ok: false, unexpected: `${err instanceof Error ? err.name : 'Error'}: ${errorMessage(err)}` };
   }

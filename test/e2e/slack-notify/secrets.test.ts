@@ -29,7 +29,11 @@ describe('slack-notify e2e: secret canaries', function () {
   before(async function () {
     this.timeout(30 * 60_000);
     tb = await useTestbed();
-    canaries = makeCanaries(schema, { webhook: (c) => `${tb.slack.url}/services/T0CANARY/B0CANARY/${c}` });
+    // The webhook mode: the token (the app mode's secret, which excludes the webhook) has its
+    // canaries in app-secrets.test.ts.
+    const all = makeCanaries(schema, { webhook: (c) => `${tb.slack.url}/services/T0CANARY/B0CANARY/${c}` });
+    const { PLUGIN_TOKEN: token, ...env } = all.env;
+    canaries = { env, secrets: all.secrets.filter((s) => s !== token) };
     webhook = canaries.env.PLUGIN_WEBHOOK as string;
   });
 

@@ -48,6 +48,22 @@ const BAD: Record<string, [string, RegExp][]> = {
     ['0s', /must be between 1s and 15m, got "0s"/],
   ],
   cancel_grace: [['soon', /expected a duration such as 5s, got "soon"/]],
+  // The app mode's settings (#16), given next to the webhook.
+  token: [['not-a-token', /expected a Slack app's bot token \(xoxb-\.\.\.\)/]],
+  api_url: [
+    ['not a url', /expected the base URL of Slack's Web API/],
+    ['http://slack.example.com/api/', /expected an https:\/\/ URL \(http:\/\/ only for a local address/],
+  ],
+  phase: [
+    ['later', /expected one of: start, finish/],
+    ['start', /phase: start needs token \(a Slack app\)/],
+  ],
+  thread: [
+    ['perhaps', /expected true or false, got "perhaps"/],
+    ['true', /thread needs token \(a Slack app\)/],
+  ],
+  mention_author: [['true', /mention_author needs token \(a Slack app\)/]],
+  message_file: [['https://example.com/m.json', /expected a file path in the workspace/]],
 };
 
 describe('slack-notify e2e: a bad value for each setting', function () {

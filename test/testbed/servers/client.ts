@@ -8,6 +8,7 @@ import { httpRequest } from '../http.ts';
 import { writeKubeconfig } from '../kubeconfig.ts';
 import type { TestbedState } from '../state.ts';
 import type { FaultPlan, FaultStats } from './fault-proxy.ts';
+import type { ApiFault, ApiMessage, ApiRateLimit, ApiWorkspace } from './slack-api.ts';
 import type { QueuedResponse, RecordedRequest } from './slack-sink.ts';
 import type { TrafficRule } from './traffic.ts';
 
@@ -91,6 +92,47 @@ export function clearSlack(state: TestbedState): Promise<unknown> {
 /** Queues answers for the next webhook posts, in order (200 `ok` once the queue is empty). */
 export function queueSlackResponses(state: TestbedState, ...responses: QueuedResponse[]): Promise<unknown> {
   return call('POST', state.slack.responsesUrl, responses);
+}
+
+// ---- Slack's Web API (on the same sink; `sink` is the testbed's `state.slack` or any sink's { url })
+
+export interface SlackSinkRef {
+  url: string;
+}
+
+/** Every post the sink recorded, Web API calls included (with the answer each got). */
+export async function slackRequestsAt(sink: SlackSinkRef): Promise<RecordedRequest[]> {
+  return (await call<{ requests: RecordedRequest[] }>('GET', `${sink.url}/_testbed/requests`)).requests;
+}
+
+/** Forgets recorded requests and queued answers, and puts the Web API's workspace back to the default. */
+export function clearSlackAt(sink: SlackSinkRef): Promise<unknown> {
+  return call('DELETE', `${sink.url}/_testbed/requests`);
+}
+
+/** Queues raw HTTP answers (a delay, a reset, a 500) for the next posts to their `path`. */
+export function queueSlackResponsesAt(sink: SlackSinkRef, ...responses: QueuedResponse[]): Promise<unknown> {
+  return call('POST', `${sink.url}/_testbed/responses`, responses);
+}
+
+/** Each message as the channel shows it now (after its updates), thread replies included. */
+export async function slackApiMessages(sink: SlackSinkRef): Promise<ApiMessage[]> {
+  return (await call<{ messages: ApiMessage[] }>('GET', `${sink.url}/_testbed/api`)).messages;
+}
+
+/** The Web API's workspace: tokens, scopes, channels, users (defaults for what is not given). */
+export function setSlackWorkspace(sink: SlackSinkRef, workspace: Partial<ApiWorkspace>): Promise<unknown> {
+  return call('PUT', `${sink.url}/_testbed/api/workspace`, workspace);
+}
+
+/** The next calls of a method are answered 429 `ratelimited` with Retry-After. */
+export function setSlackRateLimits(sink: SlackSinkRef, ...limits: ApiRateLimit[]): Promise<unknown> {
+  return call('POST', `${sink.url}/_testbed/api/ratelimits`, limits);
+}
+
+/** The next call of each fault's method is answered `ok: false` with its error. */
+export function queueSlackApiErrors(sink: SlackSinkRef, ...faults: ApiFault[]): Promise<unknown> {
+  return call('POST', `${sink.url}/_testbed/api/errors`, faults);
 }
 
 // ---- GKE
