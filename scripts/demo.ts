@@ -4,7 +4,7 @@
 //   1. tag v1      sync the assets, deploy v1 to both clusters, tell Slack
 //   2. tag broken  the rollout never gets ready: gke-deploy rolls both clusters back, Slack hears
 //   3. tag v1.1    ready, but a fifth of its requests fail: its error rate rolls it back
-//   4. tag v2      deploy v2
+//   4. tag v2      deploy v2; Slack in app mode: one message, announced, then updated, a thread
 //   5. rollback    the rollback pipeline puts v1 back
 // and checks after each build that it happened. Exit 0 when everything happened as told.
 //
@@ -17,6 +17,7 @@ import { dirname } from 'node:path';
 import { errorMessage } from '../common/errors.ts';
 import { type Build, bundleRunner, droneRunner, type Runner } from '../test/drone/pipeline.ts';
 import {
+  appMessages,
   BUCKET,
   BUILDS,
   bucketObjects,
@@ -101,7 +102,7 @@ async function build(runner: Runner, title: string, b: Build): Promise<number> {
   say(dim(`$ ${commandOf(runner, b)}`));
   const r = await runner.run(b, (line) => {
     // The testbed's endpoints are global settings; plugins without them say so once. Noise here.
-    if (!/unknown setting "(gke_endpoint|storage_endpoint|token_url|monitoring_endpoint)"/.test(line))
+    if (!/unknown setting "(gke_endpoint|storage_endpoint|token_url|monitoring_endpoint|api_url)"/.test(line))
       say(dim(`  ${line}`));
   });
   say(`  -> exit ${r.code} after ${(r.ms / 1000).toFixed(1)} s`);
@@ -124,6 +125,22 @@ async function lastSlack(tb: TestbedState, count: number, pattern: RegExp, what:
   check(
     messages.length === count && last !== undefined && pattern.test(plainText(last.raw)),
     `Slack: ${what}: "${headline}"`,
+  );
+}
+
+/** App mode: one message, announced by the start step, updated by the finish step, a thread below. */
+async function expectAppMessage(tb: TestbedState): Promise<void> {
+  const { top, replies } = await appMessages(tb);
+  const m = top[0];
+  check(
+    top.length === 1 && m !== undefined && m.edits >= 1 && /Succeeded/.test(plainText(JSON.stringify(m))),
+    `Slack (app mode): one message in #deploys, posted then updated ${m?.edits ?? 0} time(s)`,
+  );
+  check(
+    replies.length > 0 &&
+      replies.every((r) => r.thread_ts === m?.ts) &&
+      /app:v2/.test(plainText(JSON.stringify(replies))),
+    `Slack (app mode): ${replies.length} reply(ies) in its thread, naming registry.local/app:v2`,
   );
 }
 
@@ -151,23 +168,38 @@ async function runBuilds(tb: TestbedState, runner: Runner): Promise<void> {
   say(dim('  every pod got ready; the error-rate check measured the 5xx share and rolled both back'));
   await lastSlack(tb, 3, /error-rate/, 'failure, the failed check named');
 
-  code = await build(runner, '4. Tag v2 (fixed): deploy v2', BUILDS.v2);
+  code = await build(
+    runner,
+    "4. Tag v2 (fixed), Slack in app mode (the example's commented alternative)",
+    BUILDS.v2,
+  );
   check(code === 0, 'the build passed');
   await expectClusters(tb, 'registry.local/app:v2');
-  await lastSlack(tb, 4, /registry\.local\/app:v2/, 'success');
+  await expectAppMessage(tb);
 
   code = await build(runner, '5. v2 misbehaves: the rollback pipeline, target production', BUILDS.rollback);
   check(code === 0, 'the rollback passed');
   await expectClusters(tb, 'registry.local/app:v1');
-  await lastSlack(tb, 5, /rolled back/i, 'rolled back');
+  await lastSlack(tb, 4, /rolled back/i, 'rolled back');
 }
 
 async function showSlack(tb: TestbedState): Promise<void> {
   say();
-  say(bold('== What Slack received'));
+  say(bold('== What Slack received through the webhook'));
   for (const [i, m] of (await slackMessages(tb)).entries()) {
     say(`  --- message ${i + 1}`);
     for (const line of plainText(m.raw).split('\n').slice(0, 14)) say(`  ${line}`);
+  }
+  say();
+  say(bold('== What #deploys shows of the app-mode message (v2), after its update, and its thread'));
+  const { top, replies } = await appMessages(tb);
+  for (const m of top) {
+    say(`  --- message ts ${m.ts}, updated ${m.edits} time(s)`);
+    for (const line of plainText(JSON.stringify(m)).split('\n').slice(0, 14)) say(`  ${line}`);
+  }
+  for (const r of replies) {
+    say(`  --- in its thread${r.reply_broadcast ? ' (also sent to the channel)' : ''}`);
+    for (const line of plainText(JSON.stringify(r)).split('\n').slice(0, 20)) say(`  ${line}`);
   }
 }
 

@@ -13,6 +13,7 @@ import { ensureImages } from './images.ts';
 import { droneRunner, PIPELINE_FILE, type Runner, type RunResult, testbedSecrets } from './pipeline.ts';
 import { type PodmanService, startPodmanService } from './podman-service.ts';
 import {
+  appMessages,
   BUCKET,
   BUILDS,
   bucketObjects,
@@ -155,10 +156,28 @@ describe('examples/.drone.yml with drone exec on Podman', function () {
     log(`v1.1: ${(r.ms / 1000).toFixed(1)} s`);
   });
 
-  it('tag v2: deploys v2 to both clusters', async () => {
+  it('tag v2 in app mode: deploys v2; one Slack message, announced then updated, details in its thread', async () => {
     const r = await runner!.run(BUILDS.v2);
     assert.equal(r.code, 0, explain(r));
+    for (const step of ['announce', 'deploy', 'notify'])
+      assert.match(r.output, new RegExp(`^\\[${step}:\\d+\\]`, 'm'));
     for (const d of await rollouts(tb)) assert.equal(d.image, 'registry.local/app:v2', d.cluster);
+    const { top, replies } = await appMessages(tb);
+    assert.equal(top.length, 1, JSON.stringify(top));
+    const message = top[0]!;
+    assert.equal(message.channel, 'C0DEPLOYS1');
+    assert.ok(message.edits >= 1, 'the announcement was updated with the result');
+    const text = plainText(JSON.stringify(message));
+    assert.match(text, /succeeded|success/i, text);
+    assert.ok(replies.length >= 1, 'the details are in a thread');
+    assert.ok(replies.every((m) => m.thread_ts === message.ts));
+    const details = plainText(JSON.stringify(replies));
+    assert.match(details, /asia-northeast1/, details);
+    assert.match(details, /us-central1/, details);
+    assert.match(details, /registry\.local\/app:v2/, details);
+    // Nothing went through the webhook: the 3 messages before are all there is.
+    assert.equal((await slackMessages(tb)).length, 3);
+    assertNoSecrets(r);
     log(`v2: ${(r.ms / 1000).toFixed(1)} s`);
   });
 
@@ -171,8 +190,8 @@ describe('examples/.drone.yml with drone exec on Podman', function () {
       assert.equal(d.ready, 3, d.cluster);
     }
     const messages = await slackMessages(tb);
-    assert.equal(messages.length, 5, JSON.stringify(messages.map((m) => m.text)));
-    const text = plainText(messages[4]!.raw);
+    assert.equal(messages.length, 4, JSON.stringify(messages.map((m) => m.text)));
+    const text = plainText(messages[3]!.raw);
     assert.match(text, /rolled back/i, text);
     assert.match(text, /registry\.local\/app:v1/, text);
     assertNoSecrets(r);

@@ -27,6 +27,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import type { TestbedState } from '../testbed/state.ts';
+import { APP_PIPELINE_FILE, appModePipeline } from './app-mode.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const EXAMPLES = join(ROOT, 'examples');
@@ -43,6 +44,8 @@ export interface Build {
   tag?: string;
   /** For promote / rollback: the target (`drone build rollback <repo> <build> <target>`). */
   deployTo?: string;
+  /** The pipeline file in the workspace (default .drone.yml; app-mode.ts writes another). */
+  file?: string;
 }
 
 export interface RunResult {
@@ -75,6 +78,7 @@ export function pipelineImages(): string[] {
 export function createWorkspace(): string {
   const dir = mkdtempSync(join(tmpdir(), 'dgp-drone-ws-'));
   cpSync(EXAMPLES, dir, { recursive: true });
+  writeFileSync(join(dir, APP_PIPELINE_FILE), appModePipeline(readFileSync(PIPELINE_FILE, 'utf8')));
   const open = (p: string) => {
     const st = statSync(p);
     chmodSync(p, st.isDirectory() ? 0o777 : 0o666);
@@ -89,6 +93,8 @@ export function testbedSecrets(tb: TestbedState): Record<string, string> {
   return {
     google_credentials: Buffer.from(readFileSync(tb.credentials.serviceAccountKeyFile)).toString('base64'),
     slack_webhook: tb.slack.webhookUrl,
+    // The sink takes any token shaped like a bot token unless a test names the app's tokens.
+    slack_bot_token: 'xoxb-testbed-drone-app',
   };
 }
 
@@ -100,6 +106,8 @@ export function testbedEnv(tb: TestbedState, caFile: string): Record<string, str
     PLUGIN_STORAGE_ENDPOINT: tb.gcs.url,
     // The GKE stand-in also answers Managed Prometheus's query API (analysis_endpoint: managed).
     PLUGIN_MONITORING_ENDPOINT: tb.gke.url,
+    // The Slack sink's Web API, for the app mode (a bot token); webhook steps ignore it.
+    PLUGIN_API_URL: `${tb.slack.url}/api/`,
     NODE_EXTRA_CA_CERTS: caFile,
   };
 }
@@ -195,7 +203,7 @@ export function droneRunner(tb: TestbedState, opts: DroneRunnerOptions): Runner 
         '--volume',
         `${caFile}:${CA_IN_CONTAINER}`,
         ...(build.deployTo ? ['--deploy-to', build.deployTo] : []),
-        '.drone.yml',
+        build.file ?? '.drone.yml',
       ];
       // drone exec substitutes ${DRONE_TAG} in the file from its own environment (a real Drone
       // server takes it from the git ref); every other DRONE_* of the build it sets itself.
@@ -307,7 +315,7 @@ export function bundleRunner(tb: TestbedState): Runner {
       const started = Date.now();
       const vars: Record<string, string> = build.tag ? { DRONE_TAG: build.tag } : {};
       // drone's substitution: ${NAME} from the build, empty when unknown.
-      const text = readFileSync(join(workspace, '.drone.yml'), 'utf8').replace(
+      const text = readFileSync(join(workspace, build.file ?? '.drone.yml'), 'utf8').replace(
         /\$\{(\w+)\}/g,
         (_m, k: string) => vars[k] ?? '',
       );

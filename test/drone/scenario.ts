@@ -5,7 +5,9 @@
 //   3. tag v1.1    deploy: ready, but 20 % of its requests fail (a traffic rule on the testbed's
 //                  simulated service metrics); the error-rate check, on the testbed's
 //                  Prometheus through the Managed Prometheus API, rolls both clusters back to v1
-//   4. tag v2      deploy: both clusters on v2
+//   4. tag v2      deploy: both clusters on v2, with Slack in app mode (the example's commented
+//                  alternative, app-mode.ts): one message, announced, then updated, details in
+//                  its thread
 //   5. rollback    the rollback pipeline, target production: both clusters back on v1
 //
 // Step 4 runs with the event `rollback`, as `drone build rollback` does. drone exec cannot say
@@ -13,8 +15,16 @@
 // the plugin goes back one revision, as a rollback of the previous build would; the clusters
 // come from `targets` through DRONE_DEPLOY_TO.
 import { execFile } from 'node:child_process';
-import { clearSlack, clearTrafficRules, setTrafficRules, slackRequests } from '../testbed/servers/client.ts';
+import {
+  clearSlack,
+  clearTrafficRules,
+  setTrafficRules,
+  slackApiMessages,
+  slackRequests,
+} from '../testbed/servers/client.ts';
+import type { ApiMessage } from '../testbed/servers/slack-api.ts';
 import type { TestbedState } from '../testbed/state.ts';
+import { APP_PIPELINE_FILE } from './app-mode.ts';
 import type { Build } from './pipeline.ts';
 
 export const BUCKET = 'acme-web-assets';
@@ -26,7 +36,7 @@ export const BUILDS = {
   v1: { pipeline: 'deploy', event: 'tag', tag: 'v1' },
   broken: { pipeline: 'deploy', event: 'tag', tag: 'broken' },
   bad: { pipeline: 'deploy', event: 'tag', tag: 'v1.1' },
-  v2: { pipeline: 'deploy', event: 'tag', tag: 'v2' },
+  v2: { pipeline: 'deploy', event: 'tag', tag: 'v2', file: APP_PIPELINE_FILE },
   rollback: { pipeline: 'rollback', event: 'rollback', deployTo: 'production' },
 } as const satisfies Record<string, Build>;
 
@@ -127,8 +137,10 @@ export interface SlackMessage {
   raw: string;
 }
 
+/** The messages posted through the webhook (the Web API's calls are appMessages'). */
 export async function slackMessages(tb: TestbedState): Promise<SlackMessage[]> {
-  return (await slackRequests(tb)).map((r) => {
+  const posts = (await slackRequests(tb)).filter((r) => !r.path.startsWith('/api/'));
+  return posts.map((r) => {
     const body = (r.body ?? {}) as { text?: string };
     return { text: body.text ?? '', raw: JSON.stringify(r.body ?? r.raw) };
   });
@@ -157,4 +169,13 @@ export function plainText(raw: string): string {
       .replace(/&lt;/g, '<')
       .replace(/&amp;/g, '&')
   );
+}
+
+/** The app mode's messages as the channel shows them now: updated in place, thread replies apart. */
+export async function appMessages(tb: TestbedState): Promise<{ top: ApiMessage[]; replies: ApiMessage[] }> {
+  const all = await slackApiMessages(tb.slack);
+  return {
+    top: all.filter((m) => m.thread_ts === undefined),
+    replies: all.filter((m) => m.thread_ts !== undefined),
+  };
 }
