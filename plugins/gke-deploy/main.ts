@@ -3,7 +3,7 @@
 // its metrics, verify, and roll every changed cluster back when anything fails or the run is
 // cancelled.
 import { cancellation, sleepUnlessAborted } from '../../common/cancel.ts';
-import { type DroneContext, readDroneContext } from '../../common/drone.ts';
+import { type BuildContext, readBuildContext } from '../../common/ci.ts';
 import { ClusterFailuresError, PluginError } from '../../common/errors.ts';
 import type { GoogleClient, GoogleClientOptions } from '../../common/gcp/auth.ts';
 import { resolveClusters } from '../../common/kube/access.ts';
@@ -50,7 +50,7 @@ function withDeps(partial: Partial<Deps>): Deps {
 
 interface Deploy extends RenderResult {
   s: Settings;
-  ctx: DroneContext;
+  ctx: BuildContext;
   deps: Deps;
   kubectl: Kubectl;
   started: number;
@@ -180,7 +180,7 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
   const deps = withDeps(partial);
   const started = deps.now();
   const s = resolveSettings(env, deps);
-  const ctx = readDroneContext(env);
+  const ctx = readBuildContext(env);
   const kubectl = createKubectl(deps.exec, deps.kubectl);
 
   // 1. Everything that needs no cluster.

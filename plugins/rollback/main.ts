@@ -2,7 +2,7 @@
 // previous one, a revision number, or the one a Drone build deployed — after printing the
 // plan and checking that every cluster has that revision, so a half-done rollback can't happen.
 import { cancellation } from '../../common/cancel.ts';
-import { type DroneContext, readDroneContext } from '../../common/drone.ts';
+import { type BuildContext, readBuildContext } from '../../common/ci.ts';
 import type { GoogleClient, GoogleClientOptions } from '../../common/gcp/auth.ts';
 import { resolveClusters } from '../../common/kube/access.ts';
 import { createKubectl, type Kubectl } from '../../common/kube/kubectl.ts';
@@ -36,7 +36,7 @@ function withDeps(partial: Partial<Deps>): Deps {
 
 interface Run {
   s: Settings;
-  ctx: DroneContext;
+  ctx: BuildContext;
   deps: Deps;
   kubectl: Kubectl;
   started: number;
@@ -85,7 +85,7 @@ async function rollBackPlanned(r: Run, targets: readonly ClusterTarget[], locks:
 export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> {
   const deps = withDeps(partial);
   const started = deps.now();
-  const ctx = readDroneContext(env);
+  const ctx = readBuildContext(env);
   const s = resolveSettings(env, ctx, deps);
   const kubectl = createKubectl(deps.exec, deps.kubectl);
 

@@ -1,6 +1,6 @@
 // The message for this build: drone-slack's attachment when a template is set, else the Block
 // Kit default; then the mentions (on failure only) and where and as whom to post it.
-import type { DroneContext } from '../../common/drone.ts';
+import type { BuildContext } from '../../common/ci.ts';
 import type { Logger } from '../../common/log.ts';
 import { collectFacts } from './facts.ts';
 import { formatMentions, type Mentions } from './mentions.ts';
@@ -18,7 +18,7 @@ export interface ComposeDeps {
 async function fromTemplate(
   template: string,
   s: Settings,
-  ctx: DroneContext,
+  ctx: BuildContext,
   decision: Decision,
   mentions: Mentions,
   deps: ComposeDeps,
@@ -40,7 +40,7 @@ async function fromTemplate(
 
 function byDefault(
   s: Settings,
-  ctx: DroneContext,
+  ctx: BuildContext,
   decision: Decision,
   mentions: Mentions,
   now: number,
@@ -57,7 +57,7 @@ function byDefault(
 /** The payload to post, or undefined when there is nothing to say (the template rendered nothing). */
 export async function composeMessage(
   s: Settings,
-  ctx: DroneContext,
+  ctx: BuildContext,
   decision: Decision,
   deps: ComposeDeps,
 ): Promise<SlackPayload | undefined> {

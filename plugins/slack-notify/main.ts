@@ -4,7 +4,7 @@
 // (drone-slack template or the Block Kit default), and post it: fitted to Slack's limits,
 // delivered with retries, failing or warning on a Slack outage according to fail_on_error.
 import { sleepUnlessAborted } from '../../common/cancel.ts';
-import { readDroneContext } from '../../common/drone.ts';
+import { readBuildContext } from '../../common/ci.ts';
 import { type BaseDeps, withBaseDeps } from '../../common/plugin.ts';
 import type { Env } from '../../common/settings.ts';
 import { composeMessage } from './compose.ts';
@@ -31,8 +31,9 @@ export function withDeps(partial: Partial<Deps>): Deps {
 export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> {
   const deps = withDeps(partial);
   const settings = await resolveSettings(env, deps.log);
-  const ctx = readDroneContext(env);
+  const ctx = readBuildContext(env);
   const decision = decideNotification(ctx, settings.notify_on);
+  if (decision.warning) deps.log.warn(decision.warning);
   if (!decision.notify) {
     deps.log.info(`not posting to Slack: ${decision.reason}`);
     return;

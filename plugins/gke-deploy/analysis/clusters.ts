@@ -4,7 +4,7 @@
 // waits for (the order of the manifests, or of wait_deployments): one analysis per check and
 // cluster keeps the queries and the summary readable; a query about several Deployments
 // aggregates them itself (e.g. deployment=~"web|api").
-import type { DroneContext } from '../../../common/drone.ts';
+import type { BuildContext } from '../../../common/ci.ts';
 import type { GoogleAccess } from '../../../common/kube/access.ts';
 import { refKey } from '../../../common/kube/workloads.ts';
 import type { Logger } from '../../../common/log.ts';
@@ -27,7 +27,7 @@ export function managedAccess(google: GoogleAccess | undefined, log: Logger): Ma
 
 function queryVariables(
   p: ClusterPlan,
-  ctx: DroneContext,
+  ctx: BuildContext,
   images: ReadonlyMap<string, string[]>,
   log: Logger,
 ): QueryVariables {
@@ -52,7 +52,7 @@ function queryVariables(
 export function clusterAnalyses(
   plans: readonly ClusterPlan[],
   settings: AnalysisSettings,
-  run: { ctx: DroneContext; images: ReadonlyMap<string, string[]>; managed?: ManagedAccess | undefined },
+  run: { ctx: BuildContext; images: ReadonlyMap<string, string[]>; managed?: ManagedAccess | undefined },
   log: Logger,
 ): Map<string, ClusterAnalysis> {
   const out = new Map<string, ClusterAnalysis>();
