@@ -6,7 +6,10 @@
 //     DRONE_BUILD_STATUS hard-coded to "success");
 //   Harness CI: the "CI environment variables reference" page of the Harness developer docs.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { deriveStatus, detectSystem, inCi, readBuildContext } from '../../../common/ci.ts';
+import { CI_VARIABLES } from '../../../common/ci-variables.ts';
 
 /** What Woodpecker's compatibility layer adds to a plugin step (drone_compatibility.go). */
 function withWoodpeckerCompat(env: Record<string, string>): Record<string, string> {
@@ -196,5 +199,16 @@ describe('the build context under Harness CI', () => {
     assert.equal(readBuildContext(harness({ DRONE_BUILD_PARENT: '3' })).build.parent, undefined);
     assert.equal(readBuildContext(harness()).deploy.to, '');
     assert.equal(readBuildContext(harness({ DRONE_DEPLOY_TO: 'production' })).deploy.to, 'production');
+  });
+});
+
+describe('docs/ci-systems.md', () => {
+  it('has the table of common/ci-variables.ts, field by field', () => {
+    const text = readFileSync(join(import.meta.dirname, '../../../docs/ci-systems.md'), 'utf8');
+    const cell = (names: readonly string[]) => (names.length ? names.map((n) => `\`${n}\``).join(', ') : '—');
+    for (const [field, row] of Object.entries(CI_VARIABLES)) {
+      const line = `| \`${field}\` | ${cell(row.drone)} | ${cell(row.woodpecker)} | ${cell(row.harness)} |`;
+      assert.ok(text.includes(line), `docs/ci-systems.md lacks or differs on: ${line}`);
+    }
   });
 });
