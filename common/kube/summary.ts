@@ -2,7 +2,7 @@
 // which build), each cluster's row, the `summary_file` setting's check, and the log's
 // closing table. Each plugin builds its own workloads' rows (before/after mean different
 // things to them) and hands them here.
-import type { DroneContext } from '../drone.ts';
+import type { BuildContext } from '../ci.ts';
 import { formatDuration } from '../duration.ts';
 import type { SettingIssue } from '../errors.ts';
 import type { Logger } from '../log.ts';
@@ -27,7 +27,7 @@ export interface SummaryEnvelope {
 }
 
 /** The build as a summary names it: number, commit, link and deploy target where known. */
-export function buildFields(ctx: DroneContext): DeploySummary['build'] {
+export function buildFields(ctx: BuildContext): DeploySummary['build'] {
   return {
     ...(ctx.build.number !== undefined ? { number: ctx.build.number } : {}),
     ...(ctx.commit.sha ? { commit: ctx.commit.sha } : {}),

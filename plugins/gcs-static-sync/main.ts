@@ -1,7 +1,8 @@
 // gcs-static-sync: syncs a folder to a Cloud Storage prefix. In order: read the settings;
 // connect (Google's client, the CDN's project); survey (walk and hash the source while the
 // prefix is listed); plan; transfer (upload new and changed files, patch changed metadata);
-// delete last, and only when everything before succeeded; invalidate Cloud CDN; summarise.
+// delete last, and only when everything before succeeded; invalidate Cloud CDN; write Drone's
+// card (when DRONE_CARD_PATH is set); summarise.
 // Exit 1 when any file failed. On SIGTERM or SIGINT: no new write, no delete, no CDN
 // invalidation of a half sync (cancelled.ts).
 import type { Agent } from 'node:https';
@@ -11,6 +12,7 @@ import { cancellation } from '../../common/cancel.ts';
 import { type BaseDeps, withBaseDeps } from '../../common/plugin.ts';
 import type { Env } from '../../common/settings.ts';
 import { lazyBucket } from './bucket.ts';
+import { publishSyncCard, syncCard } from './card.ts';
 import { connect } from './connect.ts';
 import { deleteExtra } from './deletion.ts';
 import { invalidate } from './invalidate.ts';
@@ -77,8 +79,15 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
   const cancelled = cancellation(deps.signal);
   const cdn = await invalidate(settings, connection, written, deps);
   const elapsedMs = deps.now() - started;
-  summarise(
-    { dryRun: settings.dryRun, plan, ignored: source.ignored, written, cdn, cancelled, elapsedMs },
-    deps.log,
-  );
+  const outcome = {
+    dryRun: settings.dryRun,
+    plan,
+    ignored: source.ignored,
+    written,
+    cdn,
+    cancelled,
+    elapsedMs,
+  };
+  publishSyncCard(env, syncCard(outcome, where), deps.log);
+  summarise(outcome, deps.log);
 }

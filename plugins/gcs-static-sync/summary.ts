@@ -96,9 +96,9 @@ export interface Outcome {
   elapsedMs: number;
 }
 
-/** Prints the summary; throws when the run was cancelled, a file failed or the CDN failed. */
-export function summarise(o: Outcome, log: Logger): void {
-  const { written: w, plan, cancelled } = o;
+/** The counts of a sync, as the summary and the card show them. */
+export function countsOf(o: Outcome): SyncCounts {
+  const { written: w, plan } = o;
   const counts: SyncCounts = {
     uploaded: w.uploaded,
     uploadedBytes: w.uploadedBytes,
@@ -112,7 +112,14 @@ export function summarise(o: Outcome, log: Logger): void {
     ignored: o.ignored,
     elapsedMs: o.elapsedMs,
   };
-  if (cancelled && !o.dryRun) counts.cancelled = w.undone;
+  if (o.cancelled && !o.dryRun) counts.cancelled = w.undone;
+  return counts;
+}
+
+/** Prints the summary; throws when the run was cancelled, a file failed or the CDN failed. */
+export function summarise(o: Outcome, log: Logger): void {
+  const { written: w, plan, cancelled } = o;
+  const counts = countsOf(o);
   log.section(o.dryRun ? 'summary (dry run)' : 'summary');
   log.info(formatSummary(counts, o.dryRun));
   const cdnError = o.cdn.error;

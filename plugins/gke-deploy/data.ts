@@ -1,10 +1,10 @@
 // The variables templates see: drone-gke's built-ins, the Drone context, and `vars`.
-import type { DroneContext } from '../../common/drone.ts';
+import type { BuildContext } from '../../common/ci.ts';
 import { PluginError } from '../../common/errors.ts';
 import type { Env } from '../../common/settings.ts';
 
 export interface DataInput {
-  ctx: DroneContext;
+  ctx: BuildContext;
   vars: Record<string, string | number | boolean>;
   expandEnvVars: boolean;
   env: Env;

@@ -3,12 +3,13 @@
 // its metrics, verify, and roll every changed cluster back when anything fails or the run is
 // cancelled.
 import { cancellation, sleepUnlessAborted } from '../../common/cancel.ts';
-import { type DroneContext, readDroneContext } from '../../common/drone.ts';
+import { type BuildContext, readBuildContext } from '../../common/ci.ts';
 import { ClusterFailuresError, PluginError } from '../../common/errors.ts';
 import type { GoogleClient, GoogleClientOptions } from '../../common/gcp/auth.ts';
 import { resolveClusters } from '../../common/kube/access.ts';
 import { createKubectl, type Kubectl } from '../../common/kube/kubectl.ts';
 import { holderFrom } from '../../common/kube/lease.ts';
+import { publishSummary } from '../../common/kube/publish.ts';
 import type { ClusterTarget } from '../../common/kube/target.ts';
 import { type BaseDeps, withBaseDeps } from '../../common/plugin.ts';
 import type { Env } from '../../common/settings.ts';
@@ -50,7 +51,7 @@ function withDeps(partial: Partial<Deps>): Deps {
 
 interface Deploy extends RenderResult {
   s: Settings;
-  ctx: DroneContext;
+  ctx: BuildContext;
   deps: Deps;
   kubectl: Kubectl;
   started: number;
@@ -176,18 +177,11 @@ async function deployToClusters(d: Deploy, targets: readonly ClusterTarget[]): P
   }
 }
 
-export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> {
-  const deps = withDeps(partial);
-  const started = deps.now();
-  const s = resolveSettings(env, deps);
-  const ctx = readDroneContext(env);
+/** Render, then access every cluster, take its lock and check the manifests everywhere before applying. */
+async function deploy(env: Env, s: Settings, ctx: BuildContext, deps: Deps, started: number): Promise<void> {
   const kubectl = createKubectl(deps.exec, deps.kubectl);
-
-  // 1. Everything that needs no cluster.
   deps.log.section('Render');
   const rendered = renderAll(s, ctx, env, deps.workspace, deps.log);
-
-  // 2. Access every cluster, take its lock, then check the manifests everywhere before applying.
   deps.log.section('Clusters');
   const access = await resolveClusters(s, s.source, deps);
   try {
@@ -196,5 +190,18 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
     await deployToClusters({ s, ctx, deps, kubectl, started, managed, ...rendered }, access.targets);
   } finally {
     access.close();
+  }
+}
+
+export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> {
+  const deps = withDeps(partial);
+  const started = deps.now();
+  const s = resolveSettings(env, deps);
+  const ctx = readBuildContext(env);
+  try {
+    await deploy(env, s, ctx, deps, started);
+  } finally {
+    // Harness's output variables and Drone's card, from the summary this run wrote.
+    publishSummary(env, { summaryFile: s.summaryFile, started }, deps.log);
   }
 }

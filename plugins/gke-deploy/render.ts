@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { stringify } from 'yaml';
-import type { DroneContext } from '../../common/drone.ts';
+import type { BuildContext } from '../../common/ci.ts';
 import { PluginError, type SettingIssue, SettingsError } from '../../common/errors.ts';
 import { stepNamespace } from '../../common/kube/access.ts';
 import { refKey, type WorkloadRef } from '../../common/kube/workloads.ts';
@@ -79,7 +79,7 @@ interface Loaded {
 }
 
 /** Every template rendered and parsed (the secret template with SECRET_* data, masked). */
-function loadAll(s: Settings, ctx: DroneContext, env: Env, workspace: string, log: Logger): Loaded {
+function loadAll(s: Settings, ctx: BuildContext, env: Env, workspace: string, log: Logger): Loaded {
   const namespace = stepNamespace(s, s.source);
   const data = templateData({
     ctx,
@@ -132,7 +132,7 @@ function setImages(manifests: readonly Manifest[], s: Settings, log: Logger): Wo
 }
 
 /** Provenance on every workload, then the rolling-update policy (which may refuse the deploy). */
-function decorate(manifests: readonly Manifest[], s: Settings, ctx: DroneContext, log: Logger): void {
+function decorate(manifests: readonly Manifest[], s: Settings, ctx: BuildContext, log: Logger): void {
   const deployer = ctx.commit.author.username || ctx.commit.author.name || undefined;
   const cause = `gke-deploy build ${ctx.build.number ?? '?'}${ctx.commit.sha ? ` (${ctx.commit.sha.slice(0, 8)})` : ''}${deployer ? ` by ${deployer}` : ''}`;
   addProvenance(
@@ -162,7 +162,7 @@ function decorate(manifests: readonly Manifest[], s: Settings, ctx: DroneContext
 
 export function renderAll(
   s: Settings,
-  ctx: DroneContext,
+  ctx: BuildContext,
   env: Env,
   workspace: string,
   log: Logger,

@@ -2,7 +2,7 @@
 // one command that undoes the deploy.
 
 import { CancelledError, type StopSignal } from '../../common/cancel.ts';
-import type { DroneContext } from '../../common/drone.ts';
+import type { BuildContext } from '../../common/ci.ts';
 import { PluginError } from '../../common/errors.ts';
 import { buildFields, clusterSummary, reportSummary, summaryOf } from '../../common/kube/summary.ts';
 import type { ClusterTarget } from '../../common/kube/target.ts';
@@ -42,7 +42,7 @@ export function runsOf(plans: readonly ClusterPlan[], outcomes: readonly Cluster
 interface SummaryInput {
   started: number;
   finished: number;
-  ctx: DroneContext;
+  ctx: BuildContext;
   /** The images each workload gets from the rendered manifests (key: deployment/web). */
   images: ReadonlyMap<string, string[]>;
   targets: readonly ClusterTarget[];

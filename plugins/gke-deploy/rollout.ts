@@ -4,7 +4,7 @@
 // cluster this run changed back, leaving alone whatever another deploy has since replaced.
 // Each step returns every cluster's outcome; nothing is changed in place.
 import { cancellation, graceAfter } from '../../common/cancel.ts';
-import type { DroneContext } from '../../common/drone.ts';
+import type { BuildContext } from '../../common/ci.ts';
 import { errorMessage } from '../../common/errors.ts';
 import type { Kubectl } from '../../common/kube/kubectl.ts';
 import { waitForRollouts } from '../../common/kube/rollout.ts';
@@ -58,7 +58,7 @@ interface Rolled extends Step {
  * Whether a live workload still carries this run's pod template (its build annotation and
  * images): undefined when it does, else who replaced it.
  */
-export function expectation(ctx: DroneContext, images: ReadonlyMap<string, string[]>) {
+export function expectation(ctx: BuildContext, images: ReadonlyMap<string, string[]>) {
   return (o: KubeObject): string | undefined => {
     const want = images.get(workloadKey(o));
     if (!want) return undefined;

@@ -1,43 +1,48 @@
-// rollback's checks beyond the schema, across settings (with the `targets` entry that
-// DRONE_DEPLOY_TO picks applied first). They run with the schema's own checks (resolveSettings
+// rollback's checks beyond the schema, across settings (with the `targets` entry that the
+// deploy target picks applied first: Drone's DRONE_DEPLOY_TO, Woodpecker's CI_PIPELINE_DEPLOY_TARGET). They run with the schema's own checks (resolveSettings
 // in settings.ts), so every problem is reported at once, and then see only the settings that
 // passed the schema: none is taken to be present.
-import type { DroneContext } from '../../common/drone.ts';
+import { type BuildContext, variableOf } from '../../common/ci.ts';
 import { type SettingIssue, SettingsError } from '../../common/errors.ts';
 import { checkClusterAccess } from '../../common/kube/access-check.ts';
 import { mapNamespace } from '../../common/kube/target.ts';
-import type { Env } from '../../common/settings.ts';
 import type { RawSettings } from './settings.ts';
 
-function missingTarget(targets: Record<string, unknown>, to: string): string {
-  return `has no entry for DRONE_DEPLOY_TO "${to}" (has: ${Object.keys(targets).join(', ')}); add it, or deploy to one of those`;
+type DeployContext = Pick<BuildContext, 'deploy' | 'ci'>;
+
+function missingTarget(targets: Record<string, unknown>, ctx: DeployContext): string {
+  const variable = variableOf(ctx.ci, 'deploy.to');
+  return `has no entry for ${variable} "${ctx.deploy.to}" (has: ${Object.keys(targets).join(', ')}); add it, or deploy to one of those`;
 }
 
-/** With DRONE_DEPLOY_TO (drone build rollback/promote), the `targets` entry names the clusters. */
+/**
+ * With a deploy target (drone build rollback/promote, a Woodpecker deployment), the
+ * `targets` entry names the clusters.
+ */
 export function applyDeployTarget<S extends Partial<RawSettings>>(
   s: S,
-  ctx: Pick<DroneContext, 'deploy'>,
+  ctx: DeployContext,
   source: (k: string) => string,
 ): S {
   if (!s.targets || !ctx.deploy.to) return s;
   const entry = s.targets[ctx.deploy.to];
   if (!entry) {
     throw new SettingsError([
-      { setting: 'targets', variable: source('targets'), problem: missingTarget(s.targets, ctx.deploy.to) },
+      { setting: 'targets', variable: source('targets'), problem: missingTarget(s.targets, ctx) },
     ]);
   }
   const { cluster: _c, zone: _z, region: _r, location: _l, ...rest } = s;
   return { ...rest, clusters: entry.clusters ?? [], namespace: entry.namespace ?? s.namespace } as S;
 }
 
-/** The checks of a step run with `env` (for DRONE_DEPLOY_TO). */
+/** The checks of a step run in `ctx` (for its deploy target). */
 export function checkSettings(
   s: Partial<RawSettings>,
   source: (setting: string) => string,
   invalid: ReadonlySet<string>,
-  env: Env,
+  ctx: DeployContext,
 ): SettingIssue[] {
-  const to = env.DRONE_DEPLOY_TO ?? '';
+  const to = ctx.deploy.to;
   const issues: SettingIssue[] = [];
   const issue = (setting: string, problem: string) =>
     issues.push({ setting, variable: source(setting), problem });
@@ -45,13 +50,13 @@ export function checkSettings(
     issue('to_build', 'set "to_revision" or "to_build", not both');
   }
   if (to && s.targets && !s.targets[to]) {
-    issue('targets', missingTarget(s.targets, to));
+    issue('targets', missingTarget(s.targets, ctx));
   } else if (to && s.targets) {
     // The `targets` entry names the clusters and the namespace: the step's own do not count.
     const entry = s.targets[to];
     const mapped = entry?.namespace !== undefined ? mapNamespace(entry.namespace) : undefined;
     if (mapped && !mapped.ok) issue('targets', `"${to}", namespace: ${mapped.problem}`);
-    const applied = { ...applyDeployTarget(s, { deploy: { to, id: '' } }, source), namespace: undefined };
+    const applied = { ...applyDeployTarget(s, ctx, source), namespace: undefined };
     const unused = new Set(['cluster', 'zone', 'region', 'location', 'clusters', 'namespace']);
     issues.push(...checkClusterAccess(applied, source, new Set([...invalid].filter((k) => !unused.has(k)))));
   } else if (!(to && invalid.has('targets'))) {

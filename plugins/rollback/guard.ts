@@ -1,6 +1,6 @@
 // What keeps a rollback safe beside deploys: every cluster's deploy lock, taken before the
 // plan (a dry run takes none), given back with any record a failed repair leaves.
-import type { DroneContext } from '../../common/drone.ts';
+import type { BuildContext } from '../../common/ci.ts';
 import { LockError, PluginError } from '../../common/errors.ts';
 import type { Kubectl } from '../../common/kube/kubectl.ts';
 import { holderFrom } from '../../common/kube/lease.ts';
@@ -15,7 +15,7 @@ export async function lockClusters(
   kubectl: Kubectl,
   targets: readonly ClusterTarget[],
   s: Settings,
-  ctx: DroneContext,
+  ctx: BuildContext,
   deps: Deps,
 ): Promise<ClusterLock[]> {
   try {

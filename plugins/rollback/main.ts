@@ -2,11 +2,12 @@
 // previous one, a revision number, or the one a Drone build deployed — after printing the
 // plan and checking that every cluster has that revision, so a half-done rollback can't happen.
 import { cancellation } from '../../common/cancel.ts';
-import { type DroneContext, readDroneContext } from '../../common/drone.ts';
+import { type BuildContext, readBuildContext } from '../../common/ci.ts';
 import type { GoogleClient, GoogleClientOptions } from '../../common/gcp/auth.ts';
 import { resolveClusters } from '../../common/kube/access.ts';
 import { createKubectl, type Kubectl } from '../../common/kube/kubectl.ts';
 import type { ClusterLock } from '../../common/kube/lease-lock.ts';
+import { publishSummary } from '../../common/kube/publish.ts';
 import { buildFields, type SummaryEnvelope } from '../../common/kube/summary.ts';
 import type { ClusterTarget } from '../../common/kube/target.ts';
 import { type BaseDeps, withBaseDeps } from '../../common/plugin.ts';
@@ -36,7 +37,7 @@ function withDeps(partial: Partial<Deps>): Deps {
 
 interface Run {
   s: Settings;
-  ctx: DroneContext;
+  ctx: BuildContext;
   deps: Deps;
   kubectl: Kubectl;
   started: number;
@@ -82,13 +83,9 @@ async function rollBackPlanned(r: Run, targets: readonly ClusterTarget[], locks:
   });
 }
 
-export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> {
-  const deps = withDeps(partial);
-  const started = deps.now();
-  const ctx = readDroneContext(env);
-  const s = resolveSettings(env, ctx, deps);
+/** Access every cluster, lock it, and repair an abandoned deploy or roll back as planned. */
+async function rollBack(s: Settings, ctx: BuildContext, deps: Deps, started: number): Promise<void> {
   const kubectl = createKubectl(deps.exec, deps.kubectl);
-
   deps.log.section('Clusters');
   const access = await resolveClusters(s, s.source, deps);
   let locks: ClusterLock[] = [];
@@ -107,5 +104,18 @@ export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> 
   } finally {
     await unlockClusters(locks, deps);
     access.close();
+  }
+}
+
+export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> {
+  const deps = withDeps(partial);
+  const started = deps.now();
+  const ctx = readBuildContext(env);
+  const s = resolveSettings(env, ctx, deps);
+  try {
+    await rollBack(s, ctx, deps, started);
+  } finally {
+    // Harness's output variables and Drone's card, from the summary this run wrote.
+    publishSummary(env, { summaryFile: s.summaryFile, started }, deps.log);
   }
 }

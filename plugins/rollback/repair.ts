@@ -1,7 +1,7 @@
 // rollback's runbook for a deploy that was killed half way: with no restore point given and
 // a deploy record on a cluster's lock, put exactly the recorded workloads back.
 import { graceAfter } from '../../common/cancel.ts';
-import type { DroneContext } from '../../common/drone.ts';
+import type { BuildContext } from '../../common/ci.ts';
 import { handleAllAbandoned } from '../../common/kube/abandoned.ts';
 import type { Kubectl } from '../../common/kube/kubectl.ts';
 import type { ClusterLock } from '../../common/kube/lease-lock.ts';
@@ -15,7 +15,7 @@ export async function repairAbandoned(
   kubectl: Kubectl,
   locks: readonly ClusterLock[],
   s: Settings,
-  ctx: DroneContext,
+  ctx: BuildContext,
   deps: Deps,
   started: number,
 ): Promise<void> {

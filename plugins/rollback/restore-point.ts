@@ -1,7 +1,7 @@
 // The point rollback goes back to — the previous revision, a revision number, or the one a
 // Drone build deployed — and, for one workload, the revision of its history that matches it.
 // (Not a "target": that word is the user's `targets` setting; a cluster is a ClusterTarget.)
-import type { DroneContext } from '../../common/drone.ts';
+import type { BuildContext } from '../../common/ci.ts';
 import type { Revision } from '../../common/kube/history.ts';
 
 export type RestorePoint =
@@ -9,16 +9,20 @@ export type RestorePoint =
   | { kind: 'revision'; revision: number }
   | { kind: 'build'; build: number };
 
-const DEPLOY_EVENTS = new Set(['rollback', 'promote']);
+// Drone's rollback and promote; Woodpecker's deployment (`woodpecker-cli pipeline deploy <repo>
+// <pipeline> <target>` restarts <pipeline> as a deployment whose parent is <pipeline>:
+// woodpecker-ci/woodpecker server/pipeline/restart.go).
+const DEPLOY_EVENTS = new Set(['rollback', 'promote', 'deployment']);
 
-/** The restore point the settings and the Drone event ask for. */
+/** The restore point the settings and the CI's event ask for. */
 export function restorePointOf(
   s: { to_revision?: number | undefined; to_build?: number | undefined },
-  ctx: Pick<DroneContext, 'build'>,
+  ctx: Pick<BuildContext, 'build'>,
 ): RestorePoint {
   if (s.to_revision !== undefined) return { kind: 'revision', revision: s.to_revision };
   if (s.to_build !== undefined) return { kind: 'build', build: s.to_build };
-  // `drone build rollback <repo> <build> <target>` re-runs build <build>: go back to what it deployed.
+  // `drone build rollback <repo> <build> <target>` (or a Woodpecker deploy of pipeline <build>)
+  // re-runs build <build>: go back to what it deployed.
   if (DEPLOY_EVENTS.has(ctx.build.event) && ctx.build.parent !== undefined)
     return { kind: 'build', build: ctx.build.parent };
   return { kind: 'previous' };

@@ -1,7 +1,7 @@
 // rollback's settings: what the schema gives (RawSettings), and the one resolved object a
-// run works on (Settings): the `targets` entry DRONE_DEPLOY_TO picks applied, the workloads
+// run works on (Settings): the `targets` entry the deploy target picks applied, the workloads
 // parsed, the revision to go back to decided, durations in milliseconds.
-import type { DroneContext } from '../../common/drone.ts';
+import type { BuildContext } from '../../common/ci.ts';
 import { parseDuration } from '../../common/duration.ts';
 import { type KubeRunKeys, type KubeRunSettings, readKubeSettings } from '../../common/kube/run-settings.ts';
 import { parseWorkloadsSetting, type WorkloadRef } from '../../common/kube/workloads.ts';
@@ -27,13 +27,13 @@ export interface Settings extends Omit<RawSettings, Resolved>, KubeRunSettings {
 /** Reads, checks and resolves rollback's settings; one SettingsError names every problem. */
 export function resolveSettings(
   env: Env,
-  ctx: DroneContext,
+  ctx: BuildContext,
   deps: Pick<Deps, 'log' | 'workspace'>,
 ): Settings {
   return readKubeSettings<RawSettings, Settings>(schema, env, deps, (raw, source, invalid) => {
     const workloads = parseWorkloadsSetting(raw.deployments, 'deployments', source);
     return {
-      issues: [...checkSettings(raw, source, invalid, env), ...(workloads?.issues ?? [])],
+      issues: [...checkSettings(raw, source, invalid, ctx), ...(workloads?.issues ?? [])],
       build: (shared) => {
         const {
           deployments: _d,

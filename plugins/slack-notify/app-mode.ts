@@ -3,7 +3,7 @@
 //  - phase finish: update the remembered message with the result, or post one when there is
 //    none; then, with `thread`, the details as a reply (also to the channel on failure).
 // A failed chat.update is reported, never followed by a new post: that would be a second copy.
-import type { DroneContext } from '../../common/drone.ts';
+import type { BuildContext } from '../../common/ci.ts';
 import { errorMessage } from '../../common/errors.ts';
 import { type ApiDeps, createSlackApi, type SlackApi } from './api-client.ts';
 import { SlackApiError } from './api-errors.ts';
@@ -32,7 +32,7 @@ function openApi(s: Settings, t: AppTarget, deps: AppDeps): SlackApi {
 }
 
 /** Where Slack put a posted message: the channel's ID and the ts. */
-function refOf(answer: Record<string, unknown>, ctx: DroneContext): MessageRef {
+function refOf(answer: Record<string, unknown>, ctx: BuildContext): MessageRef {
   const { channel, ts } = answer;
   if (typeof channel !== 'string' || typeof ts !== 'string')
     throw new SlackApiError(
@@ -46,7 +46,7 @@ async function post(
   api: SlackApi,
   payload: SlackPayload,
   channel: string,
-  ctx: DroneContext,
+  ctx: BuildContext,
 ): Promise<MessageRef> {
   return refOf(await api('chat.postMessage', { ...payload, channel }), ctx);
 }
@@ -55,7 +55,7 @@ async function post(
 export async function announceStart(
   s: Settings,
   t: AppTarget,
-  ctx: DroneContext,
+  ctx: BuildContext,
   deps: AppDeps,
 ): Promise<void> {
   const api = openApi(s, t, deps);
@@ -92,7 +92,7 @@ async function update(api: SlackApi, ref: MessageRef, payload: SlackPayload): Pr
 async function placeMessage(
   s: Settings,
   t: AppTarget,
-  ctx: DroneContext,
+  ctx: BuildContext,
   found: MessageRef | undefined,
   io: { api: SlackApi; payload: SlackPayload; deps: AppDeps },
 ): Promise<MessageRef> {
@@ -116,7 +116,7 @@ async function placeMessage(
 export async function finishByApp(
   s: Settings,
   t: AppTarget,
-  ctx: DroneContext,
+  ctx: BuildContext,
   decision: Decision,
   deps: AppDeps,
 ): Promise<void> {

@@ -2,19 +2,19 @@
 // An email Slack does not know, or a lookup Slack refuses, falls back to the author's name in
 // plain text: a missing mention never stops the message. A cancelled run still stops.
 import { CancelledError } from '../../common/cancel.ts';
-import type { DroneContext } from '../../common/drone.ts';
+import type { BuildContext } from '../../common/ci.ts';
 import { errorMessage } from '../../common/errors.ts';
 import type { Logger } from '../../common/log.ts';
 import type { SlackApi } from './api-client.ts';
 import { escapeText, truncatePlain } from './mrkdwn.ts';
 
-function nameOf(ctx: DroneContext): string {
+function nameOf(ctx: BuildContext): string {
   const { name, username } = ctx.commit.author;
   return escapeText(truncatePlain(name || username, 100));
 }
 
 /** `<@U…>` for the author, else their name, else '' (nothing known about the author). */
-export async function mentionAuthor(ctx: DroneContext, api: SlackApi, log: Logger): Promise<string> {
+export async function mentionAuthor(ctx: BuildContext, api: SlackApi, log: Logger): Promise<string> {
   const { email } = ctx.commit.author;
   if (!email) {
     log.info('mention_author: the commit has no author email (DRONE_COMMIT_AUTHOR_EMAIL); naming the author');

@@ -1,7 +1,7 @@
 // The message for this build: drone-slack's attachment when a template is set, else the Block
 // Kit default (its details left for the thread with `thread`); then the mentions (on failure
 // only, the commit's author first with mention_author) and where and as whom to post it.
-import type { DroneContext } from '../../common/drone.ts';
+import type { BuildContext } from '../../common/ci.ts';
 import type { Logger } from '../../common/log.ts';
 import { collectFacts } from './facts.ts';
 import { formatMentions, type Mentions } from './mentions.ts';
@@ -19,7 +19,7 @@ export interface ComposeDeps {
 async function fromTemplate(
   template: string,
   s: Settings,
-  ctx: DroneContext,
+  ctx: BuildContext,
   decision: Decision,
   mentions: Mentions,
   deps: ComposeDeps,
@@ -41,7 +41,7 @@ async function fromTemplate(
 
 function byDefault(
   s: Settings,
-  ctx: DroneContext,
+  ctx: BuildContext,
   decision: Decision,
   mentions: Mentions,
   now: number,
@@ -67,7 +67,7 @@ function withAuthor(mentions: Mentions, author: string): Mentions {
 /** The payload to post, or undefined when there is nothing to say (the template rendered nothing). */
 export async function composeMessage(
   s: Settings,
-  ctx: DroneContext,
+  ctx: BuildContext,
   decision: Decision,
   deps: ComposeDeps,
   authorMention = '',

@@ -1,5 +1,5 @@
-// What the default message says about the build, taken from the Drone context once.
-import type { BuildStatus, DroneContext } from '../../common/drone.ts';
+// What the default message says about the build, taken from the build context once.
+import type { BuildContext, BuildStatus } from '../../common/ci.ts';
 
 export interface BuildFacts {
   status: BuildStatus;
@@ -14,7 +14,7 @@ export interface BuildFacts {
   failedStages: string[];
 }
 
-function authorOf(ctx: DroneContext): string {
+function authorOf(ctx: BuildContext): string {
   const { name, username, email } = ctx.commit.author;
   if (name && username && name !== username) return `${name} (${username})`;
   return name || username || email;
@@ -24,7 +24,7 @@ export function firstLine(message: string): string {
   return (message.split(/\r?\n/).find((l) => l.trim() !== '') ?? '').trim();
 }
 
-export function collectFacts(ctx: DroneContext, status: BuildStatus, nowMs: number): BuildFacts {
+export function collectFacts(ctx: BuildContext, status: BuildStatus, nowMs: number): BuildFacts {
   const slug = ctx.repo.slug || [ctx.repo.owner, ctx.repo.name].filter(Boolean).join('/');
   const ref: BuildFacts['ref'] = ctx.tag
     ? { kind: 'tag', name: ctx.tag }

@@ -5,7 +5,7 @@
 // Slack's limits, delivered with retries; or with the app's token (app-mode.ts), as a message
 // that start posts and finish updates. A Slack outage fails or warns according to fail_on_error.
 import { sleepUnlessAborted } from '../../common/cancel.ts';
-import { readDroneContext } from '../../common/drone.ts';
+import { readBuildContext } from '../../common/ci.ts';
 import { type BaseDeps, withBaseDeps } from '../../common/plugin.ts';
 import type { Env } from '../../common/settings.ts';
 import { announceStart, finishByApp } from './app-mode.ts';
@@ -37,10 +37,11 @@ export function withDeps(partial: Partial<Deps>): Deps {
 export async function run(env: Env, partial: Partial<Deps> = {}): Promise<void> {
   const deps = withDeps(partial);
   const settings = await resolveSettings(env, deps.log);
-  const ctx = readDroneContext(env);
+  const ctx = readBuildContext(env);
   const { target } = settings;
   if (target.mode === 'app' && settings.phase === 'start') return announceStart(settings, target, ctx, deps);
   const decision = decideNotification(ctx, settings.notify_on);
+  if (decision.warning) deps.log.warn(decision.warning);
   if (target.mode === 'app') return finishByApp(settings, target, ctx, decision, deps);
   if (!decision.notify) {
     deps.log.info(`not posting to Slack: ${decision.reason}`);

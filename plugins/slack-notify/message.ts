@@ -1,6 +1,6 @@
 // The default message: a headline (top-level text, which is what notifications show and
 // where mentions notify) and a coloured attachment of Block Kit blocks with the details.
-import type { BuildStatus } from '../../common/drone.ts';
+import type { BuildStatus } from '../../common/ci.ts';
 import { formatDuration } from '../../common/duration.ts';
 import type { DeploySummary } from '../../common/summary.ts';
 import { deployBlocks, deployHeadline } from './deploy.ts';

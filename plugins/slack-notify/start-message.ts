@@ -1,13 +1,13 @@
 // The message `phase: start` posts before the deploy, which `finish` later replaces with the
 // result: "Deploying acme/web #42 (v1.4.2) to production…" with the commit's first line.
-import type { DroneContext } from '../../common/drone.ts';
+import type { BuildContext } from '../../common/ci.ts';
 import { collectFacts } from './facts.ts';
 import { code, escapeText, link, truncatePlain } from './mrkdwn.ts';
 import { mrkdwn, type SlackPayload } from './payload.ts';
 
 const IN_PROGRESS_COLOR = '#9e9e9e';
 
-export function buildStartMessage(ctx: DroneContext, nowMs: number): SlackPayload {
+export function buildStartMessage(ctx: BuildContext, nowMs: number): SlackPayload {
   const f = collectFacts(ctx, 'success', nowMs);
   const repo = link(f.repo.link, f.repo.slug || 'build');
   const build = f.build.number !== undefined ? ` ${link(f.build.link, `build #${f.build.number}`)}` : '';

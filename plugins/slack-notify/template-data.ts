@@ -2,7 +2,7 @@
 // structs render through its handlebars engine (raymond): build.author prints the username,
 // build.message the whole message (and has .title and .body), unset numbers are 0, and a few
 // values keep drone-slack's defaults. Go field names also work capitalised ({{Build.Number}}).
-import type { DroneContext } from '../../common/drone.ts';
+import type { BuildContext } from '../../common/ci.ts';
 
 /** An object that prints as one of its fields, as a Go struct with a String() method does. */
 class Author {
@@ -51,7 +51,7 @@ export interface TemplateData {
  * pipelines; a fixed build reads as success, as it does in drone-slack.
  */
 export function buildTemplateData(
-  ctx: DroneContext,
+  ctx: BuildContext,
   status: 'success' | 'failure',
   nowMs: number,
 ): TemplateData {

@@ -1,12 +1,12 @@
 // The message for a drone-slack template: the rendered text in drone-slack's attachment, with
 // its colour (good or danger) and its fallback line. handlebars and the template variables are
 // loaded only here, so the default message never pays for them.
-import type { DroneContext } from '../../common/drone.ts';
+import type { BuildContext } from '../../common/ci.ts';
 import type { Attachment } from './payload.ts';
 
 export interface TemplateMessageInput {
   template: string;
-  ctx: DroneContext;
+  ctx: BuildContext;
   /** success or failure: a fixed build reads as success, as in drone-slack. */
   status: 'success' | 'failure';
   color: string | undefined;

@@ -1,7 +1,7 @@
 // The thread reply of `thread`: the details the message leaves out (the failed steps and
 // stages, each cluster's result, the failed checks with their values, the rollback command),
 // in an attachment of the message's colour. Nothing to say, no reply.
-import type { DroneContext } from '../../common/drone.ts';
+import type { BuildContext } from '../../common/ci.ts';
 import { collectFacts } from './facts.ts';
 import { detailBlocks, STATUS_LOOK } from './message.ts';
 import type { SlackPayload } from './payload.ts';
@@ -10,7 +10,7 @@ import type { Decision } from './status.ts';
 
 export function buildThreadReply(
   s: Settings,
-  ctx: DroneContext,
+  ctx: BuildContext,
   decision: Decision,
   nowMs: number,
 ): SlackPayload | undefined {

@@ -4,7 +4,7 @@
 // waits for (the order of the manifests, or of wait_deployments): one analysis per check and
 // cluster keeps the queries and the summary readable; a query about several Deployments
 // aggregates them itself (e.g. deployment=~"web|api").
-import type { DroneContext } from '../../../common/drone.ts';
+import type { BuildContext } from '../../../common/ci.ts';
 import type { GoogleAccess } from '../../../common/kube/access.ts';
 import type { ClusterTarget } from '../../../common/kube/target.ts';
 import { refKey } from '../../../common/kube/workloads.ts';
@@ -28,7 +28,7 @@ export function managedAccess(google: GoogleAccess | undefined, log: Logger): Ma
 
 function queryVariables(
   p: ClusterPlan,
-  ctx: DroneContext,
+  ctx: BuildContext,
   images: ReadonlyMap<string, string[]>,
   log: Logger,
 ): QueryVariables {
@@ -67,7 +67,7 @@ export function checkEndpoints(
 export function clusterAnalyses(
   plans: readonly ClusterPlan[],
   settings: AnalysisSettings,
-  run: { ctx: DroneContext; images: ReadonlyMap<string, string[]>; managed?: ManagedAccess | undefined },
+  run: { ctx: BuildContext; images: ReadonlyMap<string, string[]>; managed?: ManagedAccess | undefined },
   log: Logger,
 ): Map<string, ClusterAnalysis> {
   const out = new Map<string, ClusterAnalysis>();

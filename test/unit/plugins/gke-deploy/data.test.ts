@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { readDroneContext } from '../../../../common/drone.ts';
+import { readBuildContext } from '../../../../common/ci.ts';
 import { expandEnv, secretData, templateData } from '../../../../plugins/gke-deploy/data.ts';
 
 describe('template data', () => {
-  const ctx = readDroneContext({
+  const ctx = readBuildContext({
     DRONE_BUILD_NUMBER: '12',
     DRONE_COMMIT_SHA: 'abc',
     DRONE_COMMIT_BRANCH: 'main',

@@ -1,6 +1,6 @@
 // The default Block Kit message, built from Drone variables and a deploy summary.
 import assert from 'node:assert/strict';
-import { readDroneContext } from '../../../../common/drone.ts';
+import { readBuildContext } from '../../../../common/ci.ts';
 import type { DeploySummary } from '../../../../common/summary.ts';
 import { collectFacts } from '../../../../plugins/slack-notify/facts.ts';
 import { fitToLimits } from '../../../../plugins/slack-notify/limits.ts';
@@ -12,7 +12,7 @@ import { assertWithinSlackLimits } from './slack-limits.ts';
 const NOW = Date.UTC(2026, 0, 5, 10, 3, 12);
 
 function message(env: Record<string, string>, deploy?: DeploySummary, mentions = '') {
-  const ctx = readDroneContext(env);
+  const ctx = readBuildContext(env);
   const { status } = decideNotification(ctx, ['always']);
   const m = buildDefaultMessage({
     facts: collectFacts(ctx, status, NOW),

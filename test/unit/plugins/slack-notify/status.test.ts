@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { readDroneContext } from '../../../../common/drone.ts';
+import { readBuildContext } from '../../../../common/ci.ts';
 import { decideNotification, type NotifyOn } from '../../../../plugins/slack-notify/status.ts';
 
-const ctx = (env: Record<string, string>) => readDroneContext(env);
+const ctx = (env: Record<string, string>) => readBuildContext(env);
 
 describe('slack-notify status and notify_on', () => {
   it('reports failure when a step of a parallel pipeline failed while DRONE_BUILD_STATUS says success', () => {
@@ -10,6 +10,19 @@ describe('slack-notify status and notify_on', () => {
       'always',
     ]);
     assert.equal(d.status, 'failure');
+  });
+
+  it('under Woodpecker, reports CI_PIPELINE_STATUS, not the compat DRONE_BUILD_STATUS=success', () => {
+    const woodpecker = { CI: 'woodpecker', DRONE_BUILD_STATUS: 'success' };
+    const failed = decideNotification(ctx({ ...woodpecker, CI_PIPELINE_STATUS: 'failure' }), ['failure']);
+    assert.equal(failed.status, 'failure');
+    assert.equal(failed.notify, true);
+    assert.equal(failed.warning, undefined);
+  });
+
+  it('warns under a Woodpecker without CI_PIPELINE_STATUS (before 3.15) that the status is unknown', () => {
+    const d = decideNotification(ctx({ CI: 'woodpecker', DRONE_BUILD_STATUS: 'success' }), ['always']);
+    assert.match(d.warning ?? '', /no CI_PIPELINE_STATUS/);
   });
 
   it('reports fixed after a failed previous build, success otherwise', () => {

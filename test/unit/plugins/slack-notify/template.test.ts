@@ -1,7 +1,7 @@
 // drone-slack templates render the text drone-slack sends (fixtures with their sources in
 // test/fixtures/slack-notify/drone-slack-templates.yml), without its escaping defect.
 import assert from 'node:assert/strict';
-import { deriveStatus, readDroneContext } from '../../../../common/drone.ts';
+import { deriveStatus, readBuildContext } from '../../../../common/ci.ts';
 import { checkTemplate, renderTemplate, TemplateError } from '../../../../plugins/slack-notify/template.ts';
 import { buildTemplateData } from '../../../../plugins/slack-notify/template-data.ts';
 import { loadTemplateCases } from './fixtures.ts';
@@ -9,7 +9,7 @@ import { loadTemplateCases } from './fixtures.ts';
 const NOW = Date.UTC(2019, 0, 1, 12, 0, 0); // an hour after DRONE_BUILD_STARTED in the fixtures
 
 async function render(template: string, env: Record<string, string>): Promise<string> {
-  const ctx = readDroneContext(env);
+  const ctx = readBuildContext(env);
   const status = deriveStatus(ctx) === 'failure' ? 'failure' : 'success';
   return renderTemplate(template, buildTemplateData(ctx, status, NOW), { now: () => NOW });
 }

@@ -2,7 +2,7 @@
 // batch analysed against a stand-in Prometheus (stand-in.ts) with a fake clock, a failed check
 // turned into its cluster's failure, and the result as the summary and the log show it.
 import assert from 'node:assert/strict';
-import { readDroneContext } from '../../../../../common/drone.ts';
+import { readBuildContext } from '../../../../../common/ci.ts';
 import type { WorkloadRef } from '../../../../../common/kube/workloads.ts';
 import { createLogger, memorySink } from '../../../../../common/log.ts';
 import { clusterAnalyses } from '../../../../../plugins/gke-deploy/analysis/clusters.ts';
@@ -63,7 +63,7 @@ function fakeDeps(): AnalysisDeps & { sink: ReturnType<typeof memorySink> } {
 }
 
 const DEPLOYED: ClusterOutcome = { result: 'deployed', applied: true };
-const ctx = readDroneContext({ DRONE_BUILD_NUMBER: '42' });
+const ctx = readBuildContext({ DRONE_BUILD_NUMBER: '42' });
 const images = new Map([['deployment/web', ['registry/web:v2']]]);
 
 /** Resolves once `test` holds, checked every few ms. */

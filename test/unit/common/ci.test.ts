@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { deriveStatus, inDrone, readDroneContext } from '../../../common/drone.ts';
+import { deriveStatus, inCi, readBuildContext } from '../../../common/ci.ts';
 
 const base = {
   DRONE: 'true',
@@ -20,9 +20,9 @@ const base = {
   DRONE_BUILD_FINISHED: '1700000100',
 };
 
-describe('readDroneContext', () => {
+describe('readBuildContext', () => {
   it('reads repo, commit, build and derived names', () => {
-    const ctx = readDroneContext(base);
+    const ctx = readBuildContext(base);
     assert.equal(ctx.repo.owner, 'acme');
     assert.equal(ctx.repo.name, 'web');
     assert.equal(ctx.commit.author.name, 'The Octocat');
@@ -33,7 +33,7 @@ describe('readDroneContext', () => {
   });
 
   it('reads failed steps and stages, deploy target and parent build', () => {
-    const ctx = readDroneContext({
+    const ctx = readBuildContext({
       ...base,
       DRONE_FAILED_STEPS: 'test,deploy',
       DRONE_FAILED_STAGES: 'default',
@@ -48,23 +48,23 @@ describe('readDroneContext', () => {
   });
 
   it('reads DRONE_BUILD_PARENT=0 (what Drone writes for no parent) as no parent', () => {
-    assert.equal(readDroneContext({ ...base, DRONE_BUILD_PARENT: '0' }).build.parent, undefined);
+    assert.equal(readBuildContext({ ...base, DRONE_BUILD_PARENT: '0' }).build.parent, undefined);
   });
 
   it('leaves numbers undefined when absent or not numbers', () => {
-    const ctx = readDroneContext({ DRONE_BUILD_NUMBER: 'x' });
+    const ctx = readBuildContext({ DRONE_BUILD_NUMBER: 'x' });
     assert.equal(ctx.build.number, undefined);
     assert.equal(ctx.repo.slug, '');
   });
 
   it('knows when it runs outside Drone', () => {
-    assert.equal(inDrone(base), true);
-    assert.equal(inDrone({}), false);
+    assert.equal(inCi(base), true);
+    assert.equal(inCi({}), false);
   });
 });
 
 describe('deriveStatus', () => {
-  const status = (env: Record<string, string>) => deriveStatus(readDroneContext({ ...base, ...env }));
+  const status = (env: Record<string, string>) => deriveStatus(readBuildContext({ ...base, ...env }));
 
   it('is success when Drone says so and nothing failed', () => {
     assert.equal(status({}), 'success');
