@@ -10,32 +10,25 @@
 // Every run deploys a new image tag, so every run is a real rollout. Subjects are interleaved.
 // Usage: npx tsx bench/gke-deploy-analysis.ts [--runs 5] [--build <label>=<dist folder> ...]
 //   (starts its own testbed in .testbed-bench-analysis and stops it at the end)
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { type Build, buildsToRun, entryOf, tagOf } from './builds.ts';
+import { gkeDeployEnv, startBenchTestbed } from './deploy-testbed.ts';
 import { inRoundOrder, median } from './stats.ts';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const runsArg = process.argv.indexOf('--runs');
 const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5;
-const env = { ...process.env, TESTBED_DIR: join(root, '.testbed-bench-analysis') };
 const DELAY_S = 2;
 const INTERVAL_S = 1;
 const COUNT = 3;
 const CLUSTERS = 2;
 
-execFileSync('npx', ['tsx', 'test/testbed/cli.ts', 'up', '--clusters', String(CLUSTERS)], {
-  cwd: root,
-  env,
-  stdio: 'inherit',
-});
+const testbed = startBenchTestbed('.testbed-bench-analysis', CLUSTERS);
+const { tb } = testbed;
 const ws = mkdtempSync(join(tmpdir(), 'bench-analysis-'));
 const builds = await buildsToRun('gke-deploy', join(ws, 'dist'));
-const tb = JSON.parse(readFileSync(join(root, '.testbed-bench-analysis', 'state.json'), 'utf8'));
-const kubectl = tb.tools.kubectl as string;
 
 function manifest(tag: string): string {
   return `apiVersion: apps/v1
@@ -67,22 +60,7 @@ function plugin(build: Build, tag: string, ns: string, extra: Record<string, str
   const t0 = process.hrtime.bigint();
   const r = spawnSync(process.execPath, [entryOf(build, 'gke-deploy')], {
     cwd: ws,
-    env: {
-      PATH: `${dirname(kubectl)}:${process.env.PATH}`,
-      HOME: process.env.HOME,
-      NODE_EXTRA_CA_CERTS: tb.ca.bundle,
-      PLUGIN_TOKEN: readFileSync(tb.credentials.serviceAccountKeyFile, 'utf8'),
-      PLUGIN_CLUSTERS: tb.clusters
-        .map((c: { location: string; name: string }) => `${c.location}/${c.name}`)
-        .join(','),
-      PLUGIN_GKE_ENDPOINT: tb.gke.apiEndpoint,
-      PLUGIN_TOKEN_URL: tb.gke.tokenUrl,
-      PLUGIN_NAMESPACE: ns,
-      PLUGIN_CREATE_NAMESPACE: 'true',
-      PLUGIN_TIMEOUT: '120s',
-      DRONE_BUILD_NUMBER: tag.replace(/\D/g, ''),
-      ...extra,
-    },
+    env: gkeDeployEnv(testbed, CLUSTERS, ns, tag, { PLUGIN_CREATE_NAMESPACE: 'true', ...extra }),
     encoding: 'utf8',
   });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
@@ -92,7 +70,7 @@ function plugin(build: Build, tag: string, ns: string, extra: Record<string, str
 
 const analysis = {
   PLUGIN_ANALYSIS: JSON.stringify([CHECK]),
-  PLUGIN_ANALYSIS_ENDPOINT: tb.prometheus.url as string,
+  PLUGIN_ANALYSIS_ENDPOINT: tb.prometheus.url,
   PLUGIN_ANALYSIS_DELAY: `${DELAY_S}s`,
 };
 const subjects = {
@@ -118,7 +96,7 @@ for (let i = 0; i <= runs; i++) {
   // The first round creates the namespaces and Deployments: not a rollout of a running app.
   if (i > 0) for (const [name, ms] of round) times.set(name, [...(times.get(name) ?? []), ms]);
 }
-execFileSync('npx', ['tsx', 'test/testbed/cli.ts', 'down'], { cwd: root, env, stdio: 'inherit' });
+testbed.stop();
 
 const secs = (ms: number) => (ms / 1000).toFixed(2);
 const med = (name: string) => median(times.get(name) ?? []);

@@ -12,31 +12,24 @@
 //   1-cluster testbed; --build runs B, L and C for every build named, side by side, see
 //   bench/builds.ts)
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type Build, buildsToRun, entryOf, tagOf } from './builds.ts';
+import { gkeDeployEnv, startBenchTestbed } from './deploy-testbed.ts';
 import { inRoundOrder, median } from './stats.ts';
 
 const exec = promisify(execFile);
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const runsArg = process.argv.indexOf('--runs');
 const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5;
 const oneCluster = process.argv.includes('--one-cluster');
 const clusterCount = oneCluster ? 1 : 3;
-const env = { ...process.env, TESTBED_DIR: join(root, '.testbed-bench') };
 
-execFileSync('npx', ['tsx', 'test/testbed/cli.ts', 'up', '--clusters', String(clusterCount)], {
-  cwd: root,
-  env,
-  stdio: 'inherit',
-});
+const testbed = startBenchTestbed('.testbed-bench', clusterCount);
+const { tb, kubectl } = testbed;
 const ws = mkdtempSync(join(tmpdir(), 'bench-gke-deploy-'));
 const builds = await buildsToRun('gke-deploy', join(ws, 'dist'));
-const tb = JSON.parse(readFileSync(join(root, '.testbed-bench', 'state.json'), 'utf8'));
-const kubectl = tb.tools.kubectl as string;
 
 function manifests(tag: string): string {
   const docs: string[] = [];
@@ -101,22 +94,7 @@ function plugin(
   writeFileSync(join(ws, '.kube.yml'), manifests(tag));
   const r = spawnSync(process.execPath, [entryOf(build, 'gke-deploy')], {
     cwd: ws,
-    env: {
-      PATH: `${dirname(kubectl)}:${process.env.PATH}`,
-      HOME: process.env.HOME,
-      NODE_EXTRA_CA_CERTS: tb.ca.bundle,
-      PLUGIN_TOKEN: readFileSync(tb.credentials.serviceAccountKeyFile, 'utf8'),
-      PLUGIN_CLUSTERS: tb.clusters
-        .slice(0, clusters)
-        .map((c: { location: string; name: string }) => `${c.location}/${c.name}`)
-        .join(','),
-      PLUGIN_GKE_ENDPOINT: tb.gke.apiEndpoint,
-      PLUGIN_TOKEN_URL: tb.gke.tokenUrl,
-      PLUGIN_NAMESPACE: ns,
-      PLUGIN_TIMEOUT: '120s',
-      DRONE_BUILD_NUMBER: tag.replace(/\D/g, ''),
-      ...extra,
-    },
+    env: gkeDeployEnv(testbed, clusters, ns, tag, extra),
     encoding: 'utf8',
   });
   if (r.status !== 0) throw new Error(`gke-deploy failed:\n${r.stdout}\n${r.stderr}`);
@@ -151,7 +129,7 @@ for (let i = 0; i <= runs; i++) {
   // The first round creates the Deployments: not a rollout of an existing app.
   if (i > 0) for (const [name, ms] of round) record(name, ms);
 }
-execFileSync('npx', ['tsx', 'test/testbed/cli.ts', 'down'], { cwd: root, env, stdio: 'inherit' });
+testbed.stop();
 
 const med = (name: string) => median(times.get(name) ?? []);
 console.log(`\n${runs} runs each (interleaved), 20 Deployments x 2 replicas, a new image every run\n`);
