@@ -108,14 +108,24 @@ console.log(`analysis: 1 check, delay ${DELAY_S} s, interval ${INTERVAL_S} s, co
 console.log('| subject | median s | runs (s) |');
 console.log('| --- | --- | --- |');
 for (const [name, xs] of times) console.log(`| ${name} | ${secs(med(name))} | ${xs.map(secs).join(', ')} |`);
+/** The per-round differences a - b (the rounds pair runs made under the same load), and their median. */
+function paired(a: string, b: string): { diffs: number[]; median: number } {
+  const xs = times.get(a) ?? [];
+  const ys = times.get(b) ?? [];
+  const diffs = xs.map((x, i) => x - (ys[i] ?? Number.NaN));
+  return { diffs, median: median(diffs) };
+}
 for (const build of builds) {
   if (builds.length > 1) console.log(`\n${build.label}:`);
-  const par = med(named('p', build)) - med(named('n', build));
-  const seq = med(named('s', build)) - med(named('ns', build));
+  const par = paired(named('p', build), named('n', build));
+  const seq = paired(named('s', build), named('ns', build));
+  const show = (d: { diffs: number[]; median: number }) =>
+    `${secs(d.median)} s (per round: ${d.diffs.map(secs).join(', ')})`;
   console.log(
-    `\nparallel: P - N = ${secs(par)} s (budget ${round + CLUSTERS} s: one round + 1 s per cluster)`,
+    `\nparallel: P - N, median of rounds ${show(par)}; budget ${round + CLUSTERS} s (one round + 1 s per cluster)`,
   );
   console.log(
-    `canary first: S - Ns = ${secs(seq)} s (budget ${2 * round + CLUSTERS} s: two rounds + 1 s per cluster)`,
+    `canary first: S - Ns, median of rounds ${show(seq)}; budget ${2 * round + CLUSTERS} s (two rounds + 1 s per cluster)`,
   );
+  console.log(`floor: ${round} s and ${2 * round} s of waiting (delay + interval x (count - 1), per round)`);
 }

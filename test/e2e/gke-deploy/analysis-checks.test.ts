@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { clearTrafficRules, setTrafficRules } from '../../testbed/servers/client.ts';
 import type { TestbedState } from '../../testbed/state.ts';
 import { analysisEnv, clusterId, errorRateCheck, readDeploySummary, uniqueTag } from './analysis-harness.ts';
 import { deploymentOf, namespaceExists, runPlugin, uniqueNamespace, workspace } from './harness.ts';
@@ -27,6 +28,7 @@ describe('gke-deploy analysis: no data, errors and cancels', function () {
   const running = useRunningPlugins(['gke-deploy'], (t) => {
     tb = t;
   });
+  afterEach(() => clearTrafficRules(tb));
 
   async function deployV1(ns: string, ws: string): Promise<void> {
     const env = analysisEnv(tb, ns, 1, 'v1');
@@ -167,5 +169,42 @@ describe('gke-deploy analysis: no data, errors and cancels', function () {
     );
     assert.doesNotMatch(r.output, /== Preflight/);
     assert.equal(await namespaceExists(tb, 0, ns), false);
+  });
+
+  it('a second deploy during the analysis waits for the lock: the judged release goes back, then it deploys', async () => {
+    const ns = uniqueNamespace('an-race');
+    const ws = workspace('web');
+    await deployV1(ns, ws);
+    const bad = uniqueTag('bad');
+    await setTrafficRules(tb, { tag: bad, errorRatio: 0.2 });
+    const judged = await startPlugin(
+      'gke-deploy',
+      // Six measurements a second apart, failing only at the sixth: the second run starts
+      // with at least 5 s of analysis left, however slowly it starts.
+      analysisEnv(tb, ns, 2, bad, {
+        PLUGIN_ANALYSIS: JSON.stringify([{ ...errorRateCheck(bad, { count: 6 }), failure_limit: 5 }]),
+      }),
+      ws,
+    );
+    running.push(judged);
+    await judged.waitFor(/error-rate 0\.2 > max 0\.05 \(1\/6\)/);
+    const good = uniqueTag('good');
+    const ws2 = workspace('web');
+    const env = analysisEnv(tb, ns, 3, good);
+    delete env.PLUGIN_ANALYSIS_ENDPOINT;
+    const next = await startPlugin('gke-deploy', env, ws2);
+    running.push(next);
+    const [rj, rn] = await Promise.all([judged.done, next.done]);
+    assert.equal(rj.code, 1, rj.output);
+    assert.equal(readDeploySummary(ws).result, 'rolled_back');
+    assert.equal(rn.code, 0, rn.output);
+    // It queued behind the analysis, not only behind the rollout.
+    assert.match(rn.output, /is held by \S+ build 2 \(gke-deploy\).*: waiting/);
+    assert.equal(readDeploySummary(ws2).result, 'deployed');
+    for (const c of [0, 1]) {
+      const d = await deploymentOf(tb, c, ns);
+      assert.equal(d.image, `registry.local/app:${good}`, `cluster ${c}`);
+      assert.equal(d.status.readyReplicas, 3);
+    }
   });
 });
