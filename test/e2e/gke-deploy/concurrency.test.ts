@@ -8,7 +8,15 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DeploySummary } from '../../../common/summary.ts';
 import type { TestbedState } from '../../testbed/state.ts';
-import { deploymentOf, gkeEnv, runPlugin, uniqueNamespace, workspace } from './harness.ts';
+import {
+  deploymentOf,
+  gkeEnv,
+  HOLDING,
+  holdLockEnv,
+  runPlugin,
+  uniqueNamespace,
+  workspace,
+} from './harness.ts';
 import { startPlugin, useRunningPlugins } from './process.ts';
 
 describe('gke-deploy: two deploys at once', function () {
@@ -117,8 +125,9 @@ describe('gke-deploy: two deploys at once', function () {
   it('lock: fail does not queue: exit 1 naming the holder, nothing changed by it', async () => {
     const ns = uniqueNamespace('lockfail');
     await baseline(ns);
-    const holder = await start(ns, 2, 'v2');
-    await holder.run.waitFor(/deployment\.apps\/web configured/);
+    // The holder keeps its lock for 15 s after its rollouts, however slowly the other starts.
+    const holder = await start(ns, 2, 'v2', holdLockEnv(tb, 15));
+    await holder.run.waitFor(HOLDING);
     const r = await runPlugin('gke-deploy', env(ns, 3, 'v3', { PLUGIN_LOCK: 'fail' }), workspace('web'));
     assert.equal(r.code, 1, r.output);
     assert.match(

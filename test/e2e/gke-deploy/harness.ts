@@ -147,3 +147,24 @@ export async function namespaceExists(tb: TestbedState, cluster: number, ns: str
     (await kubectl(tb, cluster, ['get', 'namespace', ns, '--ignore-not-found', '-o', 'name'])).trim() !== ''
   );
 }
+
+/**
+ * Settings that keep a deploy holding its lock for about `seconds` after its rollouts: a
+ * metrics check that always passes (`vector(0)` on the testbed's Prometheus), measured once a
+ * second. A test that needs a second run to find the lock held waits for the holder's
+ * `HOLDING` line: however slowly the second run starts on a loaded machine, the lock is still
+ * held when it asks.
+ */
+export function holdLockEnv(tb: TestbedState, seconds: number): Record<string, string> {
+  return {
+    PLUGIN_ANALYSIS: JSON.stringify([
+      { name: 'hold', query: 'vector(0)', max: 1, interval: '1s', count: seconds },
+    ]),
+    PLUGIN_ANALYSIS_ENDPOINT: tb.prometheus.url,
+    PLUGIN_ANALYSIS_DELAY: '1s',
+    PLUGIN_ANALYSIS_TIMEOUT: `${seconds * 3}s`,
+  };
+}
+
+/** What a holder of holdLockEnv prints once it holds the lock with its rollouts done. */
+export const HOLDING = /\] hold 0 ≤ 1 \(1\//;

@@ -4,7 +4,15 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TestbedState } from '../../testbed/state.ts';
-import { deploymentOf, gkeEnv, runPlugin, uniqueNamespace, workspace } from '../gke-deploy/harness.ts';
+import {
+  deploymentOf,
+  gkeEnv,
+  HOLDING,
+  holdLockEnv,
+  runPlugin,
+  uniqueNamespace,
+  workspace,
+} from '../gke-deploy/harness.ts';
 import { startPlugin, useRunningPlugins } from '../gke-deploy/process.ts';
 
 describe('rollback: the deploy lock and cancellation', function () {
@@ -37,9 +45,10 @@ describe('rollback: the deploy lock and cancellation', function () {
     ] as const) {
       assert.equal((await deploy(ns, build, tag)).code, 0);
     }
-    const d = await startPlugin('gke-deploy', deployEnv(ns, 3, 'v3'), workspace('web'));
+    // The deploy keeps its lock for 15 s after its rollouts, however slowly rollback starts.
+    const d = await startPlugin('gke-deploy', deployEnv(ns, 3, 'v3', holdLockEnv(tb, 15)), workspace('web'));
     running.push(d);
-    await d.waitFor(/deployment\.apps\/web configured/);
+    await d.waitFor(HOLDING);
     const rb = await startPlugin('rollback', gkeEnv(tb, ns), workspace('web'));
     running.push(rb);
     const [rd, rr] = await Promise.all([d.done, rb.done]);
