@@ -4,7 +4,7 @@
 // source function so that the library can start a retry from the first byte. gzip-stored
 // files are compressed on the way (level 9: they are compressed once and served many times).
 import { createHash } from 'node:crypto';
-import { createReadStream, promises as fs } from 'node:fs';
+import { createReadStream, promises as fs, readFileSync } from 'node:fs';
 import { pipeline, Transform } from 'node:stream';
 import { promisify } from 'node:util';
 import { constants, createGzip, gzip } from 'node:zlib';
@@ -19,6 +19,13 @@ const GZIP = { level: constants.Z_BEST_COMPRESSION };
 
 /** Files up to this size are uploaded from memory in a single request. */
 export const SIMPLE_UPLOAD_MAX = 4 * 1024 * 1024;
+
+/**
+ * Files up to this size are read synchronously: a 4 KB file costs ~10 µs of CPU so, against
+ * ~45 µs through the thread pool (open, stat, read and close, each a round trip), and the
+ * event loop waits no longer than that. Larger files are read without blocking it.
+ */
+const SYNC_READ_MAX = 64 * 1024;
 
 export interface Uploaders {
   /** The storage library's bucket, for resumable uploads. */
@@ -57,7 +64,7 @@ export async function uploadObject(to: Uploaders, u: PlannedUpload): Promise<Upl
 
 /** Read whole, gzipped when asked, sent in one request with the MD5 of what is sent. */
 async function uploadSmall(uploader: MultipartUploader, u: PlannedUpload): Promise<UploadResult> {
-  const source = await fs.readFile(u.file.abs);
+  const source = u.file.hash.size <= SYNC_READ_MAX ? readFileSync(u.file.abs) : await fs.readFile(u.file.abs);
   const metadata = { ...u.metadata };
   // The file may have changed since it was hashed: describe what is actually sent.
   if (u.file.attrs.gzip) metadata[SOURCE_MD5_KEY] = createHash('md5').update(source).digest('base64');
