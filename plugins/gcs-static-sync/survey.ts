@@ -6,8 +6,8 @@ import { PluginError } from '../../common/errors.ts';
 import type { GoogleClient } from '../../common/gcp/auth.ts';
 import type { Logger } from '../../common/log.ts';
 import type { Env } from '../../common/settings.ts';
+import { storageToken } from './connect.ts';
 import { describeApiError } from './describe-error.ts';
-import { sendsCredentials } from './endpoint.ts';
 import { createIgnoreMatcher } from './ignore.ts';
 import { createListClient } from './list-client.ts';
 import { createProgress } from './progress.ts';
@@ -79,15 +79,16 @@ async function listPrefix(
   deps: SurveyDeps,
   hashed: () => number,
 ): Promise<Map<string, RemoteObject>> {
-  const client = sendsCredentials(settings.storageEndpoint) ? google : undefined;
+  const folders = Math.min(settings.concurrency, 8);
   const lister = await createListClient({
     endpoint: settings.storageEndpoint,
     bucket: settings.target.bucket,
-    token: client ? async () => (await client.getAccessToken()).token : undefined,
+    token: storageToken(settings.storageEndpoint, google),
     retry: deps.storageRetry,
     sleep: deps.sleep,
     httpsAgent: deps.httpsAgent,
     env,
+    maxSockets: folders,
   });
   const progress = createProgress(deps.log, 'list', deps.now);
   try {
@@ -95,7 +96,7 @@ async function listPrefix(
       lister,
       settings.target.prefix,
       (n) => progress(`listed ${n} objects${hashed() > 0 ? ` (${hashed()} files hashed meanwhile)` : ''}`),
-      Math.min(settings.concurrency, 8),
+      folders,
     );
   } finally {
     lister.close();

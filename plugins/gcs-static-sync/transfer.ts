@@ -3,7 +3,7 @@
 // no new write starts (those in flight finish, not retried), and what was left is counted.
 import { cancellation } from '../../common/cancel.ts';
 import type { Logger } from '../../common/log.ts';
-import type { OpenBucket } from './bucket.ts';
+import type { LazyUploader, OpenBucket } from './bucket.ts';
 import type { LeftUndone } from './cancelled.ts';
 import { describeApiError } from './describe-error.ts';
 import type { PlannedPatch, PlannedUpload, SyncPlan } from './plan.ts';
@@ -72,6 +72,8 @@ export function writeFailure(
 
 export interface WriteContext {
   openBucket: OpenBucket;
+  /** For the uploads of small files. */
+  multipart: LazyUploader;
   predefinedAcl: string | undefined;
   concurrency: number;
   /** gs://bucket/prefix, for messages. */
@@ -99,6 +101,7 @@ export async function transfer(
       progress();
     }
   });
+  ctx.multipart.close();
   await forEachLimit(plan.patches, ctx.concurrency, async (p) => {
     if (cancellation(deps.signal)) r.undone.patches += 1;
     else {
@@ -123,7 +126,12 @@ function writeProgress(writes: number, sent: () => number, deps: TransferDeps): 
 
 async function uploadOne(u: PlannedUpload, r: WriteResult, ctx: WriteContext, deps: TransferDeps) {
   try {
-    const sent = await uploadObject(await ctx.openBucket(), u, { predefinedAcl: ctx.predefinedAcl });
+    const to = {
+      openBucket: ctx.openBucket,
+      openMultipart: ctx.multipart.open,
+      predefinedAcl: ctx.predefinedAcl,
+    };
+    const sent = await uploadObject(to, u);
     r.uploaded += 1;
     r.uploadedBytes += sent.bytes;
     r.sentBytes += sent.sent;

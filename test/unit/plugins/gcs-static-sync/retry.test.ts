@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { retriableStatus, retryDelay } from '../../../../plugins/gcs-static-sync/retry.ts';
+import { HttpError } from '../../../../common/errors.ts';
+import { retriableStatus, retryDelay, withRetry } from '../../../../plugins/gcs-static-sync/retry.ts';
 
 describe('gcs-static-sync: retry policy', () => {
   const noJitter = () => 0;
@@ -25,5 +26,28 @@ describe('gcs-static-sync: retry policy', () => {
       [200, 400, 401, 403, 404, 408, 412, 429, 500, 502, 503, 599].filter(retriableStatus),
       [408, 429, 500, 502, 503, 599],
     );
+  });
+
+  it('retries a 503 until it succeeds, and nothing once the run is cancelled', async () => {
+    const flaky = (failures: number) => {
+      let calls = 0;
+      const attempt = async () => {
+        calls += 1;
+        if (calls <= failures) throw new HttpError('503 Backend Error', 503);
+        return 'ok';
+      };
+      return { attempt, calls: () => calls };
+    };
+    const waits: number[] = [];
+    const sleep = async (ms: number) => {
+      waits.push(ms);
+    };
+    const a = flaky(2);
+    assert.equal(await withRetry(a.attempt, { sleep }), 'ok');
+    assert.deepEqual([a.calls(), waits.length], [3, 2]);
+    const cancelled = AbortSignal.abort();
+    const b = flaky(1);
+    await assert.rejects(withRetry(b.attempt, { sleep, noRetryAfter: cancelled }), /503/);
+    assert.equal(b.calls(), 1, 'no retry after a cancel');
   });
 });
