@@ -97,20 +97,20 @@ function mainManifests(
   );
 }
 
-/** What rendering runs: kubectl, for `kustomize`. */
-export interface RenderTools {
+/** What rendering needs besides the settings: the workspace, the log, and kubectl for `kustomize`. */
+export interface RenderDeps extends RenderTools {
+  workspace: string;
+  log: Logger;
+}
+
+/** kubectl, for `kustomize`. */
+interface RenderTools {
   exec: Exec;
   kubectl: string;
 }
 
-async function loadAll(
-  s: Settings,
-  ctx: BuildContext,
-  env: Env,
-  workspace: string,
-  log: Logger,
-  tools: RenderTools,
-): Promise<Loaded> {
+async function loadAll(s: Settings, ctx: BuildContext, env: Env, deps: RenderDeps): Promise<Loaded> {
+  const { workspace, log } = deps;
   const namespace = stepNamespace(s, s.source);
   const data = templateData({
     ctx,
@@ -122,7 +122,7 @@ async function loadAll(
     project: s.project ?? '',
     zone: s.zone ?? s.region ?? s.location ?? '',
   });
-  const manifests = await mainManifests(s, data, workspace, tools);
+  const manifests = await mainManifests(s, data, workspace, deps);
   // checkSettings() has made sure that the secret template is not a folder.
   const secretPath = resolve(workspace, s.secret_template);
   const secretManifests =
@@ -193,11 +193,10 @@ export async function renderAll(
   s: Settings,
   ctx: BuildContext,
   env: Env,
-  workspace: string,
-  log: Logger,
-  tools: RenderTools,
+  deps: RenderDeps,
 ): Promise<RenderResult> {
-  const { data, manifests, secretManifests } = await loadAll(s, ctx, env, workspace, log, tools);
+  const { log } = deps;
+  const { data, manifests, secretManifests } = await loadAll(s, ctx, env, deps);
   const refs = setImages(manifests, s, log);
   decorate(manifests, s, ctx, log);
   const rendered: Rendered = {
