@@ -64,8 +64,8 @@ export async function startClusterEndpoints(config: EndpointsConfig): Promise<Li
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (path === '/_testbed/health') return sendJson(res, 200, { ok: true, name: 'cluster-endpoints' });
     if (path !== '/_testbed/requests') return sendJson(res, 404, { error: 'not found' });
-    if (req.method === 'DELETE') seen.splice(0);
-    sendJson(res, 200, { requests: seen });
+    // DELETE: what went through so far, then forgotten (splice returns what it removed).
+    sendJson(res, 200, { requests: req.method === 'DELETE' ? seen.splice(0) : seen });
   });
   const listening = await listen(control, config.controlPort, 'http');
   return {

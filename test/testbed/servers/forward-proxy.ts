@@ -40,8 +40,8 @@ export async function startForwardProxy(config: ForwardProxyConfig): Promise<Lis
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (path === '/_testbed/health') return sendJson(res, 200, { ok: true, name: 'forward-proxy' });
     if (path !== '/_testbed/requests') return sendJson(res, 404, { error: 'only CONNECT is proxied' });
-    if (req.method === 'DELETE') tunnels.splice(0);
-    sendJson(res, 200, { tunnels });
+    // DELETE: the tunnels so far, then forgotten (splice returns what it removed).
+    sendJson(res, 200, { tunnels: req.method === 'DELETE' ? tunnels.splice(0) : tunnels });
   });
   server.on('connect', (req, client, head) => {
     const target = req.url ?? '';

@@ -35,7 +35,7 @@ export function connectGateway(ctx: GkeContext): Handler {
 
 export function gatewayRecord(ctx: GkeContext): Handler {
   return (req, res) => {
-    if (req.method === 'DELETE') ctx.gateway.splice(0);
-    sendJson(res, 200, { requests: ctx.gateway });
+    const requests = req.method === 'DELETE' ? ctx.gateway.splice(0) : ctx.gateway;
+    sendJson(res, 200, { requests });
   };
 }
