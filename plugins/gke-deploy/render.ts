@@ -1,5 +1,6 @@
-// Phase 1 of gke-deploy: everything that needs no cluster. Templates (or kustomize folders) rendered, images set,
-// provenance and the rolling-update policy applied, workloads to wait for chosen.
+// Phase 1 of gke-deploy: everything that needs no cluster. Templates (or kustomize folders)
+// rendered, images set, provenance and the rolling-update policy applied, workloads to wait
+// for chosen.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { stringify } from 'yaml';
@@ -80,7 +81,6 @@ interface Loaded {
   secretManifests: Manifest[];
 }
 
-/** Every template rendered and parsed (the secret template with SECRET_* data, masked). */
 /** The manifests: from `kustomize` (kubectl kustomize) or from the templates, rendered with `data`. */
 function mainManifests(
   s: Settings,
@@ -109,6 +109,7 @@ interface RenderTools {
   kubectl: string;
 }
 
+/** Every manifest rendered and parsed (the secret template with SECRET_* data, masked). */
 async function loadAll(s: Settings, ctx: BuildContext, env: Env, deps: RenderDeps): Promise<Loaded> {
   const { workspace, log } = deps;
   const namespace = stepNamespace(s, s.source);
