@@ -176,6 +176,26 @@ describe('gke-deploy and rollback through private ways in', function () {
     );
   });
 
+  it('proxy_url that does not answer: exit 1, its password masked on the failure path', async () => {
+    const ns = uniqueNamespace('px-down');
+    const env = gkeEnv(tb, ns, {
+      PLUGIN_CREATE_NAMESPACE: 'true',
+      PLUGIN_VARS: JSON.stringify({ app: 'web', tag: 'v1', deadline: 30 }),
+      // Port 1 on loopback: nothing listens, so every kubectl call fails at the proxy.
+      PLUGIN_PROXY_URL: `http://deployer:${PROXY_PASSWORD}@127.0.0.1:1`,
+      PLUGIN_LOCK: 'off',
+      SECRET_API_TOKEN: 'canary-secret-proxy-down-4',
+    });
+    const r = await runPlugin('gke-deploy', env, workspace('web'));
+    assert.equal(r.code, 1, r.output);
+    assert.match(
+      r.output,
+      /is reached through the proxy http:\/\/127\.0\.0\.1:1, set by "proxy_url": check that it runs/,
+      'the failure names the proxy to check, without its credentials',
+    );
+    assertNoLeaks(r.output, [PROXY_PASSWORD, serviceAccountKey(tb), 'canary-secret-proxy-down-4']);
+  });
+
   it('dns_endpoint: no CA is written for it, so an untrusted certificate fails', async () => {
     const ns = uniqueNamespace('dns-untrusted');
     const env = gkeEnv(tb, ns, {
