@@ -257,6 +257,45 @@ describe('gke-deploy and rollback through private ways in', function () {
     assertNoLeaks(`${output}\n${JSON.stringify(summary)}`, [PROXY_PASSWORD]);
   });
 
+  it('drone build rollback: the targets entry names the way in, a cluster object adds its proxy', async () => {
+    const ns = uniqueNamespace('tg');
+    const ws = workspace('web');
+    for (const build of [1, 2]) {
+      const r = await runPlugin('gke-deploy', deployEnv(ns, build, {}), ws);
+      assert.equal(r.code, 0, r.output);
+    }
+    const [a, b] = tb.clusters;
+    const env = gkeEnv(tb, 'ignored', {
+      PLUGIN_TARGETS: JSON.stringify({
+        production: {
+          clusters: [
+            { name: a?.name, location: a?.location, proxy_url: tb.access.forwardProxyUrl },
+            `${b?.location}/${b?.name}`,
+          ],
+          namespace: ns,
+          internal_ip: true,
+        },
+      }),
+      DRONE_BUILD_EVENT: 'rollback',
+      DRONE_DEPLOY_TO: 'production',
+      DRONE_BUILD_PARENT: '1',
+      DRONE_BUILD_NUMBER: '3',
+    });
+    delete env.PLUGIN_CLUSTERS;
+    await Promise.all([endpointRecord(tb), proxyRecord(tb)]);
+    const r = await runPlugin('rollback', env, ws);
+    assert.equal(r.code, 0, r.output);
+    const [seen, tunnels] = await Promise.all([endpointRecord(tb), proxyRecord(tb)]);
+    for (const c of tb.clusters) {
+      const through = seen.some((s) => s.via === 'private' && s.cluster === c.name);
+      assert.ok(through, `the rollback did not reach ${c.name}'s private endpoint: ${JSON.stringify(seen)}`);
+    }
+    const tunnelled = (c?: ClusterState) => tunnels.some((t) => t.target === c?.privateEndpoint);
+    assert.ok(tunnelled(a), `no tunnel to ${a?.name}'s private endpoint: ${JSON.stringify(tunnels)}`);
+    assert.ok(!tunnelled(b), `${b?.name} has no proxy_url, yet was tunnelled: ${JSON.stringify(tunnels)}`);
+    await assertRolledBack(ns);
+  });
+
   it("the summary's rollback command, run as printed, goes the deploy's private way", async () => {
     const ns = uniqueNamespace('dns-by-hand');
     const ws = workspace('web');
