@@ -39,6 +39,12 @@ export interface ClusterSummary {
   location?: string;
   project?: string;
   namespace: string;
+  /**
+   * GKE clusters: how the run reached the control plane (added in 1.x; readers of older
+   * summaries see none). mode: public, internal_ip, dns_endpoint or connect_gateway; proxy
+   * without its credentials; membership: the fleet membership behind the Connect gateway.
+   */
+  access?: { mode: string; proxy?: string; membership?: string };
   result: ClusterResult;
   error?: string;
   workloads: WorkloadSummary[];

@@ -16,6 +16,37 @@ export interface GkeCluster {
   server: string;
   caPem: string;
   status: string;
+  /** privateClusterConfig.privateEndpoint: the control plane's internal IP, when it has one. */
+  privateEndpoint?: string | undefined;
+  /** controlPlaneEndpointsConfig.dnsEndpointConfig: the DNS-based endpoint, when enabled. */
+  dnsEndpoint?: { endpoint: string; allowExternalTraffic: boolean } | undefined;
+  /** fleet.membership (projects/<number>/locations/<l>/memberships/<m>), when registered to a fleet. */
+  membership?: string | undefined;
+  /** fleet.project (projects/<number>). */
+  fleetProject?: string | undefined;
+}
+
+interface ClusterBody {
+  endpoint?: string;
+  status?: string;
+  masterAuth?: { clusterCaCertificate?: string };
+  privateClusterConfig?: { privateEndpoint?: string };
+  controlPlaneEndpointsConfig?: { dnsEndpointConfig?: { endpoint?: string; allowExternalTraffic?: boolean } };
+  fleet?: { membership?: string; project?: string };
+  error?: { message?: string };
+}
+
+/** The ways in that a cluster resource offers besides its public endpoint. */
+function accessFields(body: ClusterBody): Omit<GkeCluster, 'server' | 'caPem' | 'status'> {
+  const dns = body.controlPlaneEndpointsConfig?.dnsEndpointConfig;
+  return {
+    privateEndpoint: body.privateClusterConfig?.privateEndpoint || undefined,
+    dnsEndpoint: dns?.endpoint
+      ? { endpoint: dns.endpoint, allowExternalTraffic: dns.allowExternalTraffic === true }
+      : undefined,
+    membership: body.fleet?.membership || undefined,
+    fleetProject: body.fleet?.project || undefined,
+  };
 }
 
 export async function getGkeCluster(
@@ -34,12 +65,7 @@ export async function getGkeCluster(
     const why = `could not reach the Kubernetes Engine API for ${where}: ${errorMessage(err)}`;
     throw new HttpError(why, undefined, { cause: err });
   }
-  const body = res.data as {
-    endpoint?: string;
-    status?: string;
-    masterAuth?: { clusterCaCertificate?: string };
-    error?: { message?: string };
-  };
+  const body = res.data as ClusterBody;
   if (res.status === 404) {
     throw new HttpError(
       `${where} was not found: check "cluster", "zone"/"region"/"location" and "project"`,
@@ -68,5 +94,6 @@ export async function getGkeCluster(
     server: body.endpoint.startsWith('https://') ? body.endpoint : `https://${body.endpoint}`,
     caPem: Buffer.from(body.masterAuth.clusterCaCertificate, 'base64').toString('utf8'),
     status: body.status ?? 'UNKNOWN',
+    ...accessFields(body),
   };
 }

@@ -1,12 +1,13 @@
 // Cross-setting rules of the shared cluster access settings: which combinations name a
-// cluster unambiguously, a kubeconfig that names none or a CA that is no certificate, and
-// namespaces that Kubernetes would refuse. Messages say what to
+// cluster unambiguously, a kubeconfig that names none or a CA that is no certificate,
+// namespaces that Kubernetes would refuse, and one way in per cluster (access-mode.ts). Messages say what to
 // set instead.
 import type { SettingIssue } from '../errors.ts';
+import { type AccessOptions, checkAccessModes } from './access-mode.ts';
 import { readCaCertificate, readKubeconfig } from './kubeconfig.ts';
 import { mapNamespace } from './target.ts';
 
-export interface ClusterAccessInput {
+export interface ClusterAccessInput extends AccessOptions {
   cluster?: string;
   zone?: string;
   region?: string;
@@ -75,6 +76,7 @@ export function checkClusterAccess(
       );
   }
   issues.push(...checkNamespaces(s, source));
+  issues.push(...checkAccessModes(s, source));
   return issues;
 }
 

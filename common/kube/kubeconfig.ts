@@ -12,11 +12,14 @@ export interface KubeconfigInput {
   caPem?: string | undefined;
   namespace: string;
   user: KubeUser;
+  /** The kubeconfig's proxy-url: an HTTP(S) or SOCKS5 proxy to the server. */
+  proxyUrl?: string | undefined;
 }
 
 export function renderKubeconfig(k: KubeconfigInput): string {
   const cluster: Record<string, unknown> = { server: k.server };
   if (k.caPem) cluster['certificate-authority-data'] = Buffer.from(k.caPem).toString('base64');
+  if (k.proxyUrl) cluster['proxy-url'] = k.proxyUrl;
   const user = k.user.kind === 'token' ? { token: k.user.token } : { tokenFile: k.user.file };
   return stringify({
     apiVersion: 'v1',

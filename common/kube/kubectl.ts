@@ -1,5 +1,6 @@
 // kubectl against one cluster target: its own kubeconfig and context, never the
 // environment's KUBECONFIG, output masked and errors that name the cluster.
+import { ExecError } from '../errors.ts';
 import type { Exec, ExecRequest, ExecResult } from '../exec.ts';
 import { jsonStream } from './json-stream.ts';
 import type { ClusterTarget } from './target.ts';
@@ -25,6 +26,20 @@ export interface Kubectl {
   ): Promise<void>;
 }
 
+const REFUSED = /connection to the server \S+ was refused|proxyconnect/;
+
+/**
+ * kubectl says "the connection to the server … was refused" when it was the cluster's proxy
+ * (`proxy_url`) that did not answer: the error then says which proxy to check.
+ */
+function throughProxy(err: unknown, target: ClusterTarget): unknown {
+  const proxy = target.access?.proxy;
+  if (!proxy || !(err instanceof ExecError) || !REFUSED.test(err.stderrTail)) return err;
+  const hint = `(${target.id} is reached through the proxy ${proxy}, set by "proxy_url": check that it runs and lets this step through)`;
+  const { command, exitCode, stderrTail } = err;
+  return new ExecError({ command, exitCode, stderrTail: `${stderrTail}\n${hint}` }, { cause: err });
+}
+
 export function createKubectl(
   exec: Exec,
   command = 'kubectl',
@@ -48,6 +63,8 @@ export function createKubectl(
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.okExitCodes ? { okExitCodes: opts.okExitCodes } : {}),
       timeoutMs: opts.timeoutMs ?? 120_000,
+    }).catch((err: unknown) => {
+      throw throughProxy(err, target);
     });
   return {
     run,

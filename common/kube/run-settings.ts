@@ -7,6 +7,7 @@ import type { Logger } from '../log.ts';
 import { type Resolution, readResolvedSettings } from '../plugin.ts';
 import type { PluginSchema } from '../schema.ts';
 import type { Env } from '../settings.ts';
+import { maskProxyCredentials } from './access-mode.ts';
 import { type LockTimes, resolveLockTimes } from './lock-schema.ts';
 import { summaryFileIssues } from './summary.ts';
 
@@ -48,6 +49,17 @@ export interface KubeResolver<R> {
   build: (shared: KubeRunSettings) => R;
 }
 
+/** Every proxy_url in `clusters` objects and `targets` entries (the step's own is a secret setting). */
+function proxyUrlsIn(raw: { clusters?: unknown; targets?: unknown }): (string | undefined)[] {
+  const own = (o: unknown) => {
+    const url = (o as { proxy_url?: unknown } | null)?.proxy_url;
+    return typeof url === 'string' ? [url] : [];
+  };
+  const listed = (list: unknown) => (Array.isArray(list) ? list.flatMap(own) : []);
+  const targets = Object.values((raw.targets ?? {}) as Record<string, { clusters?: unknown }>);
+  return [...listed(raw.clusters), ...targets.flatMap((t) => [...own(t), ...listed(t?.clusters)])];
+}
+
 /**
  * Settings read once and resolved (readResolvedSettings) by `resolve`, with the shared part
  * (resolveKubeRun) done here: every problem of either ends in one SettingsError.
@@ -59,6 +71,7 @@ export function readKubeSettings<Raw extends KubeRaw, R>(
   resolve: (raw: Raw, source: (setting: string) => string, invalid: ReadonlySet<string>) => KubeResolver<R>,
 ): R {
   return readResolvedSettings<Raw, R>(schema, env, deps.log, (raw, source, invalid) => {
+    maskProxyCredentials(proxyUrlsIn(raw as { clusters?: unknown }), deps.log.masker);
     const mine = resolve(raw, source, invalid);
     return resolveKubeRun(raw, { source, invalid, workspace: deps.workspace }, mine.issues, mine.build);
   });

@@ -1,4 +1,5 @@
 // One cluster that a plugin acts on, after access is resolved.
+import type { AccessInfo } from './gke-endpoint.ts';
 
 export interface ClusterTarget {
   /** How the cluster is named in logs and tables: location/name for GKE clusters. */
@@ -11,6 +12,8 @@ export interface ClusterTarget {
   kubeconfig: string;
   context: string;
   server: string;
+  /** GKE clusters: the way in (public endpoint, internal IP, DNS endpoint, Connect gateway; proxy). */
+  access?: AccessInfo | undefined;
 }
 
 /** How a cluster is named in a deploy summary (empty location and project left out). */
@@ -20,6 +23,7 @@ export function targetFields(t: ClusterTarget): {
   location?: string;
   project?: string;
   namespace: string;
+  access?: AccessInfo;
 } {
   return {
     id: t.id,
@@ -27,6 +31,7 @@ export function targetFields(t: ClusterTarget): {
     ...(t.location ? { location: t.location } : {}),
     ...(t.project ? { project: t.project } : {}),
     namespace: t.namespace,
+    ...(t.access ? { access: t.access } : {}),
   };
 }
 

@@ -6,6 +6,7 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { SettingIssue } from '../../common/errors.ts';
 import { checkClusterAccess } from '../../common/kube/access-check.ts';
+import { kustomizeProblems } from './kustomize.ts';
 import { findTemplateFiles } from './manifests.ts';
 import type { RawSettings } from './settings.ts';
 
@@ -22,8 +23,13 @@ export function checkSettings(
   if (s.wait_seconds !== undefined && s.timeout !== '5m') {
     issue('wait_seconds', 'set "timeout" or "wait_seconds", not both');
   }
-  if (s.template !== undefined) {
-    for (const problem of findTemplateFiles(s.template, workspace).problems) issue('template', problem);
+  if (s.kustomize !== undefined && s.template !== undefined) {
+    issue('kustomize', 'set "kustomize" or "template", not both: the manifests come from one of them');
+  } else if (s.kustomize !== undefined) {
+    for (const problem of kustomizeProblems(s.kustomize, workspace)) issue('kustomize', problem);
+  } else if (!invalid.has('kustomize') && !invalid.has('template')) {
+    const templates = s.template ?? ['.kube.yml'];
+    for (const problem of findTemplateFiles(templates, workspace).problems) issue('template', problem);
   }
   if (s.secret_template !== undefined) {
     const path = resolve(workspace, s.secret_template);

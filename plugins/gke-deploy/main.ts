@@ -181,7 +181,7 @@ async function deployToClusters(d: Deploy, targets: readonly ClusterTarget[]): P
 async function deploy(env: Env, s: Settings, ctx: BuildContext, deps: Deps, started: number): Promise<void> {
   const kubectl = createKubectl(deps.exec, deps.kubectl);
   deps.log.section('Render');
-  const rendered = renderAll(s, ctx, env, deps.workspace, deps.log);
+  const rendered = await renderAll(s, ctx, env, deps);
   deps.log.section('Clusters');
   const access = await resolveClusters(s, s.source, deps);
   try {

@@ -61,7 +61,11 @@ export function templateFiles(
 /** Renders and parses one template file into manifests. */
 export function loadManifests(file: string, data: Record<string, unknown>, workspace: string): Manifest[] {
   const shown = relative(workspace, file) || file;
-  const rendered = renderTemplate(readFileSync(file, 'utf8'), data, shown);
+  return parseManifests(renderTemplate(readFileSync(file, 'utf8'), data, shown), shown);
+}
+
+/** YAML documents (rendered templates, or kustomize's output) as manifests; errors name `shown`:line. */
+export function parseManifests(rendered: string, shown: string): Manifest[] {
   const out: Manifest[] = [];
   for (const d of parseAllDocuments(rendered)) {
     const err = d.errors[0];

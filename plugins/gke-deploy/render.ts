@@ -1,10 +1,12 @@
-// Phase 1 of gke-deploy: everything that needs no cluster. Templates rendered, images set,
-// provenance and the rolling-update policy applied, workloads to wait for chosen.
+// Phase 1 of gke-deploy: everything that needs no cluster. Templates (or kustomize folders)
+// rendered, images set, provenance and the rolling-update policy applied, workloads to wait
+// for chosen.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { stringify } from 'yaml';
 import type { BuildContext } from '../../common/ci.ts';
 import { PluginError, type SettingIssue, SettingsError } from '../../common/errors.ts';
+import type { Exec } from '../../common/exec.ts';
 import { stepNamespace } from '../../common/kube/access.ts';
 import { refKey, type WorkloadRef } from '../../common/kube/workloads.ts';
 import type { Logger } from '../../common/log.ts';
@@ -13,6 +15,7 @@ import type { Rendered } from './cluster-ops.ts';
 import { secretData, templateData } from './data.ts';
 import { addProvenance, applyStrategyPolicy } from './decorate.ts';
 import { containerLists, parseImageRef, replaceImages } from './images.ts';
+import { renderKustomizations } from './kustomize.ts';
 import { loadManifests, type Manifest, templateFiles } from './manifests.ts';
 import type { Settings } from './settings.ts';
 
@@ -78,8 +81,37 @@ interface Loaded {
   secretManifests: Manifest[];
 }
 
-/** Every template rendered and parsed (the secret template with SECRET_* data, masked). */
-function loadAll(s: Settings, ctx: BuildContext, env: Env, workspace: string, log: Logger): Loaded {
+/** The manifests: from `kustomize` (kubectl kustomize) or from the templates, rendered with `data`. */
+function mainManifests(
+  s: Settings,
+  data: Record<string, unknown>,
+  workspace: string,
+  tools: RenderTools,
+): Promise<Manifest[]> | Manifest[] {
+  if (s.kustomize) {
+    const deps = { ...tools, workspace, variable: s.source('kustomize') };
+    return renderKustomizations(s.kustomize, deps);
+  }
+  return templateFiles(s.template, workspace, s.source('template')).flatMap((f) =>
+    loadManifests(f, data, workspace),
+  );
+}
+
+/** What rendering needs besides the settings: the workspace, the log, and kubectl for `kustomize`. */
+export interface RenderDeps extends RenderTools {
+  workspace: string;
+  log: Logger;
+}
+
+/** kubectl, for `kustomize`. */
+interface RenderTools {
+  exec: Exec;
+  kubectl: string;
+}
+
+/** Every manifest rendered and parsed (the secret template with SECRET_* data, masked). */
+async function loadAll(s: Settings, ctx: BuildContext, env: Env, deps: RenderDeps): Promise<Loaded> {
+  const { workspace, log } = deps;
   const namespace = stepNamespace(s, s.source);
   const data = templateData({
     ctx,
@@ -91,9 +123,7 @@ function loadAll(s: Settings, ctx: BuildContext, env: Env, workspace: string, lo
     project: s.project ?? '',
     zone: s.zone ?? s.region ?? s.location ?? '',
   });
-  const manifests = templateFiles(s.template, workspace, s.source('template')).flatMap((f) =>
-    loadManifests(f, data, workspace),
-  );
+  const manifests = await mainManifests(s, data, workspace, deps);
   // checkSettings() has made sure that the secret template is not a folder.
   const secretPath = resolve(workspace, s.secret_template);
   const secretManifests =
@@ -160,14 +190,14 @@ function decorate(manifests: readonly Manifest[], s: Settings, ctx: BuildContext
   }
 }
 
-export function renderAll(
+export async function renderAll(
   s: Settings,
   ctx: BuildContext,
   env: Env,
-  workspace: string,
-  log: Logger,
-): RenderResult {
-  const { data, manifests, secretManifests } = loadAll(s, ctx, env, workspace, log);
+  deps: RenderDeps,
+): Promise<RenderResult> {
+  const { log } = deps;
+  const { data, manifests, secretManifests } = await loadAll(s, ctx, env, deps);
   const refs = setImages(manifests, s, log);
   decorate(manifests, s, ctx, log);
   const rendered: Rendered = {

@@ -57,10 +57,23 @@ export function shellQuote(word: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
 }
 
+/** A cluster's way in as rollback settings (a proxy's credentials are not in the summary: add them). */
+function accessSettings(t: ClusterTarget): Record<string, string | boolean> {
+  const a = t.access;
+  if (!a) return {};
+  return {
+    ...(a.mode !== 'public' ? { [a.mode]: true } : {}),
+    ...(a.membership ? { membership: a.membership } : {}),
+    ...(a.proxy ? { proxy_url: a.proxy } : {}),
+  };
+}
+
 /**
- * A command anyone can paste to put the clusters back to the build before this one. When
- * the clusters share a namespace and a project, they are the plain settings; otherwise each
- * cluster is a JSON object with its own, so that the rollback looks where the deploy went.
+ * A command anyone can paste to put the clusters back to the build before this one, the
+ * way the deploy reached them. When the clusters share a namespace and a project and were
+ * reached through their public endpoints, they are the plain settings; otherwise each
+ * cluster is a JSON object with its own (its way in too), so that the rollback looks where
+ * the deploy went and goes there the same way.
  */
 export function rollbackCommand(
   targets: readonly ClusterTarget[],
@@ -71,8 +84,9 @@ export function rollbackCommand(
   const shared = (values: (string | undefined)[]) => (new Set(values).size === 1 ? values[0] : undefined);
   const namespace = shared(gke.map((t) => t.namespace));
   const project = shared(gke.map((t) => t.project));
+  const plain = gke.every((t) => Object.keys(accessSettings(t)).length === 0);
   const settings: [string, string | undefined][] =
-    namespace !== undefined && project !== undefined
+    plain && namespace !== undefined && project !== undefined
       ? [
           ['PLUGIN_CLUSTERS', gke.map((t) => `${t.location}/${t.name}`).join(',')],
           ['PLUGIN_NAMESPACE', namespace],
@@ -87,6 +101,7 @@ export function rollbackCommand(
                 location: t.location,
                 project: t.project,
                 namespace: t.namespace,
+                ...accessSettings(t),
               })),
             ),
           ],

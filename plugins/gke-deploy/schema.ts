@@ -17,9 +17,15 @@ export const schema = {
       type: 'array',
       items: { type: 'string', minLength: 1 },
       minItems: 1,
-      default: ['.kube.yml'],
       description:
-        'Manifest templates: files, folders (every .yml/.yaml inside, in name order) or a list of both. Go-template style variables ({{.COMMIT}}, {{.BUILD_NUMBER}}, your `vars`).',
+        'Manifest templates: files, folders (every .yml/.yaml inside, in name order) or a list of both. Go-template style variables ({{.COMMIT}}, {{.BUILD_NUMBER}}, your `vars`). Default: .kube.yml (none with `kustomize`).',
+    },
+    kustomize: {
+      type: 'array',
+      items: { type: 'string', minLength: 1 },
+      minItems: 1,
+      description:
+        'Kustomize folders (each with a kustomization.yaml), e.g. overlays/production, rendered with `kubectl kustomize` in order; instead of `template`. The result gets `images`, the provenance annotations and the rolling-update policy like templates (no template variables). The secret template is still applied.',
     },
     secret_template: {
       type: 'string',

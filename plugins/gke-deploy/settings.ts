@@ -25,9 +25,12 @@ type Resolved =
   | 'analysis_headers'
   | 'analysis_delay'
   | 'analysis_timeout'
-  | 'monitoring_endpoint';
+  | 'monitoring_endpoint'
+  | 'template';
 
 export interface Settings extends Omit<RawSettings, Resolved>, KubeRunSettings {
+  /** The templates: `template`, else .kube.yml; none with `kustomize`. */
+  template: string[];
   /** The workloads `wait_deployments` names; undefined: every applied workload. */
   waitFor: WorkloadRef[] | undefined;
   /** How long every rollout may take (timeout, or wait_seconds). */
@@ -52,7 +55,7 @@ export function resolveSettings(env: Env, deps: Pick<Deps, 'log' | 'workspace'>)
         ...analysis.issues,
       ],
       build: (shared) => {
-        const { timeout, wait_seconds, wait_deployments: _w, on_abandoned, ...rest } = raw;
+        const { timeout, wait_seconds, wait_deployments: _w, on_abandoned, template, ...rest } = raw;
         const {
           analysis: _a,
           analysis_endpoint: _e,
@@ -65,6 +68,7 @@ export function resolveSettings(env: Env, deps: Pick<Deps, 'log' | 'workspace'>)
         return {
           ...kept,
           ...shared,
+          template: template ?? (raw.kustomize ? [] : ['.kube.yml']),
           waitFor: waitFor?.refs,
           timeoutMs: wait_seconds !== undefined ? wait_seconds * 1000 : parseDuration(timeout),
           onAbandoned: on_abandoned as OnAbandoned,

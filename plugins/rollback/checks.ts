@@ -5,6 +5,7 @@
 import { type BuildContext, variableOf } from '../../common/ci.ts';
 import { type SettingIssue, SettingsError } from '../../common/errors.ts';
 import { checkClusterAccess } from '../../common/kube/access-check.ts';
+import { PRIVATE_MODES } from '../../common/kube/access-mode.ts';
 import { mapNamespace } from '../../common/kube/target.ts';
 import type { RawSettings } from './settings.ts';
 
@@ -32,7 +33,12 @@ export function applyDeployTarget<S extends Partial<RawSettings>>(
     ]);
   }
   const { cluster: _c, zone: _z, region: _r, location: _l, ...rest } = s;
-  return { ...rest, clusters: entry.clusters ?? [], namespace: entry.namespace ?? s.namespace } as S;
+  const { clusters, namespace, ...way } = entry;
+  // The entry's way in replaces the step's when it names one.
+  const modes = PRIVATE_MODES.some((m) => way[m] !== undefined)
+    ? { internal_ip: undefined, dns_endpoint: undefined, connect_gateway: undefined }
+    : {};
+  return { ...rest, ...modes, ...way, clusters: clusters ?? [], namespace: namespace ?? s.namespace } as S;
 }
 
 /** The checks of a step run in `ctx` (for its deploy target). */

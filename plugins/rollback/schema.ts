@@ -1,5 +1,5 @@
 // rollback's settings: the same cluster access as gke-deploy (one shared fragment).
-import { clusterAccessSettings } from '../../common/kube/access-schema.ts';
+import { accessModeProperties, clusterAccessSettings, clusterItem } from '../../common/kube/access-schema.ts';
 import { lockSettings } from '../../common/kube/lock-schema.ts';
 import type { PluginSchema } from '../../common/schema.ts';
 import { DEFAULT_SUMMARY_FILE } from '../../common/summary.ts';
@@ -37,14 +37,15 @@ export const schema = {
       additionalProperties: {
         type: 'object',
         properties: {
-          clusters: { type: 'array', items: { type: 'string' }, minItems: 1 },
+          clusters: { type: 'array', items: clusterItem, minItems: 1 },
           namespace: { type: 'string' },
+          ...accessModeProperties,
         },
         required: ['clusters'],
         additionalProperties: false,
       },
       description:
-        'For `drone build rollback` / `drone build promote`: a map from DRONE_DEPLOY_TO to {clusters, namespace}.',
+        'For `drone build rollback` / `drone build promote`: a map from DRONE_DEPLOY_TO to {clusters, namespace} (clusters as in `clusters`), and optionally the way in for them all: internal_ip, dns_endpoint, connect_gateway, membership, proxy_url.',
     },
     dry_run: {
       type: 'boolean',

@@ -1,5 +1,5 @@
 // The servers that do not depend on the clusters: fake-gcs-server, the fault proxy in front of
-// it, the Slack sink, the GKE/OAuth endpoints and the service-metrics server (both start with
+// it, the Slack sink, the forward proxy for `proxy_url`, the GKE/OAuth endpoints and the service-metrics server (both start with
 // no clusters; the clusters are added once they run), and Prometheus scraping the latter.
 // Each server file runs as its own node process.
 import { readFileSync } from 'node:fs';
@@ -20,18 +20,30 @@ export interface ServicePorts {
   slack: number;
   metrics: number;
   prometheus: number;
+  /** The control port of the clusters' private endpoints, and the forward proxy. */
+  endpoints: number;
+  forwardProxy: number;
 }
 
 export async function servicePorts(): Promise<ServicePorts> {
-  const [gke, gcs, proxy, slack, metrics, prometheus] = await Promise.all(
-    Array.from({ length: 6 }, () => freePort()),
+  const [gke, gcs, proxy, slack, metrics, prometheus, endpoints, forwardProxy] = await Promise.all(
+    Array.from({ length: 8 }, () => freePort()),
   );
-  return { gke: gke!, gcs: gcs!, proxy: proxy!, slack: slack!, metrics: metrics!, prometheus: prometheus! };
+  return {
+    gke: gke!,
+    gcs: gcs!,
+    proxy: proxy!,
+    slack: slack!,
+    metrics: metrics!,
+    prometheus: prometheus!,
+    endpoints: endpoints!,
+    forwardProxy: forwardProxy!,
+  };
 }
 
 type Track = (p: Spawned) => Spawned;
 
-function nodeServer(name: string, file: string, config: unknown, state: TestbedState): Spawned {
+export function nodeServer(name: string, file: string, config: unknown, state: TestbedState): Spawned {
   const configFile = join(state.runDir, `${name}.json`);
   writeJson(configFile, config, 0o600);
   const entry = fileURLToPath(new URL(`./servers/${file}`, import.meta.url));
@@ -82,6 +94,9 @@ export function startServices(
   const metricsConfig = { port: ports.metrics, token: state.token };
   const metrics = track(nodeServer('service-metrics', 'service-metrics.ts', metricsConfig, state));
   const prometheus = track(startPrometheus(state, ports.prometheus, clusterNames));
+  const forwardProxy = track(
+    nodeServer('forward-proxy', 'forward-proxy.ts', { port: ports.forwardProxy }, state),
+  );
   const ca = readFileSync(secrets.ca.cert, 'utf8');
   const ready = (what: string, url: string, proc: Spawned, opts: { ca?: string } = {}) =>
     waitFor(() => answers200(url, { ...opts, timeoutMs: 2000 }), { what, timeoutMs: 20_000, proc });
@@ -92,5 +107,6 @@ export function startServices(
     ready('slack sink', `${state.slack.url}/_testbed/health`, slack),
     ready('service-metrics', `${state.prometheus.serviceMetricsUrl}/_testbed/health`, metrics),
     ready('prometheus', `${state.prometheus.url}/-/ready`, prometheus),
+    ready('forward proxy', `${state.access.forwardProxyUrl}/_testbed/health`, forwardProxy),
   ]).then(() => undefined);
 }

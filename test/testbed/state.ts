@@ -33,6 +33,12 @@ export interface ClusterState {
   /** Kubernetes version of the apiserver (git version), when it could be read. */
   version?: string;
   dir: string;
+  /** 127.0.0.2:<port>: its internal IP, as privateClusterConfig.privateEndpoint reports it. */
+  privateEndpoint?: string;
+  /** localhost:<port>: its DNS endpoint (dnsEndpointConfig.endpoint). */
+  dnsEndpoint?: string;
+  /** projects/<number>/locations/global/memberships/<name>: its fleet membership. */
+  membership?: string;
 }
 
 export interface TestbedState {
@@ -101,6 +107,15 @@ export interface TestbedState {
     requestsUrl: string;
     /** POST: queue answers. */
     responsesUrl: string;
+  };
+  /** The ways into private clusters (private-access.ts). */
+  access: {
+    /** The clusters' internal-IP and DNS endpoints: GET/DELETE <url>/_testbed/requests. */
+    endpointsUrl: string;
+    /** The forward proxy for `proxy_url` (http://127.0.0.1:<port>): GET/DELETE <url>/_testbed/requests. */
+    forwardProxyUrl: string;
+    /** The Connect gateway root (in place of https://connectgateway.googleapis.com): the GKE stand-in. */
+    connectGatewayUrl: string;
   };
   prometheus: {
     /** The prometheus binary (Debian's package). */

@@ -12,10 +12,11 @@ import { httpRequest } from './http.ts';
 import { writeCombinedKubeconfig } from './kubeconfig.ts';
 import { loadModule } from './load.ts';
 import { entryOf } from './pids.ts';
+import { startClusterEndpoints, withPrivateEndpoints } from './private-access.ts';
 import type { Spawned } from './proc.ts';
 import { prometheusBinary } from './prometheus.ts';
 import { gkeCall } from './servers/client.ts';
-import { type ServicePorts, servicePorts, startServices } from './services.ts';
+import { nodeServer, type ServicePorts, servicePorts, startServices } from './services.ts';
 import {
   codeHash,
   repoRoot,
@@ -110,6 +111,11 @@ function initialState(
       requestsUrl: `${slackUrl}/_testbed/requests`,
       responsesUrl: `${slackUrl}/_testbed/responses`,
     },
+    access: {
+      endpointsUrl: `http://127.0.0.1:${ports.endpoints}`,
+      forwardProxyUrl: `http://127.0.0.1:${ports.forwardProxy}`,
+      connectGatewayUrl: gkeUrl,
+    },
     prometheus: {
       binary: prometheusBinary(),
       url: `http://127.0.0.1:${ports.prometheus}`,
@@ -179,8 +185,13 @@ async function startProcesses(
     state,
     clusters.map((c) => c.caPem),
   );
+  const start = (name: string, file: string, config: unknown) => track(nodeServer(name, file, config, state));
+  const endpoints = await watch.time('endpoints', () =>
+    startClusterEndpoints(state, clusters, secrets.ca, start),
+  );
+  state.clusters = state.clusters.map((c, i) => ({ ...c, ...endpoints[i] }));
   await servicesReady;
-  const forGke = gkeClusters(clusters, state.clusters, opts.nodes);
+  const forGke = withPrivateEndpoints(gkeClusters(clusters, state.clusters, opts.nodes), endpoints);
   await watch.time('gke', () => gkeCall(state, 'PUT', '/_testbed/clusters', forGke));
   const forMetrics = clusters.map((c) => ({ name: c.name, server: c.server, caPem: c.caPem }));
   const put = await httpRequest('PUT', `${state.prometheus.serviceMetricsUrl}/_testbed/clusters`, {

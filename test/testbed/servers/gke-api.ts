@@ -2,6 +2,7 @@
 // patches, planned faults), Google's error format and the bearer-token check.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendJson } from './http-util.ts';
+import type { Relayed } from './relay.ts';
 
 export interface GkeClusterConfig {
   name: string;
@@ -14,6 +15,12 @@ export interface GkeClusterConfig {
   /** Kubernetes version reported as currentMasterVersion. */
   version?: string;
   nodes?: number;
+  /** host:port of its internal IP (privateClusterConfig.privateEndpoint), when it has one. */
+  privateEndpoint?: string;
+  /** host:port of its DNS endpoint (controlPlaneEndpointsConfig.dnsEndpointConfig.endpoint). */
+  dnsEndpoint?: string;
+  /** Its fleet membership's name (projects/<number>/locations/global/memberships/<name>). */
+  membership?: string;
 }
 
 export interface GkeServerConfig {
@@ -51,6 +58,8 @@ export interface GkeContext {
   faultPlan: { sequence: Fault[]; match?: string };
   injected: { request: string; fault: Fault }[];
   patches: Map<string, Record<string, unknown>>;
+  /** What went through the Connect gateway (gke-connect.ts). */
+  gateway: Relayed[];
 }
 
 export function newContext(config: GkeServerConfig): GkeContext {
@@ -62,6 +71,7 @@ export function newContext(config: GkeServerConfig): GkeContext {
     faultPlan: { sequence: [] },
     injected: [],
     patches: new Map(),
+    gateway: [],
   };
 }
 

@@ -14,6 +14,35 @@ function zonesOf(location: string): string[] {
   return /-[a-z]$/.test(location) ? [location] : ['a', 'b', 'c'].map((z) => `${location}-${z}`);
 }
 
+/** The control plane's endpoints (public, internal IP, DNS) and its fleet membership. */
+function privateFields(c: GkeClusterConfig): Record<string, unknown> {
+  return {
+    controlPlaneEndpointsConfig: {
+      ipEndpointsConfig: {
+        enabled: true,
+        enablePublicEndpoint: true,
+        publicEndpoint: c.endpoint,
+        ...(c.privateEndpoint ? { privateEndpoint: c.privateEndpoint } : {}),
+      },
+      ...(c.dnsEndpoint
+        ? { dnsEndpointConfig: { endpoint: c.dnsEndpoint, allowExternalTraffic: true } }
+        : {}),
+    },
+    ...(c.privateEndpoint
+      ? {
+          privateClusterConfig: {
+            enablePrivateNodes: true,
+            privateEndpoint: c.privateEndpoint,
+            publicEndpoint: c.endpoint,
+          },
+        }
+      : {}),
+    ...(c.membership
+      ? { fleet: { project: c.membership.replace(/\/locations\/.*$/, ''), membership: c.membership } }
+      : {}),
+  };
+}
+
 /** The fields of a `Cluster` resource (container/v1) that clients read, plus plausible others. */
 export function clusterResource(
   project: string,
@@ -57,9 +86,7 @@ export function clusterResource(
     selfLink,
     zone: c.location,
     endpoint: c.endpoint,
-    controlPlaneEndpointsConfig: {
-      ipEndpointsConfig: { enabled: true, enablePublicEndpoint: true, publicEndpoint: c.endpoint },
-    },
+    ...privateFields(c),
     initialClusterVersion: version,
     currentMasterVersion: version,
     currentNodeVersion: version,

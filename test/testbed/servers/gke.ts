@@ -14,6 +14,9 @@
 //   GET|POST /v1/projects/{p}/location/global/prometheus/api/v1/{query,query_range,...}
 //                                    Managed Service for Prometheus (monitoring.googleapis.com),
 //                                    forwarded to the testbed's Prometheus
+//   *    /v1/projects/{n}/locations/{l}/gkeMemberships/{m}/...   Connect gateway
+//                                    (connectgateway.googleapis.com), relayed to the member
+//                                    cluster's apiserver after the token check (gke-connect.ts)
 //   GET  /_testbed/health
 //
 // Control API for tests (on the same port):
@@ -23,6 +26,7 @@
 //   DELETE /_testbed/faults
 //   PUT    /_testbed/clusters    [GkeClusterConfig...]  replaces the clusters served (the
 //                             launcher starts this server before the clusters are up)
+//   GET|DELETE /_testbed/gateway  the requests that went through the Connect gateway
 //   PATCH  /_testbed/clusters/{name}  {"status":"RECONCILING",...}  fields merged into that
 //                             cluster's resource (null deletes a field); DELETE undoes all patches
 //
@@ -42,6 +46,7 @@ import {
 } from './gke-api.ts';
 import { authHandlers } from './gke-auth.ts';
 import { clusterHandlers } from './gke-clusters.ts';
+import { CONNECT_GATEWAY_ROUTE, connectGateway, gatewayRecord } from './gke-connect.ts';
 import { controlFaults, nextFault } from './gke-faults.ts';
 import { MANAGED_PROMETHEUS_ROUTE, managedPrometheus } from './gke-prometheus.ts';
 import { isMain, type Listening, listen, runAsProcess, sendJson } from './http-util.ts';
@@ -82,6 +87,9 @@ function routesOf(ctx: GkeContext): Route[] {
       handler: clusters.listClusters,
     },
     { method: 'GET', re: MANAGED_PROMETHEUS_ROUTE, handler: prometheus },
+    { method: '*', re: CONNECT_GATEWAY_ROUTE, handler: connectGateway(ctx) },
+    { method: 'GET', re: /^\/_testbed\/gateway$/, handler: gatewayRecord(ctx) },
+    { method: 'DELETE', re: /^\/_testbed\/gateway$/, handler: gatewayRecord(ctx) },
     { method: 'POST', re: MANAGED_PROMETHEUS_ROUTE, handler: prometheus },
     {
       method: 'GET',
@@ -108,7 +116,7 @@ function injectFault(ctx: GkeContext, req: IncomingMessage, res: ServerResponse,
 function dispatch(ctx: GkeContext, routes: Route[], req: IncomingMessage, res: ServerResponse): void {
   const path = new URL(req.url ?? '/', 'https://gke').pathname;
   const matching = routes.filter((r) => r.re.test(path));
-  const route = matching.find((r) => r.method === req.method);
+  const route = matching.find((r) => r.method === req.method || r.method === '*');
   if (!route) {
     if (matching.length > 0) googleApiError(res, 405, `Method ${req.method} not allowed on ${path}.`);
     else googleApiError(res, 404, `The requested URL ${path} was not found on this server.`);

@@ -45,6 +45,28 @@ const cases: [string, Record<string, string>, RegExp][] = [
   ['gke_endpoint', { PLUGIN_GKE_ENDPOINT: 'nope' }, /expected an https:\/\/ URL/],
   ['token_url', { PLUGIN_TOKEN_URL: 'nope' }, /expected an https:\/\/ URL/],
   [
+    'internal_ip',
+    { ...gke, PLUGIN_INTERNAL_IP: 'true', PLUGIN_DNS_ENDPOINT: 'true' },
+    /"dns_endpoint" and "internal_ip" are two ways to the same control plane/,
+  ],
+  ['dns_endpoint', { ...gke, PLUGIN_DNS_ENDPOINT: 'yes' }, /expected true or false/],
+  [
+    'connect_gateway',
+    { PLUGIN_CONNECT_GATEWAY: 'true' },
+    /is for GKE clusters \("cluster" or "clusters"\); with "kube_server"/,
+  ],
+  [
+    'membership',
+    { ...gke, PLUGIN_MEMBERSHIP: 'web', PLUGIN_INTERNAL_IP: 'true' },
+    /"membership" is used only with "connect_gateway: true"/,
+  ],
+  [
+    'proxy_url',
+    { ...gke, PLUGIN_PROXY_URL: 'ftp://canary-proxy-user:canary-proxy-pass-5e1@bastion:21' },
+    /uses ftp; kubectl takes an http:\/\/, https:\/\/ or socks5:\/\/ proxy/,
+  ],
+  ['connect_gateway_endpoint', { PLUGIN_CONNECT_GATEWAY_ENDPOINT: 'gateway' }, /expected an https:\/\/ URL/],
+  [
     'deployments',
     { PLUGIN_DEPLOYMENTS: 'Web App' },
     /expected workload names such as web or deployment\/web/,
