@@ -1,6 +1,7 @@
 // The servers that do not depend on the clusters: fake-gcs-server, the fault proxy in front of
 // it, the Slack sink, the GKE/OAuth endpoints and the service-metrics server (both start with
-// no clusters; the clusters are added once they run), and Prometheus scraping the latter.
+// no clusters; the clusters are added once they run), Prometheus scraping the latter, and the
+// container registry (registry.ts).
 // Each server file runs as its own node process.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { AUDIENCE, PROJECT, type Secrets, writeJson } from './credentials.ts';
 import { answers200 } from './http.ts';
 import { freePort, type Spawned, spawnDetached, waitFor } from './proc.ts';
 import { startPrometheus } from './prometheus.ts';
+import { registryReady, startRegistry } from './registry.ts';
 import type { GkeServerConfig } from './servers/gke-api.ts';
 import { repoRoot, type TestbedState } from './state.ts';
 import type { ToolPaths } from './tools.ts';
@@ -20,13 +22,22 @@ export interface ServicePorts {
   slack: number;
   metrics: number;
   prometheus: number;
+  registry: number;
 }
 
 export async function servicePorts(): Promise<ServicePorts> {
-  const [gke, gcs, proxy, slack, metrics, prometheus] = await Promise.all(
-    Array.from({ length: 6 }, () => freePort()),
+  const [gke, gcs, proxy, slack, metrics, prometheus, registry] = await Promise.all(
+    Array.from({ length: 7 }, () => freePort()),
   );
-  return { gke: gke!, gcs: gcs!, proxy: proxy!, slack: slack!, metrics: metrics!, prometheus: prometheus! };
+  return {
+    gke: gke!,
+    gcs: gcs!,
+    proxy: proxy!,
+    slack: slack!,
+    metrics: metrics!,
+    prometheus: prometheus!,
+    registry: registry!,
+  };
 }
 
 type Track = (p: Spawned) => Spawned;
@@ -82,6 +93,7 @@ export function startServices(
   const metricsConfig = { port: ports.metrics, token: state.token };
   const metrics = track(nodeServer('service-metrics', 'service-metrics.ts', metricsConfig, state));
   const prometheus = track(startPrometheus(state, ports.prometheus, clusterNames));
+  const registry = track(startRegistry(state, ports.registry, secrets.ca));
   const ca = readFileSync(secrets.ca.cert, 'utf8');
   const ready = (what: string, url: string, proc: Spawned, opts: { ca?: string } = {}) =>
     waitFor(() => answers200(url, { ...opts, timeoutMs: 2000 }), { what, timeoutMs: 20_000, proc });
@@ -92,5 +104,6 @@ export function startServices(
     ready('slack sink', `${state.slack.url}/_testbed/health`, slack),
     ready('service-metrics', `${state.prometheus.serviceMetricsUrl}/_testbed/health`, metrics),
     ready('prometheus', `${state.prometheus.url}/-/ready`, prometheus),
+    waitFor(() => registryReady(state, ca), { what: 'registry', timeoutMs: 20_000, proc: registry }),
   ]).then(() => undefined);
 }

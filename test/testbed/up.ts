@@ -14,6 +14,7 @@ import { loadModule } from './load.ts';
 import { entryOf } from './pids.ts';
 import type { Spawned } from './proc.ts';
 import { prometheusBinary } from './prometheus.ts';
+import { registryState } from './registry.ts';
 import { gkeCall } from './servers/client.ts';
 import { type ServicePorts, servicePorts, startServices } from './services.ts';
 import {
@@ -117,6 +118,7 @@ function initialState(
       serviceMetricsUrl: metricsUrl,
       rulesUrl: `${metricsUrl}/_testbed/rules`,
     },
+    registry: registryState(dirs.dir, dirs.runDir, ports.registry),
     tools: {},
     processes: [],
     timings: watch.timings,
