@@ -55,13 +55,17 @@ function source(): string {
   }
 }
 
-function revision(): string {
+function git(args: string[], fallback: string): string {
   try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
   } catch {
-    return 'unknown';
+    return fallback;
   }
 }
+
+const revision = () => git(['rev-parse', 'HEAD'], 'unknown');
+/** org.opencontainers.image.created: the commit's time, so one commit always builds the same labels. */
+const created = () => git(['log', '-1', '--format=%cI'], new Date(0).toISOString());
 
 export interface BuildResult {
   plugin: PluginName;
@@ -89,6 +93,8 @@ export async function buildImage(
     `VERSION=${VERSION}`,
     '--build-arg',
     `REVISION=${revision()}`,
+    '--build-arg',
+    `CREATED=${created()}`,
     '--build-arg',
     `SOURCE=${source()}`,
   ];
