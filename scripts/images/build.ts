@@ -1,6 +1,7 @@
 // Builds the four plugin images with podman, one at a time (the machine is small), on the
 // stand-in base images (stand-ins.ts):
 //   npx tsx scripts/images/build.ts [plugin...]
+// Each image's SBOM is copied out beside it, to dist/images/ (sbom.ts).
 // npm in the build stage trusts the machine's extra CA: NODE_EXTRA_CA_CERTS, when set, goes
 // in as the build secret `npm-ca` (mounted for the `npm ci` step only, in no layer).
 
@@ -12,6 +13,7 @@ import { errorMessage } from '../../common/errors.ts';
 import { PLUGINS, type PluginName } from '../plugins.ts';
 import { baseRefs } from './base-refs.ts';
 import { podman, ROOT } from './podman.ts';
+import { writeSbom } from './sbom.ts';
 import { ensureStandIns, standInKubectlSha256 } from './stand-ins.ts';
 
 export const DOCKERFILE: Record<PluginName, string> = {
@@ -111,7 +113,8 @@ export async function buildImage(
   if (r.code !== 0) {
     throw new Error(`building ${plugin} failed (exit ${r.code}):\n${(r.stdout + r.stderr).slice(-6000)}`);
   }
-  log(`built ${imageRef(plugin)} in ${(r.ms / 1000).toFixed(1)} s`);
+  const sbom = await writeSbom(plugin, imageRef(plugin), VERSION);
+  log(`built ${imageRef(plugin)} in ${(r.ms / 1000).toFixed(1)} s; its SBOM also in ${sbom}`);
   return { plugin, ref: imageRef(plugin), ms: r.ms };
 }
 
