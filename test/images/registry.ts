@@ -2,6 +2,7 @@
 // scripts/images/publish.ts takes it, and its HTTP API.
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
+import { join } from 'node:path';
 import type { RegistryAccess } from '../../scripts/images/publish.ts';
 import type { TestbedState } from '../testbed/state.ts';
 
@@ -44,4 +45,16 @@ export function registryGet(
     req.on('error', reject);
     req.end();
   });
+}
+
+/**
+ * The manifests the registry served (200), from its access log, as `<repo>:<tag>` or
+ * `<repo>@<digest>`: what was pulled from it, in order.
+ */
+export function registryPulls(tb: TestbedState): string[] {
+  const text = readFileSync(join(tb.logDir, 'registry.log'), 'utf8');
+  const served = /"(?:GET|HEAD) \/v2\/(\S+)\/manifests\/(\S+) HTTP\/[\d.]+" 200 /g;
+  return [...text.matchAll(served)].map(
+    ([, repo, ref]) => `${repo}${ref!.startsWith('sha256:') ? '@' : ':'}${ref}`,
+  );
 }

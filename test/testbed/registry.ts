@@ -68,7 +68,8 @@ function writeHtpasswd(file: string, user: string, password: string): void {
 function registryConfig(state: TestbedState, port: number, cert: CertFiles, htpasswd: string): unknown {
   return {
     version: 0.1,
-    log: { level: 'warn', accesslog: { disabled: true } },
+    // The access log is how a test sees what was pulled, and by whom.
+    log: { level: 'warn', accesslog: { disabled: false } },
     storage: { filesystem: { rootdirectory: state.registry.storage }, delete: { enabled: true } },
     http: {
       addr: `127.0.0.1:${port}`,
