@@ -2,6 +2,8 @@
 // stand-in base images (stand-ins.ts):
 //   npx tsx scripts/images/build.ts [plugin...]
 // Each image's SBOM is copied out beside it, to dist/images/ (sbom.ts).
+// DRONE_GKE_IMAGES_BASES=pull builds on the real base images, pulled by their pinned digests,
+// with kubectl's release checksums: what a release publishes (.drone.yml, docs/releasing.md).
 // npm in the build stage trusts the machine's extra CA: NODE_EXTRA_CA_CERTS, when set, goes
 // in as the build secret `npm-ca` (mounted for the `npm ci` step only, in no layer).
 
@@ -25,6 +27,9 @@ export const DOCKERFILE: Record<PluginName, string> = {
 
 export const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string })
   .version;
+
+/** Real, pulled base images instead of the local stand-ins (a release build). */
+export const pullBases = (): boolean => process.env['DRONE_GKE_IMAGES_BASES'] === 'pull';
 
 /** The image's name as published (podman stores it as localhost/<name>). */
 export function imageName(plugin: PluginName): string {
@@ -81,7 +86,7 @@ export async function buildImage(
 ): Promise<BuildResult> {
   const args = [
     'build',
-    '--pull=never',
+    pullBases() ? '--pull=missing' : '--pull=never',
     '--network',
     'host',
     '--layers',
@@ -100,10 +105,10 @@ export async function buildImage(
     '--build-arg',
     `SOURCE=${source()}`,
   ];
-  if (DOCKERFILE[plugin] === 'Dockerfile.deploy') {
+  if (DOCKERFILE[plugin] === 'Dockerfile.deploy') args.push('--build-arg', `PLUGIN=${plugin}`);
+  if (DOCKERFILE[plugin] === 'Dockerfile.deploy' && !pullBases()) {
     // The stand-in's kubectl is the testbed's build from source, not the release binary the
     // Dockerfile's checksum is for: the check still runs, against the stand-in's checksum.
-    args.push('--build-arg', `PLUGIN=${plugin}`);
     args.push('--build-arg', `KUBECTL_SHA256_AMD64=${await standInKubectlSha256(log)}`);
   }
   const ca = process.env['NODE_EXTRA_CA_CERTS'];
@@ -123,7 +128,7 @@ export async function buildAll(
   plugins: readonly PluginName[] = PLUGINS,
   log: (line: string) => void = () => {},
 ): Promise<BuildResult[]> {
-  await ensureStandIns(log);
+  if (!pullBases()) await ensureStandIns(log);
   const out: BuildResult[] = [];
   for (const p of plugins) out.push(await buildImage(p, log));
   return out;

@@ -1,5 +1,6 @@
 // Pushes the built plugin images to a registry under their release tags:
 //   npx tsx scripts/images/publish.ts --registry <host[:port]/path> [--tag vX.Y.Z] [plugin...]
+//   npx tsx scripts/images/publish.ts --check-tag vX.Y.Z      (only the tag check, nothing pushed)
 // Each image goes to <registry>/<plugin>, tagged X.Y.Z, X.Y, X and latest from package.json's
 // version (a pre-release such as 1.2.0-rc.1 only under its own tag). --tag (the git tag, e.g.
 // DRONE_TAG) must name that version: a tag without its version bump is refused. Credentials come from REGISTRY_USERNAME and
@@ -99,23 +100,36 @@ function accessFromEnv(registry: string): RegistryAccess {
   };
 }
 
+/** Pushes the images (the command line's work). */
+async function main(
+  registry: string | undefined,
+  tag: string | undefined,
+  positionals: string[],
+): Promise<void> {
+  if (!registry) throw new Error('--registry <host[:port]/path> is required');
+  const unknown = positionals.filter((p) => !(PLUGINS as readonly string[]).includes(p));
+  if (unknown.length > 0)
+    throw new Error(`unknown plugin ${unknown.join(', ')}; expected ${PLUGINS.join(', ')}`);
+  const plugins = positionals.length > 0 ? (positionals as PluginName[]) : PLUGINS;
+  if (tag) checkTag(tag);
+  const digests = await publish(accessFromEnv(registry), plugins);
+  for (const [p, d] of Object.entries(digests)) {
+    const tags = releaseTags(VERSION).join(', ');
+    console.log(`${registryImage(registry, p as PluginName, VERSION)}@${d} (${tags})`);
+  }
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   try {
     const { values, positionals } = parseArgs({
-      options: { registry: { type: 'string' }, tag: { type: 'string' } },
+      options: { registry: { type: 'string' }, tag: { type: 'string' }, 'check-tag': { type: 'string' } },
       allowPositionals: true,
     });
-    if (!values.registry) throw new Error('--registry <host[:port]/path> is required');
-    const unknown = positionals.filter((p) => !(PLUGINS as readonly string[]).includes(p));
-    if (unknown.length > 0)
-      throw new Error(`unknown plugin ${unknown.join(', ')}; expected ${PLUGINS.join(', ')}`);
-    const plugins = positionals.length > 0 ? (positionals as PluginName[]) : PLUGINS;
-    if (values.tag) checkTag(values.tag);
-    const digests = await publish(accessFromEnv(values.registry), plugins);
-    for (const [p, d] of Object.entries(digests)) {
-      const tags = releaseTags(VERSION).join(', ');
-      console.log(`${registryImage(values.registry, p as PluginName, VERSION)}@${d} (${tags})`);
-    }
+    const only = values['check-tag'];
+    if (only !== undefined) {
+      checkTag(only);
+      console.log(`${only}: package.json's version, releasable`);
+    } else await main(values.registry, values.tag, positionals);
   } catch (err) {
     console.error(errorMessage(err));
     process.exitCode = 1;
