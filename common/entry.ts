@@ -3,7 +3,7 @@
 // its dependencies are imported when it runs, so --help starts fast.
 import { CancelledError, cancellation, handleStopSignals, SIGNAL_EXIT_CODE } from './cancel.ts';
 import { errorMessage, SettingsError } from './errors.ts';
-import { renderHelp } from './help.ts';
+import { renderHelp, versionLine } from './help.ts';
 import { createLogger, type Logger } from './log.ts';
 import type { BaseDeps } from './plugin.ts';
 import type { PluginSchema } from './schema.ts';
@@ -53,6 +53,8 @@ export async function main(opts: EntryOptions): Promise<number> {
     log.info(renderHelp(opts.schema));
     return finish(0);
   }
+  // Which release ran, first: what a build log is read for when a plugin upgrade is suspected.
+  log.info(versionLine(name));
   if (argv.length > 0) {
     log.error(
       `${name} failed: unexpected argument ${JSON.stringify(argv[0])}; settings come from PLUGIN_* variables (see --help)`,

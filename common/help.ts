@@ -1,7 +1,14 @@
 // Renders a plugin's settings table from its schema: as Markdown for the README (between
 // markers, kept in sync by a test) and as plain text for --help.
 
+import packageJson from '../package.json' with { type: 'json' };
 import { type JsonSchema, type PluginSchema, type SettingSpec, variablesOf } from './schema.ts';
+
+/** The project's version, from package.json (its one source): every plugin and image carries it. */
+export const VERSION: string = packageJson.version;
+
+/** `<plugin> <version>`: the first line of every run and the last line of --help. */
+export const versionLine = (plugin: string): string => `${plugin} ${VERSION}`;
 
 export interface SettingRow {
   setting: string;
@@ -105,6 +112,6 @@ export function renderHelp(schema: PluginSchema): string {
       '',
     );
   }
-  out.push('Exit codes: 0 success, 1 failure (the last line says why).');
+  out.push('Exit codes: 0 success, 1 failure (the last line says why).', '', versionLine(schema.plugin));
   return out.join('\n');
 }

@@ -67,20 +67,20 @@ async function chooseRunner(tb: TestbedState): Promise<{ runner: Runner; stop: (
     return bundles();
   }
   const { ensureDroneCli } = await import('../test/drone/drone-cli.ts');
-  const { ensureImages } = await import('../test/drone/images.ts');
-  const { startPodmanService } = await import('../test/drone/podman-service.ts');
+  const { startDroneDocker } = await import('../test/drone/docker.ts');
   let drone: string;
+  let service: Awaited<ReturnType<typeof startDroneDocker>>;
   try {
     drone = await ensureDroneCli((l) => say(dim(l)));
-    await ensureImages((l) => say(dim(l)));
+    // The images go to the testbed registry, and the run pulls them from there.
+    service = await startDroneDocker(tb, (l) => say(dim(l)));
   } catch (err) {
     // Without --drone, a machine that cannot build drone-cli still gets the demo.
     if (args.has('--drone')) throw err;
     say(`Running the pipeline's steps as the bundles in dist/: ${errorMessage(err).split('\n')[0]}`);
     return bundles();
   }
-  const service = await startPodmanService();
-  say('Running the pipeline with drone exec on Podman, with the plugin images.');
+  say('Running the pipeline with drone exec on Podman, the plugin images pulled from the testbed registry.');
   return { runner: droneRunner(tb, { drone, dockerHost: service.dockerHost }), stop: service.stop };
 }
 
@@ -92,7 +92,7 @@ function commandOf(runner: Runner, b: Build): string {
     ...(b.tag ? [`DRONE_TAG=${b.tag}`] : []),
     `drone exec --pipeline ${b.pipeline} --event ${b.event}`,
     ...(b.deployTo ? [`--deploy-to ${b.deployTo}`] : []),
-    '--trusted --secret-file secrets.env --env-file testbed.env .drone.yml',
+    '--secret-file secrets.env --env-file testbed.env .drone.yml',
   ].join(' ');
 }
 

@@ -1,6 +1,9 @@
 // Builds the four plugin images with podman, one at a time (the machine is small), on the
 // stand-in base images (stand-ins.ts):
 //   npx tsx scripts/images/build.ts [plugin...]
+// Each image's SBOM is copied out beside it, to dist/images/ (sbom.ts).
+// DRONE_GKE_IMAGES_BASES=pull builds on the real base images, pulled by their pinned digests,
+// with kubectl's release checksums: what a release publishes (.drone.yml, docs/releasing.md).
 // npm in the build stage trusts the machine's extra CA: NODE_EXTRA_CA_CERTS, when set, goes
 // in as the build secret `npm-ca` (mounted for the `npm ci` step only, in no layer).
 
@@ -12,6 +15,7 @@ import { errorMessage } from '../../common/errors.ts';
 import { PLUGINS, type PluginName } from '../plugins.ts';
 import { baseRefs } from './base-refs.ts';
 import { podman, ROOT } from './podman.ts';
+import { writeSbom } from './sbom.ts';
 import { ensureStandIns, standInKubectlSha256 } from './stand-ins.ts';
 
 export const DOCKERFILE: Record<PluginName, string> = {
@@ -23,6 +27,9 @@ export const DOCKERFILE: Record<PluginName, string> = {
 
 export const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string })
   .version;
+
+/** Real, pulled base images instead of the local stand-ins (a release build). */
+export const pullBases = (): boolean => process.env['DRONE_GKE_IMAGES_BASES'] === 'pull';
 
 /** The image's name as published (podman stores it as localhost/<name>). */
 export function imageName(plugin: PluginName): string {
@@ -55,13 +62,17 @@ function source(): string {
   }
 }
 
-function revision(): string {
+function git(args: string[], fallback: string): string {
   try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
   } catch {
-    return 'unknown';
+    return fallback;
   }
 }
+
+const revision = () => git(['rev-parse', 'HEAD'], 'unknown');
+/** org.opencontainers.image.created: the commit's time, so one commit always builds the same labels. */
+const created = () => git(['log', '-1', '--format=%cI'], new Date(0).toISOString());
 
 export interface BuildResult {
   plugin: PluginName;
@@ -75,7 +86,7 @@ export async function buildImage(
 ): Promise<BuildResult> {
   const args = [
     'build',
-    '--pull=never',
+    pullBases() ? '--pull=missing' : '--pull=never',
     '--network',
     'host',
     '--layers',
@@ -90,12 +101,14 @@ export async function buildImage(
     '--build-arg',
     `REVISION=${revision()}`,
     '--build-arg',
+    `CREATED=${created()}`,
+    '--build-arg',
     `SOURCE=${source()}`,
   ];
-  if (DOCKERFILE[plugin] === 'Dockerfile.deploy') {
+  if (DOCKERFILE[plugin] === 'Dockerfile.deploy') args.push('--build-arg', `PLUGIN=${plugin}`);
+  if (DOCKERFILE[plugin] === 'Dockerfile.deploy' && !pullBases()) {
     // The stand-in's kubectl is the testbed's build from source, not the release binary the
     // Dockerfile's checksum is for: the check still runs, against the stand-in's checksum.
-    args.push('--build-arg', `PLUGIN=${plugin}`);
     args.push('--build-arg', `KUBECTL_SHA256_AMD64=${await standInKubectlSha256(log)}`);
   }
   const ca = process.env['NODE_EXTRA_CA_CERTS'];
@@ -105,7 +118,8 @@ export async function buildImage(
   if (r.code !== 0) {
     throw new Error(`building ${plugin} failed (exit ${r.code}):\n${(r.stdout + r.stderr).slice(-6000)}`);
   }
-  log(`built ${imageRef(plugin)} in ${(r.ms / 1000).toFixed(1)} s`);
+  const sbom = await writeSbom(plugin, imageRef(plugin), VERSION);
+  log(`built ${imageRef(plugin)} in ${(r.ms / 1000).toFixed(1)} s; its SBOM also in ${sbom}`);
   return { plugin, ref: imageRef(plugin), ms: r.ms };
 }
 
@@ -114,7 +128,7 @@ export async function buildAll(
   plugins: readonly PluginName[] = PLUGINS,
   log: (line: string) => void = () => {},
 ): Promise<BuildResult[]> {
-  await ensureStandIns(log);
+  if (!pullBases()) await ensureStandIns(log);
   const out: BuildResult[] = [];
   for (const p of plugins) out.push(await buildImage(p, log));
   return out;

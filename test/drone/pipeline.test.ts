@@ -1,17 +1,20 @@
-// A real Drone run of examples/.drone.yml: drone-cli's `drone exec` (built from the Go module
-// proxy at the version test/drone/go/go.mod pins) on Podman's Docker API, the plugin images
-// of `npm run test:images`, against the testbed: two clusters, a bucket, the Slack sink.
-// The steps run in order and build on each other (scenario.ts).
+// A real Drone run of examples/.drone.yml, unchanged: drone-cli's `drone exec` (built from the
+// Go module proxy at the version test/drone/go/go.mod pins) on Podman's Docker API, the plugin
+// images pulled from the testbed registry by the names the file gives them (docker.ts), against
+// the testbed: two clusters, a bucket, the Slack sink. The steps run in order and build on each
+// other (scenario.ts); the rollback pipeline runs from a copy that pins its plugin by digest (pin.ts).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { ensurePackages } from '../../scripts/images/podman.ts';
+import { registryPulls } from '../images/registry.ts';
 import { useTestbed } from '../testbed/hooks.ts';
 import type { TestbedState } from '../testbed/state.ts';
+import { type DroneDocker, startDroneDocker } from './docker.ts';
 import { ensureDroneCli } from './drone-cli.ts';
-import { ensureImages } from './images.ts';
+import { PINNED_PIPELINE_FILE, pinByDigest } from './pin.ts';
 import { droneRunner, PIPELINE_FILE, type Runner, type RunResult, testbedSecrets } from './pipeline.ts';
-import { type PodmanService, startPodmanService } from './podman-service.ts';
+import { EXAMPLE_TAG } from './registry-mirror.ts';
 import {
   appMessages,
   BUCKET,
@@ -28,7 +31,7 @@ import {
 describe('examples/.drone.yml with drone exec on Podman', function () {
   this.timeout(300_000);
   let tb: TestbedState;
-  let service: PodmanService | undefined;
+  let service: DroneDocker | undefined;
   let runner: Runner | undefined;
   let drone = '';
   const log = (line: string) => process.stderr.write(`      ${line}\n`);
@@ -38,9 +41,13 @@ describe('examples/.drone.yml with drone exec on Podman', function () {
     await ensurePackages(log);
     tb = await useTestbed({ clusters: 2 });
     drone = await ensureDroneCli(log);
-    await ensureImages(log);
-    service = await startPodmanService();
-    runner = droneRunner(tb, { drone, dockerHost: service.dockerHost });
+    service = await startDroneDocker(tb, log);
+    const pinned = pinByDigest(readFileSync(PIPELINE_FILE, 'utf8'), 'rollback', service.digests['rollback']!);
+    runner = droneRunner(tb, {
+      drone,
+      dockerHost: service.dockerHost,
+      files: { [PINNED_PIPELINE_FILE]: pinned },
+    });
     await resetTestbed(tb);
   });
 
@@ -66,18 +73,16 @@ describe('examples/.drone.yml with drone exec on Podman', function () {
     for (const s of secrets()) assert.ok(!r.output.includes(s), 'a secret is in the build log');
   };
 
-  it('drone lint accepts the file for a trusted repository, and only for one (network_mode: host)', () => {
-    const lint = (...flags: string[]) =>
-      spawnSync(drone, ['lint', ...flags, PIPELINE_FILE], {
-        encoding: 'utf8',
-        env: { PATH: process.env['PATH'] },
-      });
-    const trusted = lint('--trusted');
-    assert.equal(trusted.status, 0, trusted.stderr + trusted.stdout);
-    const untrusted = lint();
-    assert.notEqual(untrusted.status, 0);
-    assert.match(untrusted.stderr + untrusted.stdout, /untrusted repositories cannot configure network_mode/);
+  it('drone lint accepts the file as it is, for an untrusted repository too', () => {
+    const untrusted = spawnSync(drone, ['lint', PIPELINE_FILE], {
+      encoding: 'utf8',
+      env: { PATH: process.env['PATH'] },
+    });
+    assert.equal(untrusted.status, 0, untrusted.stderr + untrusted.stdout);
   });
+
+  /** What the registry served (its access log), each pull through the mirror. */
+  const pulled = () => registryPulls(tb);
 
   it('tag v1: syncs the assets, deploys v1 to both clusters, tells Slack', async () => {
     const r = await runner!.run(BUILDS.v1);
@@ -85,6 +90,13 @@ describe('examples/.drone.yml with drone exec on Podman', function () {
     // drone exec exits 0 when it never reached a container: the log must show every step.
     for (const step of ['assets', 'deploy', 'notify'])
       assert.match(r.output, new RegExp(`^\\[${step}:\\d+\\]`, 'm'));
+    // Each image came from the testbed registry, through the mirror, by the name in the file.
+    for (const plugin of ['gcs-static-sync', 'gke-deploy', 'slack-notify']) {
+      assert.ok(
+        pulled().includes(`drone-gke-plugins/${plugin}:${EXAMPLE_TAG}`),
+        `${plugin} not pulled from the registry: ${pulled().join(', ')}`,
+      );
+    }
     // Judged by its error rate on both clusters, 3 measurements each, through Managed Prometheus.
     assert.equal(r.output.match(/^\[deploy:\d+\] error-rate +\S+ +0, 0, 0 +passed$/gm)?.length, 2, r.output);
     for (const d of await rollouts(tb)) {
@@ -181,10 +193,15 @@ describe('examples/.drone.yml with drone exec on Podman', function () {
     log(`v2: ${(r.ms / 1000).toFixed(1)} s`);
   });
 
-  it('the rollback pipeline (target production) puts v1 back on both clusters and tells Slack', async () => {
-    const r = await runner!.run(BUILDS.rollback);
+  it('the rollback pipeline (target production, its plugin pinned by digest) puts v1 back and tells Slack', async () => {
+    const r = await runner!.run({ ...BUILDS.rollback, file: PINNED_PIPELINE_FILE });
     assert.equal(r.code, 0, explain(r));
     assert.match(r.output, /^\[rollback:\d+\]/m);
+    const digest = service!.digests['rollback']!;
+    assert.ok(
+      pulled().includes(`drone-gke-plugins/rollback@${digest}`),
+      `rollback not pulled by digest: ${pulled().join(', ')}`,
+    );
     for (const d of await rollouts(tb)) {
       assert.equal(d.image, 'registry.local/app:v1', d.cluster);
       assert.equal(d.ready, 3, d.cluster);

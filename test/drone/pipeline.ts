@@ -10,6 +10,7 @@
 // webhook), endpoints in global environment variables (`--env-file`: PLUGIN_GKE_ENDPOINT,
 // PLUGIN_TOKEN_URL, PLUGIN_STORAGE_ENDPOINT, PLUGIN_MONITORING_ENDPOINT, NODE_EXTRA_CA_CERTS
 // for the testbed CA, mounted with `--volume`). A plugin that has no such setting says once that it ignores it.
+// The images and the network come from the Docker API the run is given (docker.ts).
 import { spawn } from 'node:child_process';
 import {
   chmodSync,
@@ -75,10 +76,11 @@ export function pipelineImages(): string[] {
  * A fresh workspace (what a clone of the repository would be): a copy of examples/, open to
  * the images' non-root user, which writes the deploy summary there.
  */
-export function createWorkspace(): string {
+export function createWorkspace(files: Record<string, string> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'dgp-drone-ws-'));
   cpSync(EXAMPLES, dir, { recursive: true });
   writeFileSync(join(dir, APP_PIPELINE_FILE), appModePipeline(readFileSync(PIPELINE_FILE, 'utf8')));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   const open = (p: string) => {
     const st = statSync(p);
     chmodSync(p, st.isDirectory() ? 0o777 : 0o666);
@@ -169,12 +171,14 @@ function spawnLines(
 
 export interface DroneRunnerOptions {
   drone: string;
-  /** unix://… of Podman's Docker API. */
+  /** unix://… of the Docker API (docker.ts). */
   dockerHost: string;
+  /** More pipeline files for the workspace, beside .drone.yml (pin.ts). */
+  files?: Record<string, string>;
 }
 
 export function droneRunner(tb: TestbedState, opts: DroneRunnerOptions): Runner {
-  const workspace = createWorkspace();
+  const workspace = createWorkspace(opts.files);
   const private_ = mkdtempSync(join(tmpdir(), 'dgp-drone-secrets-'));
   const secretFile = join(private_, 'secrets.env');
   const envFilePath = join(private_, 'testbed.env');
@@ -194,7 +198,6 @@ export function droneRunner(tb: TestbedState, opts: DroneRunnerOptions): Runner 
         build.pipeline,
         '--event',
         build.event,
-        '--trusted',
         '--pretty=false',
         '--secret-file',
         secretFile,

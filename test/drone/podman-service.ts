@@ -46,7 +46,16 @@ function exited(child: ChildProcess, ms: number): Promise<boolean> {
   });
 }
 
-export async function startPodmanService(timeoutMs = 30_000): Promise<PodmanService> {
+export interface PodmanServiceOptions {
+  timeoutMs?: number;
+  /** More environment for the service (a private registries.conf, an auth file: registry-mirror.ts). */
+  env?: NodeJS.ProcessEnv;
+  /** Global podman flags in place of the image tests' store (runner-store.ts: another store). */
+  globalArgs?: string[];
+}
+
+export async function startPodmanService(opts: PodmanServiceOptions = {}): Promise<PodmanService> {
+  const timeoutMs = opts.timeoutMs ?? 30_000;
   const dir = mkdtempSync(join(tmpdir(), 'dgp-drone-podman-'));
   const socketPath = join(dir, 'podman.sock');
   const logFile = join(dir, 'service.log');
@@ -55,8 +64,15 @@ export async function startPodmanService(timeoutMs = 30_000): Promise<PodmanServ
     'podman',
     // info: the service logs every refused request, the only trace of an image or a container
     // that drone exec could not use (it exits 1 without a word).
-    [...podmanGlobalArgs(), '--log-level=info', 'system', 'service', '--time=0', `unix://${socketPath}`],
-    { env: podmanEnv(), stdio: ['ignore', out, out] },
+    [
+      ...(opts.globalArgs ?? podmanGlobalArgs()),
+      '--log-level=info',
+      'system',
+      'service',
+      '--time=0',
+      `unix://${socketPath}`,
+    ],
+    { env: { ...podmanEnv(), ...opts.env }, stdio: ['ignore', out, out] },
   );
   closeSync(out);
   const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));

@@ -17,7 +17,8 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { buildAll, DOCKERFILE, imageRef, runtimeBase, VERSION } from '../../scripts/images/build.ts';
-import { ensurePackages, podmanOk } from '../../scripts/images/podman.ts';
+import { ensurePackages, podmanOk, ROOT } from '../../scripts/images/podman.ts';
+import { readSbom, SBOM_IN_IMAGE, sbomFile } from '../../scripts/images/sbom.ts';
 import { loadSchema, PLUGINS, type PluginName } from '../../scripts/plugins.ts';
 import { assertStoredAsSource, removeBucket } from '../e2e/gcs-static-sync/helpers.ts';
 import {
@@ -70,7 +71,9 @@ describe('container images (podman, stand-in bases)', function () {
         assert.equal(labels['org.opencontainers.image.version'], VERSION);
         assert.match(labels['org.opencontainers.image.revision'] ?? '', /^[0-9a-f]{40}$/);
         assert.ok('org.opencontainers.image.source' in labels);
+        assert.match(labels['org.opencontainers.image.created'] ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/);
         assert.equal(labels['org.opencontainers.image.title'], `drone-gke-plugins/${plugin}`);
+        assert.equal(labels['drone-gke-plugins.sbom'], SBOM_IN_IMAGE);
         const r = await runImage(ref, {
           entrypoint: '/nodejs/bin/node',
           args: ['-e', 'console.log(process.getuid(), process.getgid(), require("os").tmpdir())'],
@@ -85,7 +88,7 @@ describe('container images (podman, stand-in bases)', function () {
         const diff = (await podmanOk(['image', 'diff', ref, runtimeBase()])).trim().split('\n');
         const allowed = [
           /^[AC] \/opt$/,
-          /^A \/opt\/plugin(\/(index\.js|package\.json|chunks|chunks\/[\w.-]+\.js))?$/,
+          /^A \/opt\/plugin(\/(index\.js|package\.json|sbom\.cdx\.json|chunks|chunks\/[\w.-]+\.js))?$/,
           ...(deploy ? [/^[AC] \/usr(\/local(\/bin)?)?$/, /^A \/usr\/local\/bin\/kubectl$/] : []),
         ];
         const unexpected = diff.filter((line) => !allowed.some((re) => re.test(line)));
@@ -107,16 +110,45 @@ describe('container images (podman, stand-in bases)', function () {
         assert.ok(own - kubectl <= OWN_LAYERS_MAX, `${plugin}: ${own - kubectl} bytes of bundle`);
       });
 
+      it('carries its SBOM (CycloneDX, from npm sbom), the same as the copy beside it', async () => {
+        const text = await readSbom(ref);
+        const sbom = JSON.parse(text) as {
+          bomFormat: string;
+          metadata: { component: { name: string; version: string } };
+          components: { name: string; version: string }[];
+        };
+        assert.equal(sbom.bomFormat, 'CycloneDX');
+        assert.deepEqual(
+          [sbom.metadata.component.name, sbom.metadata.component.version],
+          [`drone-gke-plugins/${plugin}`, VERSION],
+        );
+        const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
+          packages: Record<string, { version: string }>;
+        };
+        // What the bundle is made of is listed at the lockfile's version; no dev tool is.
+        for (const dep of ['@google-cloud/storage', 'ajv', 'yaml']) {
+          const c = sbom.components.find((x) => x.name === dep);
+          assert.equal(c?.version, lock.packages[`node_modules/${dep}`]?.version, dep);
+        }
+        for (const dev of ['esbuild', 'mocha', 'typescript']) {
+          assert.ok(!sbom.components.some((x) => x.name === dev), `${dev} is a dev dependency`);
+        }
+        assert.equal(readFileSync(sbomFile(plugin, VERSION), 'utf8'), text);
+      });
+
       it('--help works with a read-only root filesystem', async () => {
         const r = await runImage(ref, { args: ['--help'] });
         assert.equal(r.code, 0, out(r));
         assert.match(r.stdout, new RegExp(`^${plugin}: `));
         assert.match(r.stdout, /PLUGIN_[A-Z_]+/);
+        assert.match(r.stdout, new RegExp(`\n${plugin} ${VERSION.replace(/\./g, '\\.')}\n?$`));
       });
 
       it('a missing setting: exit 1 and the setting named on stderr (read-only root filesystem)', async () => {
         const r = await runImage(ref);
         assert.equal(r.code, 1, out(r));
+        // Which release ran comes first (common/entry.ts).
+        assert.equal(r.stdout.split('\n')[0], `${plugin} ${VERSION}`);
         assert.match(r.stderr, new RegExp(`^${plugin} failed: .*invalid setting`, 'm'));
         assert.match(r.stderr, /setting "\w+" \(PLUGIN_\w+/);
       });

@@ -1,6 +1,7 @@
 // The servers that do not depend on the clusters: fake-gcs-server, the fault proxy in front of
-// it, the Slack sink, the forward proxy for `proxy_url`, the GKE/OAuth endpoints and the service-metrics server (both start with
-// no clusters; the clusters are added once they run), and Prometheus scraping the latter.
+// it, the Slack sink, the forward proxy for `proxy_url`, the GKE/OAuth endpoints and the
+// service-metrics server (both start with no clusters; the clusters are added once they run),
+// Prometheus scraping the latter, and the container registry (registry.ts).
 // Each server file runs as its own node process.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { AUDIENCE, PROJECT, type Secrets, writeJson } from './credentials.ts';
 import { answers200 } from './http.ts';
 import { freePort, type Spawned, spawnDetached, waitFor } from './proc.ts';
 import { startPrometheus } from './prometheus.ts';
+import { registryReady, startRegistry } from './registry.ts';
 import type { GkeServerConfig } from './servers/gke-api.ts';
 import { repoRoot, type TestbedState } from './state.ts';
 import type { ToolPaths } from './tools.ts';
@@ -23,11 +25,12 @@ export interface ServicePorts {
   /** The control port of the clusters' private endpoints, and the forward proxy. */
   endpoints: number;
   forwardProxy: number;
+  registry: number;
 }
 
 export async function servicePorts(): Promise<ServicePorts> {
-  const [gke, gcs, proxy, slack, metrics, prometheus, endpoints, forwardProxy] = await Promise.all(
-    Array.from({ length: 8 }, () => freePort()),
+  const [gke, gcs, proxy, slack, metrics, prometheus, endpoints, forwardProxy, registry] = await Promise.all(
+    Array.from({ length: 9 }, () => freePort()),
   );
   return {
     gke: gke!,
@@ -38,6 +41,7 @@ export async function servicePorts(): Promise<ServicePorts> {
     prometheus: prometheus!,
     endpoints: endpoints!,
     forwardProxy: forwardProxy!,
+    registry: registry!,
   };
 }
 
@@ -97,6 +101,7 @@ export function startServices(
   const forwardProxy = track(
     nodeServer('forward-proxy', 'forward-proxy.ts', { port: ports.forwardProxy }, state),
   );
+  const registry = track(startRegistry(state, ports.registry, secrets.ca));
   const ca = readFileSync(secrets.ca.cert, 'utf8');
   const ready = (what: string, url: string, proc: Spawned, opts: { ca?: string } = {}) =>
     waitFor(() => answers200(url, { ...opts, timeoutMs: 2000 }), { what, timeoutMs: 20_000, proc });
@@ -108,5 +113,6 @@ export function startServices(
     ready('service-metrics', `${state.prometheus.serviceMetricsUrl}/_testbed/health`, metrics),
     ready('prometheus', `${state.prometheus.url}/-/ready`, prometheus),
     ready('forward proxy', `${state.access.forwardProxyUrl}/_testbed/health`, forwardProxy),
+    waitFor(() => registryReady(state, ca), { what: 'registry', timeoutMs: 20_000, proc: registry }),
   ]).then(() => undefined);
 }

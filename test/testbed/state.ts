@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { RegistryState } from './registry.ts';
 
 export const STATE_VERSION = 1;
 
@@ -130,6 +131,8 @@ export interface TestbedState {
     /** POST/GET/DELETE here: error ratio and latency per image tag. */
     rulesUrl: string;
   };
+  /** The container registry (TLS from the testbed CA, basic auth): registry.ts. */
+  registry: RegistryState;
   /** Paths of the built tools (kubectl, kube-apiserver, fake-gcs-server, ...), from tools.ts. */
   tools: Partial<
     Record<

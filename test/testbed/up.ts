@@ -15,6 +15,7 @@ import { entryOf } from './pids.ts';
 import { startClusterEndpoints, withPrivateEndpoints } from './private-access.ts';
 import type { Spawned } from './proc.ts';
 import { prometheusBinary } from './prometheus.ts';
+import { registryState } from './registry.ts';
 import { gkeCall } from './servers/client.ts';
 import { nodeServer, type ServicePorts, servicePorts, startServices } from './services.ts';
 import {
@@ -123,6 +124,7 @@ function initialState(
       serviceMetricsUrl: metricsUrl,
       rulesUrl: `${metricsUrl}/_testbed/rules`,
     },
+    registry: registryState(dirs.dir, dirs.runDir, ports.registry),
     tools: {},
     processes: [],
     timings: watch.timings,

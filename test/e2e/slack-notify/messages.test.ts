@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { versionLine } from '../../../common/help.ts';
 import { DEFAULT_SUMMARY_FILE, writeSummary } from '../../../common/summary.ts';
 import { useTestbed } from '../../testbed/hooks.ts';
 import { clearSlack } from '../../testbed/servers/client.ts';
@@ -56,7 +57,11 @@ describe('slack-notify e2e: default messages at the Slack sink', function () {
     assert.equal(body.unfurl_links, false);
     assert.equal(body.channel, undefined);
     // No summary in the workspace and none asked for: nothing said about it.
-    assert.equal(stdout, 'posting the success message to Slack\nposted to Slack\n');
+    // The version line first (common/entry.ts), then what the plugin did.
+    assert.equal(
+      stdout,
+      `${versionLine('slack-notify')}\nposting the success message to Slack\nposted to Slack\n`,
+    );
     assert.equal(stderr, '');
   });
 
@@ -137,7 +142,10 @@ describe('slack-notify e2e: default messages at the Slack sink', function () {
   it('notify_on filters: nothing is posted when the status is not wanted', async () => {
     const r = await runPlugin({ ...env, PLUGIN_NOTIFY_ON: 'failure' });
     assert.equal(r.code, 0, r.output);
-    assert.equal(r.stdout, "not posting to Slack: the build's status is success and notify_on is failure\n");
+    assert.equal(
+      r.stdout,
+      `${versionLine('slack-notify')}\nnot posting to Slack: the build's status is success and notify_on is failure\n`,
+    );
     assert.deepEqual(await delivered(tb), []);
     const fixed = await runPlugin({
       ...env,

@@ -1,0 +1,137 @@
+// Pushes the built plugin images to a registry under their release tags:
+//   npx tsx scripts/images/publish.ts --registry <host[:port]/path> [--tag vX.Y.Z] [plugin...]
+//   npx tsx scripts/images/publish.ts --check-tag vX.Y.Z      (only the tag check, nothing pushed)
+// Each image goes to <registry>/<plugin>, tagged X.Y.Z, X.Y, X and latest from package.json's
+// version (a pre-release such as 1.2.0-rc.1 only under its own tag). --tag (the git tag, e.g.
+// DRONE_TAG) must name that version: a tag without its version bump is refused. Credentials come from REGISTRY_USERNAME and
+// REGISTRY_PASSWORD (none: the registry's own login, e.g. `podman login`); REGISTRY_CERT_DIR
+// names a folder of CA certificates (*.crt) to trust for that registry, in place of the
+// system's. Prints one line per image: its name and the digest every tag points at.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { errorMessage } from '../../common/errors.ts';
+import { PLUGINS, type PluginName } from '../plugins.ts';
+import { imageRef, VERSION } from './build.ts';
+import { podmanOk } from './podman.ts';
+
+export interface RegistryAccess {
+  /** host[:port]/path: the images are <registry>/<plugin>. */
+  registry: string;
+  username?: string;
+  password?: string;
+  /** Folder of CA certificates for this registry (podman --cert-dir). */
+  certDir?: string;
+}
+
+const SEMVER = /^(\d+)\.(\d+)\.(\d+)(-[0-9A-Za-z.-]+)?$/;
+
+/** X.Y.Z, X.Y, X, latest for a release; a pre-release only under its own tag. */
+export function releaseTags(version: string): string[] {
+  const m = SEMVER.exec(version);
+  if (!m) throw new Error(`version ${JSON.stringify(version)} is not X.Y.Z: fix package.json's version`);
+  if (m[4]) return [version];
+  return [version, `${m[1]}.${m[2]}`, m[1]!, 'latest'];
+}
+
+export const registryImage = (registry: string, plugin: PluginName, tag: string): string =>
+  `${registry.replace(/\/+$/, '')}/${plugin}:${tag}`;
+
+/** podman's flags for a registry: --creds and --cert-dir when given. */
+export function accessFlags(access: RegistryAccess): string[] {
+  const flags: string[] = [];
+  if (access.username) flags.push('--creds', `${access.username}:${access.password ?? ''}`);
+  if (access.certDir) flags.push('--cert-dir', access.certDir);
+  return flags;
+}
+
+/** Pushes one local image under every tag; returns the digest the registry stored. */
+export async function pushImage(
+  plugin: PluginName,
+  access: RegistryAccess,
+  tags: readonly string[],
+  source = imageRef(plugin),
+): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'dgp-push-'));
+  try {
+    let digest = '';
+    for (const tag of tags) {
+      const file = join(dir, `${tag}.digest`);
+      const target = `docker://${registryImage(access.registry, plugin, tag)}`;
+      await podmanOk(['push', ...accessFlags(access), '--digestfile', file, source, target]);
+      digest = readFileSync(file, 'utf8').trim();
+    }
+    return digest;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Pushes the plugins' images (built beforehand: scripts/images/build.ts). */
+export async function publish(
+  access: RegistryAccess,
+  plugins: readonly PluginName[] = PLUGINS,
+): Promise<Record<string, string>> {
+  const tags = releaseTags(VERSION);
+  const digests: Record<string, string> = {};
+  for (const p of plugins) digests[p] = await pushImage(p, access, tags);
+  return digests;
+}
+
+/** A release tag must be `v` + package.json's version. */
+export function checkTag(tag: string): void {
+  if (tag.replace(/^v/, '') !== VERSION) {
+    throw new Error(
+      `the tag ${tag} does not match package.json's version ${VERSION}: set "version" to ` +
+        `${tag.replace(/^v/, '')} and add its CHANGELOG.md section before tagging (docs/releasing.md)`,
+    );
+  }
+}
+
+function accessFromEnv(registry: string): RegistryAccess {
+  const env = process.env;
+  return {
+    registry,
+    ...(env['REGISTRY_USERNAME'] ? { username: env['REGISTRY_USERNAME'] } : {}),
+    ...(env['REGISTRY_PASSWORD'] ? { password: env['REGISTRY_PASSWORD'] } : {}),
+    ...(env['REGISTRY_CERT_DIR'] ? { certDir: env['REGISTRY_CERT_DIR'] } : {}),
+  };
+}
+
+/** Pushes the images (the command line's work). */
+async function main(
+  registry: string | undefined,
+  tag: string | undefined,
+  positionals: string[],
+): Promise<void> {
+  if (!registry) throw new Error('--registry <host[:port]/path> is required');
+  const unknown = positionals.filter((p) => !(PLUGINS as readonly string[]).includes(p));
+  if (unknown.length > 0)
+    throw new Error(`unknown plugin ${unknown.join(', ')}; expected ${PLUGINS.join(', ')}`);
+  const plugins = positionals.length > 0 ? (positionals as PluginName[]) : PLUGINS;
+  if (tag) checkTag(tag);
+  const digests = await publish(accessFromEnv(registry), plugins);
+  for (const [p, d] of Object.entries(digests)) {
+    const tags = releaseTags(VERSION).join(', ');
+    console.log(`${registryImage(registry, p as PluginName, VERSION)}@${d} (${tags})`);
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  try {
+    const { values, positionals } = parseArgs({
+      options: { registry: { type: 'string' }, tag: { type: 'string' }, 'check-tag': { type: 'string' } },
+      allowPositionals: true,
+    });
+    const only = values['check-tag'];
+    if (only !== undefined) {
+      checkTag(only);
+      console.log(`${only}: package.json's version, releasable`);
+    } else await main(values.registry, values.tag, positionals);
+  } catch (err) {
+    console.error(errorMessage(err));
+    process.exitCode = 1;
+  }
+}
