@@ -189,7 +189,7 @@ function makeDataset(name: string, files: number, bytes: number): string {
   return dir;
 }
 
-// The image's node flags (--optimize-for-size): the memory figures are what the image uses.
+// The image's node flags (--max-semi-space-size): the memory figures are what the image uses.
 const root = join(import.meta.dirname, '..');
 const nodeFlags = imageNodeFlags(root, 'Dockerfile.assets');
 let nodeBinary = process.execPath;
