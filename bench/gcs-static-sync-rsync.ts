@@ -22,9 +22,12 @@
 //   TESTBED_DIR=.testbed-gcs npx tsx bench/gcs-static-sync-rsync.ts [--runs 3]
 //       [--scale 1000,10000,30000,100000] [--skip-gcloud] [--skip-rclone] [--skip-scale]
 //       [--sets 4k,256k] [--build <label>=<dist folder> ...] [--node <binary>]
-//       [--cpu-prof <folder>]
+//       [--cpu-prof <folder>] [--noop-repeat <n>]
 // --cpu-prof writes a V8 CPU profile of every plugin run (main thread and hashing workers)
 // into the folder, one subfolder per data set and phase.
+// --noop-repeat n re-syncs each round's buckets n times, the tools interleaved again (the
+// no-op figures are then medians of runs x n): a no-op lasts seconds, an initial upload of
+// 10,000 files a minute, so comparing no-ops this way costs a few initial uploads only.
 // --build runs the bundles of the builds it names side by side (see bench/builds.ts); the
 // scaling table uses the first.
 //
@@ -58,6 +61,7 @@ const profileDir = arg('--cpu-prof');
 const skipScale = process.argv.includes('--skip-scale');
 /** Which side-by-side data sets: 4k (10,000 x 4 KB), 256k (1,000 x 256 KB). */
 const sets = (arg('--sets') ?? '4k,256k').split(',');
+const noopRepeat = Number(arg('--noop-repeat') ?? 1);
 
 interface Measure {
   ms: number;
@@ -185,7 +189,7 @@ function makeDataset(name: string, files: number, bytes: number): string {
   return dir;
 }
 
-// The image's node flags (--optimize-for-size): the memory figures are what the image uses.
+// The image's node flags (--max-semi-space-size): the memory figures are what the image uses.
 const root = join(import.meta.dirname, '..');
 const nodeFlags = imageNodeFlags(root, 'Dockerfile.assets');
 let nodeBinary = process.execPath;
@@ -277,20 +281,32 @@ function profileInto(tool: Tool, label: string): void {
   if (profileTo) mkdirSync(profileTo, { recursive: true });
 }
 
-/** One initial upload to a fresh bucket and one no-op re-sync, checked. */
-async function pair(tool: Tool, source: string, files: number, label = '') {
+/** One initial upload to a fresh bucket, checked; resolves to the bucket and the measure. */
+async function initialUpload(tool: Tool, source: string, files: number, label: string) {
   const bucket = await createBucket();
   profileInto(tool, `${label}-initial`);
   const initial = tool.run(source, bucket);
+  profileTo = undefined;
   const count = await objectCount(bucket);
   if (count !== files)
     throw new Error(`${tool.name}: ${count} objects after the initial upload, expected ${files}`);
+  return { bucket, initial };
+}
+
+/** A no-op re-sync of a bucket already in sync, checked. */
+function noopSync(tool: Tool, source: string, bucket: string, label: string): Measure {
   profileInto(tool, `${label}-noop`);
   const noop = tool.run(source, bucket);
   profileTo = undefined;
   if (tool.copied(noop.output))
     throw new Error(`${tool.name}: the no-op re-sync copied files:\n${noop.output.slice(-2000)}`);
-  return { initial, noop };
+  return noop;
+}
+
+/** One initial upload to a fresh bucket and one no-op re-sync, checked. */
+async function pair(tool: Tool, source: string, files: number, label = '') {
+  const { bucket, initial } = await initialUpload(tool, source, files, label);
+  return { initial, noop: noopSync(tool, source, bucket, label) };
 }
 
 const fmt = (ms: number) => (ms / 1000).toFixed(2);
@@ -332,13 +348,21 @@ async function main() {
     const results = new Map<Tool, { initial: Measure[]; noop: Measure[] }>();
     for (const tool of tools) results.set(tool, { initial: [], noop: [] });
     for (let r = 0; r < runs; r++) {
+      const buckets = new Map<Tool, string>();
       for (const tool of inRoundOrder(tools, r)) {
-        const m = await pair(tool, source, files, label);
+        const m = await initialUpload(tool, source, files, label);
+        buckets.set(tool, m.bucket);
         results.get(tool)!.initial.push(m.initial);
-        results.get(tool)!.noop.push(m.noop);
-        console.error(
-          `${label}, run ${r + 1}, ${tool.name}: initial ${fmt(m.initial.ms)} s, no-op ${fmt(m.noop.ms)} s`,
-        );
+        console.error(`${label}, run ${r + 1}, ${tool.name}: initial ${fmt(m.initial.ms)} s`);
+      }
+      for (let k = 0; k < noopRepeat; k++) {
+        for (const tool of inRoundOrder(tools, r + k)) {
+          const noop = noopSync(tool, source, buckets.get(tool)!, label);
+          results.get(tool)!.noop.push(noop);
+          console.error(
+            `${label}, run ${r + 1}.${k + 1}, ${tool.name}: no-op ${fmt(noop.ms)} s, CPU ${fmt(noop.cpuMs)} s`,
+          );
+        }
       }
     }
     const med = (xs: Measure[], k: 'ms' | 'cpuMs' | 'serverCpuMs' | 'rssMb') => median(xs.map((x) => x[k]));

@@ -1,5 +1,5 @@
 // The Node flags an image's entrypoint gives its plugin (e.g. gcs-static-sync's
-// --optimize-for-size), read from the Dockerfile, so a benchmark runs the bundle the way the
+// --max-semi-space-size), read from the Dockerfile, so a benchmark runs the bundle the way the
 // image does and its memory figures are the image's.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -4,7 +4,7 @@
 // large or many the files are.
 import { createHash } from 'node:crypto';
 import { type Dirent, promises as fs } from 'node:fs';
-import { join } from 'node:path';
+import { normalize, sep } from 'node:path';
 import { errorMessage } from '../../common/errors.ts';
 import type { Matcher } from './attributes.ts';
 
@@ -46,9 +46,12 @@ export async function walkSource(root: string, ignored: Matcher, prefix = ''): P
       return;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    // `dir` is normalized and a name holds no separator, so no path.join, which normalized
+    // the whole path again for each file (~7 % of a 10,000-file no-op's main thread).
+    const base = dir.endsWith(sep) ? dir : dir + sep;
     for (const e of entries) {
       const path = rel ? `${rel}/${e.name}` : e.name;
-      const abs = join(dir, e.name);
+      const abs = base + e.name;
       let isDir = e.isDirectory();
       let isFile = e.isFile();
       if (e.isSymbolicLink()) {
@@ -78,7 +81,7 @@ export async function walkSource(root: string, ignored: Matcher, prefix = ''): P
       }
     }
   };
-  await visit(root, '');
+  await visit(normalize(root), '');
   return result;
 }
 

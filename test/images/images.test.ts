@@ -64,7 +64,7 @@ describe('container images (podman, stand-in bases)', function () {
         assert.equal(img.Config.User, '65532:65532');
         const flags =
           plugin === 'gcs-static-sync'
-            ? ['--optimize-for-size', '--disable-warning=DEP0040', '--disable-warning=DEP0169']
+            ? ['--max-semi-space-size=8', '--disable-warning=DEP0040', '--disable-warning=DEP0169']
             : [];
         assert.deepEqual(img.Config.Entrypoint, ['/nodejs/bin/node', ...flags, '/opt/plugin/index.js']);
         const labels = img.Config.Labels ?? {};
