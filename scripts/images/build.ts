@@ -8,10 +8,11 @@
 // in as the build secret `npm-ca` (mounted for the `npm ci` step only, in no layer).
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { errorMessage } from '../../common/errors.ts';
+import { VERSION } from '../../common/help.ts';
 import { PLUGINS, type PluginName } from '../plugins.ts';
 import { baseRefs } from './base-refs.ts';
 import { podman, ROOT } from './podman.ts';
@@ -25,8 +26,8 @@ export const DOCKERFILE: Record<PluginName, string> = {
   'slack-notify': 'Dockerfile.notify',
 };
 
-export const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string })
-  .version;
+/** The images are tagged with the one version every plugin prints (common/help.ts). */
+export { VERSION };
 
 /** Real, pulled base images instead of the local stand-ins (a release build). */
 export const pullBases = (): boolean => process.env['DRONE_GKE_IMAGES_BASES'] === 'pull';
