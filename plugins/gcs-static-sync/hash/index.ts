@@ -2,7 +2,7 @@
 // function. On the main thread each file costs three promise round trips through libuv's pool
 // (open, read, close) plus the hashing, one file after another: a no-op re-sync of 1,000
 // files of 256 KB spent most of its time there. Workers (pool.ts) read with plain
-// synchronous calls into buffers of their own and hash in parallel, four files at a time per
+// synchronous calls into buffers of their own and hash in parallel, eight files at a time per
 // worker with WebAssembly SIMD (lanes.ts, md5-lanes.ts), and take files in batches so
 // 100,000 small files do not cost 100,000 messages. CRC32C (only for remote objects without
 // an MD5) is not here: see hashFile in local.ts.

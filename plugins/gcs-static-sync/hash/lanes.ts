@@ -1,4 +1,4 @@
-// Four files at a time through the MD5 lanes module (md5-lanes.ts). Each lane reads its file
+// Eight files at a time (the lanes module's default: md5-lanes.ts) through the MD5 lanes. Each lane reads its file
 // a chunk at a time into its own part of the module's memory, the lanes run through the
 // module together for as many blocks as the shortest of them has, and a lane that finishes
 // its file takes the next one from the batch. A lane with no file left runs over its stale
@@ -7,9 +7,6 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { failure, type HashResult, hashAlone } from './openssl.ts';
 
-const LANES = 4;
-/** Where the lanes' regions start: the four state vectors (A, B, C, D) come first. */
-const BASE = 64;
 const INIT = [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476];
 
 interface Lane {
@@ -30,7 +27,8 @@ interface Batch {
   next: number;
 }
 
-type Md5 = (state: number, p0: number, p1: number, p2: number, p3: number, blocks: number) => void;
+/** md5(state, one data pointer per lane, blocks). */
+type Md5 = (state: number, ...pointersThenBlocks: number[]) => void;
 
 export class LaneHasher {
   private readonly bytes: Uint8Array;
@@ -39,6 +37,8 @@ export class LaneHasher {
   /** A lane's region: a chunk and room for the padding (at most two blocks). */
   private readonly region: number;
   private readonly lanes: Lane[];
+  /** Where the lanes' regions start: each group's four state vectors (A, B, C, D) come first. */
+  private readonly base: number;
   private readonly digest = Buffer.alloc(16);
 
   constructor(
@@ -52,11 +52,14 @@ export class LaneHasher {
     const { exports } = new WebAssembly.Instance(module, {});
     const memory = exports.memory as WebAssembly.Memory;
     this.md5 = exports.md5 as Md5;
-    const need = BASE + LANES * this.region;
+    // md5(state, one pointer per lane, blocks): the module says how many lanes it runs.
+    const lanes = this.md5.length - 2;
+    this.base = 16 * lanes;
+    const need = this.base + lanes * this.region;
     if (memory.buffer.byteLength < need) memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
     this.bytes = new Uint8Array(memory.buffer);
     this.view = new DataView(memory.buffer);
-    this.lanes = Array.from({ length: LANES }, (_, index) => ({
+    this.lanes = Array.from({ length: lanes }, (_, index) => ({
       index,
       file: -1,
       fd: -1,
@@ -76,19 +79,19 @@ export class LaneHasher {
       for (const lane of this.lanes) if (lane.blocks > 0) blocks = Math.min(blocks, lane.blocks);
       if (blocks === Number.POSITIVE_INFINITY) break;
       const at = this.lanes.map((l) => (l.blocks > 0 ? l.at : this.regionOf(l)));
-      this.md5(0, at[0] as number, at[1] as number, at[2] as number, at[3] as number, blocks);
+      this.md5(0, ...at, blocks);
       for (const lane of this.lanes) if (lane.blocks > 0) this.advance(lane, blocks, batch);
     }
     return batch.results;
   }
 
   private regionOf(lane: Lane): number {
-    return BASE + lane.index * this.region;
+    return this.base + lane.index * this.region;
   }
 
-  /** Address of MD5 state word k (A, B, C, D) of the lane: word k of every lane is one vector. */
+  /** Address of MD5 state word k (A, B, C, D) of the lane: word k of a group's lanes is one vector. */
   private stateWord(k: number, lane: Lane): number {
-    return k * 16 + lane.index * 4;
+    return (lane.index >> 2) * 64 + k * 16 + (lane.index & 3) * 4;
   }
 
   /** After `blocks` blocks: the lane's next chunk, or its file's digest and the next file. */

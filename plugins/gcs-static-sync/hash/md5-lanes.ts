@@ -1,17 +1,23 @@
-// MD5 of four files at once with WebAssembly SIMD. MD5 is one long chain of dependent
+// MD5 of eight files at once with WebAssembly SIMD. MD5 is one long chain of dependent
 // 32-bit steps, so a single stream cannot use a core's vector units: OpenSSL's MD5 runs at
-// ~0.7 GB/s here, and that was most of a no-op re-sync of large files. Four independent
-// streams, one per 32-bit lane of a 128-bit vector, go through the same steps together:
-// ~1.6 GB/s on the same core (`bench/md5-lanes.ts`).
+// ~0.55 GB/s here, and that was most of a no-op re-sync of large files. Four independent
+// streams, one per 32-bit lane of a 128-bit vector, go through the same steps together
+// (~1.0 GB/s on the same core); and since each step still waits for the one before, two such
+// groups with their steps interleaved give the core two chains to overlap: ~1.45 GB/s on
+// Node 24 (`bench/md5-lanes.ts`; three groups add ~5 %, and leave more lanes idle at the end
+// of a batch).
 //
 // The module is generated here, as bytes, rather than shipped as a binary or built by a
-// compiler toolchain: it is one function of 64 unrolled steps, and the generator below is
-// the readable source of it. Compiling it takes a few milliseconds.
+// compiler toolchain: it is one function of 64 unrolled steps per group, and the generator
+// below is the readable source of it. Compiling it takes a few milliseconds.
 //
-// The module exports `memory` and `md5(state, p0, p1, p2, p3, blocks)`: it runs `blocks`
-// 64-byte blocks of each lane's data (lane i reads from address pi onwards) through the
-// lanes' MD5 states. The states are four vectors at address `state`: A, B, C, D, each
-// holding that word for lanes 0–3. Padding is the caller's (see lanes.ts).
+// The module exports `memory` and `md5(state, p0, …, p7, blocks)`: it runs `blocks` 64-byte
+// blocks of each lane's data (lane i reads from address pi onwards) through the lanes' MD5
+// states. Each group's states are four vectors at address `state + 64 × group`: A, B, C, D,
+// each holding that word for the group's lanes 0–3. Padding is the caller's (see lanes.ts).
+
+/** Groups of four lanes the function runs together (lanes = 4 x groups). */
+export const GROUPS = 2;
 
 /** Per-step shift amounts and constants (RFC 1321). */
 const SHIFTS = [7, 12, 17, 22, 5, 9, 14, 20, 4, 11, 16, 23, 6, 10, 15, 21];
@@ -89,18 +95,30 @@ type Emitter = ReturnType<typeof createEmitter>;
 
 const memarg = (offset: number) => [4, ...uleb(offset)];
 
-/** The function's locals: parameters state, p0..p3, blocks; then the vectors. */
-function layLocals() {
-  let next = 6;
-  const take = (n: number) => Array.from({ length: n }, () => next++);
+/** One group's vectors: four lanes' states, their values before the block, the block's words. */
+function layGroup(take: (n: number) => number[], ptr: number[]) {
   const state = take(4) as [number, number, number, number];
   const saved = take(4);
   const words = take(16);
   const rows = take(4) as [number, number, number, number];
   const pairs = take(4) as [number, number, number, number];
-  return { STATE: 0, PTR: [1, 2, 3, 4], BLOCKS: 5, state, saved, words, rows, pairs, vectors: next - 6 };
+  return { PTR: ptr, state, saved, words, rows, pairs };
 }
-type Locals = ReturnType<typeof layLocals>;
+type Locals = ReturnType<typeof layGroup>;
+
+/** The function's locals: parameters state, p0..p(4g-1), blocks; then each group's vectors. */
+function layLocals(groups: number) {
+  const params = 4 * groups + 2;
+  let next = params;
+  const take = (n: number) => Array.from({ length: n }, () => next++);
+  const all = Array.from({ length: groups }, (_, g) =>
+    layGroup(
+      take,
+      [1, 2, 3, 4].map((k) => g * 4 + k),
+    ),
+  );
+  return { STATE: 0, BLOCKS: params - 1, params, groups: all, vectors: next - params };
+}
 
 /** i8x16.shuffle of two vectors, taking the 32-bit lanes `lanes` (0–3 first, 4–7 second). */
 function shuffle32(e: Emitter, x: number, y: number, lanes: number[], into: number): void {
@@ -194,52 +212,61 @@ function emitStep(e: Emitter, L: Locals, i: number): void {
   e.set(sa);
 }
 
-/** The function body: load the states, run the blocks, store the states. */
-function emitBody(e: Emitter, L: Locals): void {
-  L.state.forEach((v, k) => {
-    e.get(L.STATE);
-    e.simd(SIMD.load, ...memarg(k * 16));
-    e.set(v);
-  });
-  e.op(OP.block, OP.void, OP.loop, OP.void);
-  e.get(L.BLOCKS);
-  e.op(OP.i32Eqz, OP.brIf, 1);
-  emitMessageWords(e, L);
-  L.state.forEach((v, k) => {
-    e.get(v);
-    e.set(L.saved[k] as number);
-  });
-  for (let i = 0; i < 64; i++) emitStep(e, L, i);
-  L.state.forEach((v, k) => {
-    e.get(v);
-    e.get(L.saved[k] as number);
-    e.simd(SIMD.add);
-    e.set(v);
-  });
-  for (const p of L.PTR) {
-    e.get(p);
-    e.op(OP.i32Const, ...sleb(64), OP.i32Add);
-    e.set(p);
+/** Each group's state vectors from memory into their locals, or back. */
+function moveStates(e: Emitter, F: ReturnType<typeof layLocals>, way: 'load' | 'store'): void {
+  for (const [g, L] of F.groups.entries()) {
+    for (const [k, v] of L.state.entries()) {
+      e.get(F.STATE);
+      if (way === 'store') e.get(v);
+      e.simd(way === 'load' ? SIMD.load : SIMD.store, ...memarg(g * 64 + k * 16));
+      if (way === 'load') e.set(v);
+    }
   }
-  e.get(L.BLOCKS);
+}
+
+/** The function body: load the states, run the blocks, store the states. */
+function emitBody(e: Emitter, F: ReturnType<typeof layLocals>): void {
+  moveStates(e, F, 'load');
+  e.op(OP.block, OP.void, OP.loop, OP.void);
+  e.get(F.BLOCKS);
+  e.op(OP.i32Eqz, OP.brIf, 1);
+  for (const L of F.groups) {
+    emitMessageWords(e, L);
+    L.state.forEach((v, k) => {
+      e.get(v);
+      e.set(L.saved[k] as number);
+    });
+  }
+  // The groups' steps interleaved: two independent chains the core can overlap.
+  for (let i = 0; i < 64; i++) for (const L of F.groups) emitStep(e, L, i);
+  for (const L of F.groups) {
+    L.state.forEach((v, k) => {
+      e.get(v);
+      e.get(L.saved[k] as number);
+      e.simd(SIMD.add);
+      e.set(v);
+    });
+    for (const p of L.PTR) {
+      e.get(p);
+      e.op(OP.i32Const, ...sleb(64), OP.i32Add);
+      e.set(p);
+    }
+  }
+  e.get(F.BLOCKS);
   e.op(OP.i32Const, 1, OP.i32Sub);
-  e.set(L.BLOCKS);
+  e.set(F.BLOCKS);
   e.op(OP.br, 0, OP.end, OP.end);
-  L.state.forEach((v, k) => {
-    e.get(L.STATE);
-    e.get(v);
-    e.simd(SIMD.store, ...memarg(k * 16));
-  });
+  moveStates(e, F, 'store');
   e.op(OP.end);
 }
 
 /** The module's bytes. */
-export function md5LanesWasm(): Uint8Array {
+export function md5LanesWasm(groups = GROUPS): Uint8Array {
   const e = createEmitter();
-  const L = layLocals();
-  emitBody(e, L);
-  const body = [...uleb(1), ...uleb(L.vectors), OP.v128, ...e.code];
-  const params = 6;
+  const F = layLocals(groups);
+  emitBody(e, F);
+  const body = [...uleb(1), ...uleb(F.vectors), OP.v128, ...e.code];
+  const params = F.params;
   return new Uint8Array([
     ...[0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0],
     ...section(1, [1, 0x60, params, ...Array<number>(params).fill(OP.i32), 0]),
@@ -251,9 +278,9 @@ export function md5LanesWasm(): Uint8Array {
 }
 
 /** The compiled module, or undefined where WebAssembly SIMD is not available. */
-export function compileMd5Lanes(): WebAssembly.Module | undefined {
+export function compileMd5Lanes(groups = GROUPS): WebAssembly.Module | undefined {
   try {
-    return new WebAssembly.Module(md5LanesWasm());
+    return new WebAssembly.Module(md5LanesWasm(groups));
   } catch {
     return undefined;
   }

@@ -28,8 +28,11 @@ export interface HashWorkers {
 }
 
 export interface HashWorkerOptions {
-  /** Hash in WebAssembly lanes where available (the default); false: OpenSSL only. */
-  lanes?: boolean;
+  /**
+   * Hash in WebAssembly lanes where available (the default); false: OpenSSL only; a number:
+   * that many groups of four lanes (bench/md5-lanes.ts compares them).
+   */
+  lanes?: boolean | number;
   /** Bytes read at a time (default 1 MiB; a multiple of 64). */
   chunk?: number;
 }
@@ -68,7 +71,10 @@ export function startHashWorkers(size: number, opts: HashWorkerOptions = {}): Ha
   const workerData: HashWorkerData = {
     chunk,
     bigFile: BIG_FILE_CHUNKS * chunk,
-    lanes: opts.lanes === false ? undefined : compileMd5Lanes(),
+    lanes:
+      opts.lanes === false
+        ? undefined
+        : compileMd5Lanes(typeof opts.lanes === 'number' ? opts.lanes : undefined),
   };
   let nextId = 0;
   let closed = false;

@@ -1,6 +1,6 @@
 // Entry of a hashing worker thread (its own esbuild entry in the bundle, scripts/bundle.ts):
 // the only file of hash/ that runs anything when loaded. Each message is a batch of files;
-// the answer is each file's size and MD5, or why it could not be read: four files at a time
+// the answer is each file's size and MD5, or why it could not be read: eight files at a time
 // in the MD5 lanes where WebAssembly SIMD is available, otherwise one at a time with OpenSSL.
 import { parentPort, workerData } from 'node:worker_threads';
 import { LaneHasher } from './lanes.ts';
