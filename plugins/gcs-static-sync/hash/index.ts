@@ -1,25 +1,39 @@
-// MD5 of the source files on worker threads: what the sync's speed rests on, behind one
-// function. On the main thread each file costs three promise round trips through libuv's pool
-// (open, read, close) plus the hashing, one file after another: a no-op re-sync of 1,000
-// files of 256 KB spent most of its time there. Workers (pool.ts) read with plain
-// synchronous calls into buffers of their own and hash in parallel, eight files at a time per
-// worker with WebAssembly SIMD (lanes.ts, md5-lanes.ts), and take files in batches so
-// 100,000 small files do not cost 100,000 messages. CRC32C (only for remote objects without
-// an MD5) is not here: see hashFile in local.ts.
+// MD5 of the source files: what the sync's speed rests on, behind one function. The main
+// thread and worker threads hash together, one thread per core (pool.ts): each reads with
+// plain synchronous calls into buffers of its own and hashes eight files at a time with
+// WebAssembly SIMD (batch.ts, lanes.ts, md5-lanes.ts), and takes files in batches so 100,000
+// small files do not cost 100,000 messages. The main thread is one of them because it is
+// mostly waiting (for the listing) while a worker boots, which takes ~80 ms of a sub-second
+// no-op re-sync; between its batches it lets other work run. CRC32C (only for remote objects
+// without an MD5) is not here: see hashFile in local.ts.
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { forEachLimit } from '../pool.ts';
+import { type BatchHasher, createBatchHasher } from './batch.ts';
 import type { HashResult } from './openssl.ts';
-import { startHashWorkers, workerCount } from './pool.ts';
+import { type HashWorkerData, hashThreadCount, startHashWorkers } from './pool.ts';
 
 export type { HashResult };
 
-/** Files per message to a hashing worker. */
+/** Files per batch. */
 const HASH_BATCH = 32;
+/** Batches queued per worker: enough to keep it busy while the main thread hashes a batch, few enough that the threads finish together. */
+const QUEUED_PER_WORKER = 3;
 
 export interface HashOptions {
-  /** At most this many workers (one per core, at most four). */
+  /** At most this many threads hash (one per core, at most four). */
   concurrency: number;
   /** Called with (hashed, total) after each batch. */
   progress?: (done: number, total: number) => void;
+}
+
+/** Hashes a batch on the main thread after letting pending I/O (the listing) run first. */
+function onMainThread(data: HashWorkerData): (files: readonly string[]) => Promise<HashResult[]> {
+  let hash: BatchHasher | undefined;
+  return async (files) => {
+    await nextTurn();
+    hash ??= createBatchHasher(data);
+    return hash(files);
+  };
 }
 
 /**
@@ -31,19 +45,20 @@ export async function hashFiles(
   files: readonly string[] | Promise<readonly string[]>,
   opts: HashOptions,
 ): Promise<HashResult[]> {
-  const workers = startHashWorkers(workerCount(opts.concurrency));
+  const workers = startHashWorkers(hashThreadCount(opts.concurrency) - 1);
+  const main = onMainThread(workers.data);
   try {
     const list = await files;
     const results: HashResult[] = new Array(list.length);
-    const per = Math.max(1, Math.min(HASH_BATCH, Math.ceil(list.length / (workers.size * 4))));
+    const threads = workers.size + 1;
+    const per = Math.max(1, Math.min(HASH_BATCH, Math.ceil(list.length / (threads * 4))));
     const starts: number[] = [];
     for (let i = 0; i < list.length; i += per) starts.push(i);
     let done = 0;
-    // Eight batches queued per worker keep it busy while the main thread is busy (parsing the
-    // listing) and cannot hand out the next batch at once.
-    await forEachLimit(starts, workers.size * 8, async (start, slot) => {
+    // Slot 0 is the main thread; the others are the workers' queues.
+    await forEachLimit(starts, 1 + workers.size * QUEUED_PER_WORKER, async (start, slot) => {
       const batch = list.slice(start, start + per);
-      const hashed = await workers.hashBatch(batch, slot);
+      const hashed = slot === 0 ? await main(batch) : await workers.hashBatch(batch, slot - 1);
       batch.forEach((_, i) => {
         results[start + i] = hashed[i] ?? { error: 'no result from the hashing worker' };
       });

@@ -20,8 +20,10 @@ export interface HashWorkerData {
 }
 
 export interface HashWorkers {
-  /** Number of worker threads. */
+  /** Number of worker threads (may be 0). */
   readonly size: number;
+  /** What each worker hashes with (the main thread can hash with the same: batch.ts). */
+  readonly data: HashWorkerData;
   /** MD5 and size of each file, in order; a file that cannot be read gets its error. */
   hashBatch(files: readonly string[], worker: number): Promise<HashResult[]>;
   close(): Promise<void>;
@@ -42,8 +44,8 @@ interface Pending {
   reject: (err: Error) => void;
 }
 
-/** How many workers: one per core, at most `max` and at most four. */
-export function workerCount(max: number): number {
+/** How many threads hash (the main thread and the workers): one per core, at most `max` and at most four. */
+export function hashThreadCount(max: number): number {
   return Math.max(1, Math.min(availableParallelism(), 4, max));
 }
 
@@ -81,6 +83,7 @@ export function startHashWorkers(size: number, opts: HashWorkerOptions = {}): Ha
   const pools = Array.from({ length: size }, () => startWorker(workerData, () => closed));
   return {
     size,
+    data: workerData,
     hashBatch(files, index) {
       const pool = pools[index % size];
       if (!pool || closed) return Promise.reject(new Error('the hashing workers are closed'));

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileMd5Lanes } from '../../../../../plugins/gcs-static-sync/hash/md5-lanes.ts';
-import { startHashWorkers, workerCount } from '../../../../../plugins/gcs-static-sync/hash/pool.ts';
+import { hashThreadCount, startHashWorkers } from '../../../../../plugins/gcs-static-sync/hash/pool.ts';
 
 describe('gcs-static-sync: hashing on worker threads', () => {
   let dir: string;
@@ -100,7 +100,7 @@ describe('gcs-static-sync: hashing on worker threads', () => {
     const workers = startHashWorkers(1);
     await workers.close();
     await assert.rejects(workers.hashBatch([join(dir, 'ok.txt')], 0), /closed/);
-    assert.equal(workerCount(1), 1);
-    assert.ok(workerCount(64) >= 1 && workerCount(64) <= 4);
+    assert.equal(hashThreadCount(1), 1);
+    assert.ok(hashThreadCount(64) >= 1 && hashThreadCount(64) <= 4);
   });
 });
