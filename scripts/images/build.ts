@@ -15,7 +15,7 @@ import { errorMessage } from '../../common/errors.ts';
 import { VERSION } from '../../common/help.ts';
 import { PLUGINS, type PluginName } from '../plugins.ts';
 import { baseRefs } from './base-refs.ts';
-import { podman, ROOT } from './podman.ts';
+import { podman, ROOT, remotePodman } from './podman.ts';
 import { writeSbom } from './sbom.ts';
 import { ensureStandIns, standInKubectlSha256 } from './stand-ins.ts';
 
@@ -110,10 +110,12 @@ export async function buildImage(
   if (DOCKERFILE[plugin] === 'Dockerfile.deploy' && !pullBases()) {
     // The stand-in's kubectl is the testbed's build from source, not the release binary the
     // Dockerfile's checksum is for: the check still runs, against the stand-in's checksum.
-    args.push('--build-arg', `KUBECTL_SHA256_AMD64=${await standInKubectlSha256(log)}`);
+    args.push('--build-arg', `KUBECTL_SHA256_AMD64=${await standInKubectlSha256()}`);
   }
   const ca = process.env['NODE_EXTRA_CA_CERTS'];
-  if (ca && existsSync(ca)) args.push('--secret', `id=npm-ca,src=${ca}`);
+  // Podman 4.3's remote client cannot send a build secret (the service fails to move it into
+  // place): with CONTAINER_HOST, the Podman host's own network must reach the npm registry.
+  if (ca && existsSync(ca) && !remotePodman()) args.push('--secret', `id=npm-ca,src=${ca}`);
   args.push(ROOT);
   const r = await podman(args);
   if (r.code !== 0) {
