@@ -4,6 +4,8 @@
 // Each image's SBOM is copied out beside it, to dist/images/ (sbom.ts).
 // DRONE_GKE_IMAGES_BASES=pull builds on the real base images, pulled by their pinned digests,
 // with kubectl's release checksums: what a release publishes (.drone.yml, docs/releasing.md).
+// It is the default in a Drone tag build (DRONE_BUILD_EVENT=tag, the release pipeline);
+// DRONE_GKE_IMAGES_BASES=local, e.g. in a runner's global environment, keeps the stand-ins.
 // npm in the build stage trusts the machine's extra CA: NODE_EXTRA_CA_CERTS, when set, goes
 // in as the build secret `npm-ca` (mounted for the `npm ci` step only, in no layer).
 
@@ -29,8 +31,15 @@ export const DOCKERFILE: Record<PluginName, string> = {
 /** The images are tagged with the one version every plugin prints (common/help.ts). */
 export { VERSION };
 
-/** Real, pulled base images instead of the local stand-ins (a release build). */
-export const pullBases = (): boolean => process.env['DRONE_GKE_IMAGES_BASES'] === 'pull';
+/** Real, pulled base images instead of the local stand-ins (a release build, see above). */
+export function pullBases(env: NodeJS.ProcessEnv = process.env): boolean {
+  const asked = env['DRONE_GKE_IMAGES_BASES'];
+  if (asked === undefined || asked === '') return env['DRONE_BUILD_EVENT'] === 'tag';
+  if (asked === 'pull' || asked === 'local') return asked === 'pull';
+  throw new Error(
+    `DRONE_GKE_IMAGES_BASES=${asked}: set it to "pull" (the real bases) or "local" (the stand-ins)`,
+  );
+}
 
 /** The image's name as published (podman stores it as localhost/<name>). */
 export function imageName(plugin: PluginName): string {
