@@ -84,6 +84,22 @@ const revision = () => git(['rev-parse', 'HEAD'], 'unknown');
 /** org.opencontainers.image.created: the commit's time, so one commit always builds the same labels. */
 const created = () => git(['log', '-1', '--format=%cI'], new Date(0).toISOString());
 
+/**
+ * The OCI labels that change with each commit or release, as --label flags. The Dockerfiles set
+ * them from build arguments too (for a plain `docker build`), but buildah 1.28 (podman 4.3)
+ * reuses a cached LABEL step whatever the arguments' values: an image built before with the
+ * same sources kept the old revision and time. A --label flag is part of the cache lookup.
+ */
+function labelArgs(): string[] {
+  const labels: Record<string, string> = {
+    'org.opencontainers.image.version': VERSION,
+    'org.opencontainers.image.revision': revision(),
+    'org.opencontainers.image.created': created(),
+    'org.opencontainers.image.source': source(),
+  };
+  return Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]);
+}
+
 export interface BuildResult {
   plugin: PluginName;
   ref: string;
@@ -114,6 +130,7 @@ export async function buildImage(
     `CREATED=${created()}`,
     '--build-arg',
     `SOURCE=${source()}`,
+    ...labelArgs(),
   ];
   if (DOCKERFILE[plugin] === 'Dockerfile.deploy') args.push('--build-arg', `PLUGIN=${plugin}`);
   if (DOCKERFILE[plugin] === 'Dockerfile.deploy' && !pullBases()) {
