@@ -4,7 +4,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './podman.ts';
 
-export const DOCKERFILES = ['Dockerfile.deploy', 'Dockerfile.notify', 'Dockerfile.assets'] as const;
+// Every Dockerfile with pinned bases: the three plugin images', and the release pipeline's tools
+// image (Dockerfile.release, on the same Node base).
+export const DOCKERFILES = [
+  'Dockerfile.deploy',
+  'Dockerfile.notify',
+  'Dockerfile.assets',
+  'Dockerfile.release',
+] as const;
 
 export type StandInKind = 'node-slim' | 'distroless' | 'kubectl';
 

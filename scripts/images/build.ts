@@ -4,6 +4,8 @@
 // Each image's SBOM is copied out beside it, to dist/images/ (sbom.ts).
 // DRONE_GKE_IMAGES_BASES=pull builds on the real base images, pulled by their pinned digests,
 // with kubectl's release checksums: what a release publishes (.drone.yml, docs/releasing.md).
+// It is the default in a Drone tag build (DRONE_BUILD_EVENT=tag, the release pipeline);
+// DRONE_GKE_IMAGES_BASES=local, e.g. in a runner's global environment, keeps the stand-ins.
 // npm in the build stage trusts the machine's extra CA: NODE_EXTRA_CA_CERTS, when set, goes
 // in as the build secret `npm-ca` (mounted for the `npm ci` step only, in no layer).
 
@@ -15,7 +17,7 @@ import { errorMessage } from '../../common/errors.ts';
 import { VERSION } from '../../common/help.ts';
 import { PLUGINS, type PluginName } from '../plugins.ts';
 import { baseRefs } from './base-refs.ts';
-import { podman, ROOT } from './podman.ts';
+import { podman, ROOT, remotePodman } from './podman.ts';
 import { writeSbom } from './sbom.ts';
 import { ensureStandIns, standInKubectlSha256 } from './stand-ins.ts';
 
@@ -29,8 +31,15 @@ export const DOCKERFILE: Record<PluginName, string> = {
 /** The images are tagged with the one version every plugin prints (common/help.ts). */
 export { VERSION };
 
-/** Real, pulled base images instead of the local stand-ins (a release build). */
-export const pullBases = (): boolean => process.env['DRONE_GKE_IMAGES_BASES'] === 'pull';
+/** Real, pulled base images instead of the local stand-ins (a release build, see above). */
+export function pullBases(env: NodeJS.ProcessEnv = process.env): boolean {
+  const asked = env['DRONE_GKE_IMAGES_BASES'];
+  if (asked === undefined || asked === '') return env['DRONE_BUILD_EVENT'] === 'tag';
+  if (asked === 'pull' || asked === 'local') return asked === 'pull';
+  throw new Error(
+    `DRONE_GKE_IMAGES_BASES=${asked}: set it to "pull" (the real bases) or "local" (the stand-ins)`,
+  );
+}
 
 /** The image's name as published (podman stores it as localhost/<name>). */
 export function imageName(plugin: PluginName): string {
@@ -75,6 +84,22 @@ const revision = () => git(['rev-parse', 'HEAD'], 'unknown');
 /** org.opencontainers.image.created: the commit's time, so one commit always builds the same labels. */
 const created = () => git(['log', '-1', '--format=%cI'], new Date(0).toISOString());
 
+/**
+ * The OCI labels that change with each commit or release, as --label flags. The Dockerfiles set
+ * them from build arguments too (for a plain `docker build`), but buildah 1.28 (podman 4.3)
+ * reuses a cached LABEL step whatever the arguments' values: an image built before with the
+ * same sources kept the old revision and time. A --label flag is part of the cache lookup.
+ */
+function labelArgs(): string[] {
+  const labels: Record<string, string> = {
+    'org.opencontainers.image.version': VERSION,
+    'org.opencontainers.image.revision': revision(),
+    'org.opencontainers.image.created': created(),
+    'org.opencontainers.image.source': source(),
+  };
+  return Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]);
+}
+
 export interface BuildResult {
   plugin: PluginName;
   ref: string;
@@ -105,15 +130,18 @@ export async function buildImage(
     `CREATED=${created()}`,
     '--build-arg',
     `SOURCE=${source()}`,
+    ...labelArgs(),
   ];
   if (DOCKERFILE[plugin] === 'Dockerfile.deploy') args.push('--build-arg', `PLUGIN=${plugin}`);
   if (DOCKERFILE[plugin] === 'Dockerfile.deploy' && !pullBases()) {
     // The stand-in's kubectl is the testbed's build from source, not the release binary the
     // Dockerfile's checksum is for: the check still runs, against the stand-in's checksum.
-    args.push('--build-arg', `KUBECTL_SHA256_AMD64=${await standInKubectlSha256(log)}`);
+    args.push('--build-arg', `KUBECTL_SHA256_AMD64=${await standInKubectlSha256()}`);
   }
   const ca = process.env['NODE_EXTRA_CA_CERTS'];
-  if (ca && existsSync(ca)) args.push('--secret', `id=npm-ca,src=${ca}`);
+  // Podman 4.3's remote client cannot send a build secret (the service fails to move it into
+  // place): with CONTAINER_HOST, the Podman host's own network must reach the npm registry.
+  if (ca && existsSync(ca) && !remotePodman()) args.push('--secret', `id=npm-ca,src=${ca}`);
   args.push(ROOT);
   const r = await podman(args);
   if (r.code !== 0) {

@@ -1,7 +1,8 @@
 // The stand-ins' names in the image store: podman tags name:tag, and the digested names
 // (which podman refuses to tag) are added to the store's image index directly.
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import type { BaseRef } from './base-refs.ts';
 import { graphRoot, podman, podmanOk } from './podman.ts';
 
@@ -38,4 +39,20 @@ export async function nameAs(built: string, base: BaseRef): Promise<void> {
   await podmanOk(['tag', built, base.tagged]);
   addNames(await imageId(built), [base.stored, base.digested]);
   if (!(await exists(base.ref))) throw new Error(`the stand-in for ${base.ref} cannot be found by that name`);
+}
+
+/**
+ * The bytes of one file of an image, copied out of a container that is created, never started
+ * (`podman cp` works for a remote client too: the service sends the file over its API).
+ */
+export async function readImageFile(ref: string, path: string): Promise<Buffer> {
+  const dir = mkdtempSync(join(tmpdir(), 'dgp-image-file-'));
+  const id = (await podmanOk(['create', '--pull=never', ref])).trim();
+  try {
+    await podmanOk(['cp', `${id}:${path}`, dir]);
+    return readFileSync(join(dir, basename(path)));
+  } finally {
+    await podman(['rm', '--force', id]);
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -6,6 +6,12 @@
 // refuses one over 50 characters when conmon's exit command cleans a container up; the
 // symptom is every `podman run` taking 20 s), so it goes under the temp folder, named after
 // a hash of the store.
+//
+// Remote mode: with CONTAINER_HOST set (unix://<socket> of a Podman API service, as in the
+// release pipeline's steps, .drone.yml), every podman call is a remote client's call, and the
+// store, its configuration and its run root are the service's. None of the above is passed
+// then: the remote client refuses --tmpdir, and CONTAINERS_CONF / CONTAINERS_STORAGE_CONF
+// would only describe a store it never opens.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -35,10 +41,14 @@ function runRoot(): string {
   return preferred.length <= 40 ? preferred : `/tmp/dgp-podman-${hash}`;
 }
 
+/** podman is a remote client of the Podman service CONTAINER_HOST names (see above). */
+export const remotePodman = (): boolean => Boolean(process.env['CONTAINER_HOST']);
+
 let prepared: NodeJS.ProcessEnv | null = null;
 
 /** The environment every podman call runs with (writes the storage configuration once). */
 export function podmanEnv(): NodeJS.ProcessEnv {
+  if (remotePodman()) return process.env;
   if (prepared) return prepared;
   const storageConf = join(imagesCacheDir(), 'storage.conf');
   mkdirSync(graphRoot(), { recursive: true });
@@ -60,6 +70,7 @@ export function podmanEnv(): NodeJS.ProcessEnv {
 
 /** Global flags: podman's own temp state (exit files, locks) next to the run root. */
 export function podmanGlobalArgs(): string[] {
+  if (remotePodman()) return [];
   return ['--tmpdir', join(runRoot(), 'tmp')];
 }
 

@@ -7,6 +7,10 @@
 // REGISTRY_PASSWORD (none: the registry's own login, e.g. `podman login`); REGISTRY_CERT_DIR
 // names a folder of CA certificates (*.crt) to trust for that registry, in place of the
 // system's. Prints one line per image: its name and the digest every tag points at.
+// With a remote Podman (CONTAINER_HOST, the release pipeline), the Podman service pushes and
+// must trust the registry itself (REGISTRY_CERT_DIR is refused: the remote client has no
+// --cert-dir), and the digest is asked of the registry's API (nor has it --digestfile): Node
+// must trust the registry too (NODE_EXTRA_CA_CERTS for a private CA).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +19,8 @@ import { parseArgs } from 'node:util';
 import { errorMessage } from '../../common/errors.ts';
 import { PLUGINS, type PluginName } from '../plugins.ts';
 import { imageRef, VERSION } from './build.ts';
-import { podmanOk } from './podman.ts';
+import { podmanOk, remotePodman } from './podman.ts';
+import { manifestDigest } from './registry-api.ts';
 
 export interface RegistryAccess {
   /** host[:port]/path: the images are <registry>/<plugin>. */
@@ -41,6 +46,12 @@ export const registryImage = (registry: string, plugin: PluginName, tag: string)
 
 /** podman's flags for a registry: --creds and --cert-dir when given. */
 export function accessFlags(access: RegistryAccess): string[] {
+  if (access.certDir && remotePodman()) {
+    throw new Error(
+      'REGISTRY_CERT_DIR cannot be used with a remote Podman (CONTAINER_HOST): make the Podman ' +
+        "service's host trust the registry's CA instead",
+    );
+  }
   const flags: string[] = [];
   if (access.username) flags.push('--creds', `${access.username}:${access.password ?? ''}`);
   if (access.certDir) flags.push('--cert-dir', access.certDir);
@@ -54,6 +65,16 @@ export async function pushImage(
   tags: readonly string[],
   source = imageRef(plugin),
 ): Promise<string> {
+  if (remotePodman()) {
+    for (const tag of tags) {
+      const target = registryImage(access.registry, plugin, tag);
+      await podmanOk(['push', ...accessFlags(access), source, `docker://${target}`]);
+    }
+    const creds = access.username
+      ? { username: access.username, password: access.password ?? '' }
+      : undefined;
+    return manifestDigest(registryImage(access.registry, plugin, tags[0]!), creds);
+  }
   const dir = mkdtempSync(join(tmpdir(), 'dgp-push-'));
   try {
     let digest = '';

@@ -46,9 +46,9 @@ import { pathToFileURL } from 'node:url';
 import { errorMessage } from '../../common/errors.ts';
 import { ensureTools, TOOL_VERSIONS } from '../../test/testbed/tools.ts';
 import { type BaseRef, baseRefs } from './base-refs.ts';
-import { exists, nameAs } from './image-store.ts';
+import { exists, nameAs, readImageFile } from './image-store.ts';
 import { cache, debianRootfs, nodeDist, npmDist, unpackedRootfs } from './inputs.ts';
-import { podmanOk, run } from './podman.ts';
+import { podmanOk, remotePodman, run } from './podman.ts';
 
 // bench/images.ts asks whether a stand-in exists through this module.
 export { exists };
@@ -202,10 +202,6 @@ export async function testbedKubectl(log: (line: string) => void): Promise<strin
   return (await ensureTools({ only: ['kubectl'], log })).kubectl;
 }
 
-export function sha256File(path: string): string {
-  return createHash('sha256').update(readFileSync(path)).digest('hex');
-}
-
 async function kubectlImage(base: BaseRef, log: (line: string) => void): Promise<void> {
   const kubectl = await testbedKubectl(log);
   const built = TOOL_VERSIONS['kubernetes'];
@@ -229,9 +225,16 @@ async function kubectlImage(base: BaseRef, log: (line: string) => void): Promise
   rmSync(dir, { recursive: true, force: true });
 }
 
-/** The sha256 of /bin/kubectl in the kubectl stand-in (the Dockerfile checks the release's). */
-export async function standInKubectlSha256(log: (line: string) => void = () => {}): Promise<string> {
-  return sha256File(await testbedKubectl(log));
+/**
+ * The sha256 of /bin/kubectl in the kubectl stand-in (the Dockerfile checks the release's),
+ * read from the image itself, so a remote client (the release pipeline's steps) gets it too.
+ */
+export async function standInKubectlSha256(): Promise<string> {
+  const base = baseRefs().find((b) => b.kind === 'kubectl');
+  if (!base) throw new Error('no kubectl base image in the Dockerfiles');
+  return createHash('sha256')
+    .update(await readImageFile(base.ref, '/bin/kubectl'))
+    .digest('hex');
 }
 
 /** Builds the stand-ins that are missing; returns the base references. */
@@ -239,6 +242,12 @@ export async function ensureStandIns(log: (line: string) => void = () => {}): Pr
   const bases = baseRefs();
   for (const base of bases) {
     if (await exists(base.ref)) continue;
+    if (remotePodman()) {
+      throw new Error(
+        `the Podman service has no stand-in for ${base.ref}: build the stand-ins on its host ` +
+          '(npx tsx scripts/images/stand-ins.ts), or set DRONE_GKE_IMAGES_BASES=pull',
+      );
+    }
     const started = Date.now();
     log(`building the stand-in for ${base.ref}…`);
     if (base.kind === 'node-slim') await nodeSlim(base, log);

@@ -14,58 +14,10 @@ import { errorMessage } from '../../common/errors.ts';
 import { DOCKERFILES } from './base-refs.ts';
 import { PINS_FILE, type Pins, readPins } from './pins.ts';
 import { ROOT } from './podman.ts';
+import { locate, manifestDigest, tokenUrl } from './registry-api.ts';
 
-const ACCEPT = [
-  'application/vnd.oci.image.index.v1+json',
-  'application/vnd.docker.distribution.manifest.list.v2+json',
-  'application/vnd.oci.image.manifest.v1+json',
-  'application/vnd.docker.distribution.manifest.v2+json',
-].join(', ');
-
-/** Registry host and repository of name:tag, as Docker resolves short names. */
-export function locate(tagged: string): { host: string; repo: string; tag: string } {
-  const at = tagged.lastIndexOf(':');
-  const name = tagged.slice(0, at);
-  const first = name.split('/')[0]!;
-  const qualified = first.includes('.') || first.includes(':');
-  const host = qualified ? first : 'registry-1.docker.io';
-  const path = qualified ? name.slice(first.length + 1) : name;
-  return {
-    host,
-    repo: qualified || path.includes('/') ? path : `library/${path}`,
-    tag: tagged.slice(at + 1),
-  };
-}
-
-/** `Bearer realm="…",service="…",scope="…"` -> the token URL. */
-export function tokenUrl(challenge: string): string | undefined {
-  const fields = Object.fromEntries([...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
-  if (!/^Bearer /i.test(challenge) || !fields['realm']) return undefined;
-  const url = new URL(fields['realm']);
-  for (const k of ['service', 'scope']) if (fields[k]) url.searchParams.set(k, fields[k]);
-  return url.href;
-}
-
-async function digestOf(tagged: string): Promise<string> {
-  const { host, repo, tag } = locate(tagged);
-  const url = `https://${host}/v2/${repo}/manifests/${tag}`;
-  let res = await fetch(url, { method: 'HEAD', headers: { accept: ACCEPT } });
-  const challenge = res.headers.get('www-authenticate');
-  const auth = res.status === 401 && challenge ? tokenUrl(challenge) : undefined;
-  if (auth) {
-    const { token, access_token } = (await (await fetch(auth)).json()) as {
-      token?: string;
-      access_token?: string;
-    };
-    res = await fetch(url, {
-      method: 'HEAD',
-      headers: { accept: ACCEPT, authorization: `Bearer ${token ?? access_token}` },
-    });
-  }
-  const digest = res.headers.get('docker-content-digest');
-  if (!res.ok || !digest) throw new Error(`${tagged}: ${url} answered ${res.status} without a digest`);
-  return digest;
-}
+// The tests read these here (test/images/pins.test.ts); they live in registry-api.ts.
+export { locate, tokenUrl };
 
 async function kubectlSums(version: string): Promise<Record<string, string>> {
   const sums: Record<string, string> = {};
@@ -104,7 +56,7 @@ async function update(kubectlWanted: string | undefined): Promise<void> {
   const pins: Pins = { ...readPins(), bases: {}, kubectl: { [kubectl]: await kubectlSums(kubectl) } };
   for (const n of named) {
     const tagged = n.replace(/^registry\.k8s\.io\/kubectl:v[\d.]+$/, `registry.k8s.io/kubectl:${kubectl}`);
-    pins.bases[tagged] = await digestOf(tagged);
+    pins.bases[tagged] = await manifestDigest(tagged);
     console.log(`${tagged}  ${pins.bases[tagged]}`);
   }
   writeFileSync(PINS_FILE, `${JSON.stringify(pins, null, 2)}\n`);

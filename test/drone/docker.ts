@@ -2,10 +2,11 @@
 // (podman-service.ts) on an image store of its own that starts empty (runner-store.ts), with a
 // registry mirror and its login (registry-mirror.ts), behind the
 // proxy that puts the step containers on the host's network (host-network.ts), with the
-// plugin images in the testbed registry (images.ts). None of it is in the pipeline file.
+// plugin images in the testbed registry (images.ts: the tests have the release pipeline push
+// them). None of it is in the pipeline file.
 import type { TestbedState } from '../testbed/state.ts';
 import { startHostNetworkProxy } from './host-network.ts';
-import { ensureImages } from './images.ts';
+import { ensureImages, type ImageSource } from './images.ts';
 import { startPodmanService } from './podman-service.ts';
 import { registryMirror } from './registry-mirror.ts';
 import { emptyRunnerStore, runnerStoreArgs } from './runner-store.ts';
@@ -20,8 +21,12 @@ export interface DroneDocker {
   stop(): Promise<void>;
 }
 
-export async function startDroneDocker(tb: TestbedState, log: (line: string) => void): Promise<DroneDocker> {
-  const digests = await ensureImages(tb, log);
+export async function startDroneDocker(
+  tb: TestbedState,
+  log: (line: string) => void,
+  images: ImageSource = 'publish',
+): Promise<DroneDocker> {
+  const digests = await ensureImages(tb, log, images);
   await emptyRunnerStore();
   const mirror = registryMirror(tb);
   const service = await startPodmanService({ env: mirror.env, globalArgs: runnerStoreArgs() }).catch(

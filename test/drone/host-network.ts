@@ -11,6 +11,9 @@
 // that bridge, where the testbed does not listen (127.0.0.1 only, certificates for 127.0.0.1).
 // drone exec's --network only adds networks (NetworkConnect), and `host` is not one.
 //
+// It can also move a host path that a step mounts (`binds`: the release pipeline's
+// /run/podman/podman.sock, a runner host's Podman socket) to where this machine has it.
+//
 // Everything else goes through byte for byte: pulls, logs, waits, removals.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
@@ -27,10 +30,21 @@ export interface HostNetworkProxy {
 
 const CREATE = /^(\/v[\d.]+)?\/containers\/create(\?|$)/;
 
-/** A container-create request's body, on the host's network and on no other. */
-export function onHostNetwork(body: string): string {
-  const config = JSON.parse(body) as { HostConfig?: Record<string, unknown>; NetworkingConfig?: unknown };
-  config.HostConfig = { ...config.HostConfig, NetworkMode: 'host' };
+/** Host path as the pipeline names it -> the path on this machine. */
+export type BindMap = Record<string, string>;
+
+/** A container-create request's body, on the host's network and on no other, its binds moved. */
+export function onHostNetwork(body: string, binds: BindMap = {}): string {
+  const config = JSON.parse(body) as {
+    HostConfig?: { Binds?: string[]; [key: string]: unknown };
+    NetworkingConfig?: unknown;
+  };
+  const moved = config.HostConfig?.Binds?.map((b) => {
+    const [source, ...rest] = b.split(':');
+    const to = binds[source!];
+    return to === undefined ? b : [to, ...rest].join(':');
+  });
+  config.HostConfig = { ...config.HostConfig, ...(moved ? { Binds: moved } : {}), NetworkMode: 'host' };
   delete config.NetworkingConfig;
   return JSON.stringify(config);
 }
@@ -50,7 +64,10 @@ function forward(upstream: string, req: IncomingMessage, res: ServerResponse, bo
   else req.pipe(up);
 }
 
-export async function startHostNetworkProxy(upstreamSocket: string): Promise<HostNetworkProxy> {
+export async function startHostNetworkProxy(
+  upstreamSocket: string,
+  binds: BindMap = {},
+): Promise<HostNetworkProxy> {
   const dir = mkdtempSync(join(tmpdir(), 'dgp-drone-proxy-'));
   const socketPath = join(dir, 'docker.sock');
   let created = 0;
@@ -60,7 +77,12 @@ export async function startHostNetworkProxy(upstreamSocket: string): Promise<Hos
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       created++;
-      forward(upstreamSocket, req, res, Buffer.from(onHostNetwork(Buffer.concat(chunks).toString('utf8'))));
+      forward(
+        upstreamSocket,
+        req,
+        res,
+        Buffer.from(onHostNetwork(Buffer.concat(chunks).toString('utf8'), binds)),
+      );
     });
   });
   await new Promise<void>((resolve, reject) => {

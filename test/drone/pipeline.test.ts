@@ -41,7 +41,7 @@ describe('examples/.drone.yml with drone exec on Podman', function () {
     await ensurePackages(log);
     tb = await useTestbed({ clusters: 2 });
     drone = await ensureDroneCli(log);
-    service = await startDroneDocker(tb, log);
+    service = await startDroneDocker(tb, log, 'release');
     const pinned = pinByDigest(readFileSync(PIPELINE_FILE, 'utf8'), 'rollback', service.digests['rollback']!);
     runner = droneRunner(tb, {
       drone,

@@ -115,7 +115,7 @@ export function testbedEnv(tb: TestbedState, caFile: string): Record<string, str
 }
 
 /** KEY=value lines that godotenv (drone exec's reader) reads back unchanged. */
-function envFile(vars: Record<string, string>): string {
+export function envFile(vars: Record<string, string>): string {
   return Object.entries(vars)
     .map(([k, v]) => {
       if (/['\n]/.test(v))
@@ -125,7 +125,7 @@ function envFile(vars: Record<string, string>): string {
     .join('');
 }
 
-function spawnLines(
+export function spawnLines(
   cmd: string,
   args: readonly string[],
   opts: {

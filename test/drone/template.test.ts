@@ -50,7 +50,7 @@ describe('the Drone template of the example (kind: template, .jsonnet)', functio
     before(async function () {
       this.timeout(40 * 60_000);
       tb = await useTestbed({ clusters: 2 });
-      docker = await startDroneDocker(tb, log);
+      docker = await startDroneDocker(tb, log, 'release');
       runner = droneRunner(tb, {
         drone,
         dockerHost: docker.dockerHost,

@@ -27,7 +27,11 @@ export function registryGet(
 ): Promise<{ status: number; body: string }> {
   const { username, password, url } = tb.registry;
   const headers: Record<string, string> = {
-    accept: 'application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.v2+json',
+    accept: [
+      'application/vnd.oci.image.index.v1+json',
+      'application/vnd.oci.image.manifest.v1+json',
+      'application/vnd.docker.distribution.manifest.v2+json',
+    ].join(', '),
   };
   if (auth) headers['authorization'] = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
   return new Promise((resolve, reject) => {
