@@ -139,10 +139,12 @@ export async function podmanOk(args: readonly string[], opts: PodmanOptions = {}
   return r.stdout;
 }
 
-/** Installs Podman, runc and debootstrap (Debian packages) when missing. */
+/** Installs Podman, runc and debootstrap (Debian packages) when missing; a remote client needs Podman only. */
 export async function ensurePackages(log: (line: string) => void = () => {}): Promise<void> {
+  // A remote client runs no container itself and builds no root filesystem: podman alone.
+  const commands = remotePodman() ? ['podman'] : ['podman', 'runc', 'debootstrap'];
   ensureDebianPackages(
-    ['podman', 'runc', 'debootstrap'].map((command) => ({ command, package: command })),
+    commands.map((command) => ({ command, package: command })),
     log,
   );
 }

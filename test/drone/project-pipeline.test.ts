@@ -72,6 +72,7 @@ describe("the project's .drone.yml", function () {
       release.steps.map((s) => s.name),
       ['build', 'test-images', 'push'],
     );
+    assert.deepEqual(release.steps[1]!.commands, ['npm run test:images:checks']);
     const push = release.steps[2]!;
     assert.deepEqual(
       Object.fromEntries(Object.entries(push.environment ?? {}).map(([k, v]) => [k, v.from_secret])),

@@ -42,8 +42,13 @@ describe("the project's release pipeline through drone exec (tag event)", functi
   it(`tag v${VERSION}: the four images pushed under X.Y.Z, X.Y, X and latest, with their labels`, async function () {
     this.timeout(30 * 60_000);
     const r = await releaseImages(tb, log);
-    for (const step of ['build', 'push']) assert.match(r.output, new RegExp(`^\\[${step}:\\d+\\]`, 'm'));
-    assert.doesNotMatch(r.output, /^\[test-images:\d+\]/m, 'test-images is excluded');
+    for (const step of ['build', 'test-images', 'push'])
+      assert.match(r.output, new RegExp(`^\\[${step}:\\d+\\]`, 'm'));
+    // The image checks ran in their step, on the images built by the build step, and passed.
+    assert.match(r.output, /^\[test-images:\d+\] +(\d+) passing/m, r.output);
+    assert.doesNotMatch(r.output, /^\[test-images:\d+\] +\d+ failing/m, r.output);
+    // …and only those: the scenarios against the testbed are `npm run test:images`' (CI's).
+    assert.doesNotMatch(r.output, /^\[test-images:\d+\] +against the testbed \(/m, r.output);
     for (const plugin of PLUGINS) {
       const repo = `drone-gke-plugins/${plugin}`;
       const digest = r.digests[plugin];

@@ -13,8 +13,8 @@
 //     stand-in bases, which a tag build would otherwise pull), npm offline on the host's npm
 //     cache (`--volume`), so `npm ci` does not go to the network, and NODE_EXTRA_CA_CERTS, the
 //     testbed CA (`--volume`), which the push step's Node needs to ask the registry for digests;
-//   - `--exclude test-images`: the image tests need the testbed and its tools inside the step;
-//     `npm run test:images` runs them on the same images in the same CI.
+//   - nothing is excluded: the test-images step runs the image checks that need no testbed
+//     (`npm run test:images:checks`) on the images the build step made, through the service.
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -112,7 +112,6 @@ function releaseArgs(tb: TestbedState, dir: string): string[] {
   return [
     'exec',
     ...['--pipeline', 'release', '--event', 'tag', '--trusted', '--pretty=false'],
-    ...['--exclude', 'test-images'],
     ...['--secret-file', join(dir, 'secrets.env'), '--env-file', join(dir, 'runner.env')],
     ...[
       '--volume',
