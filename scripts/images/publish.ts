@@ -11,7 +11,7 @@
 // must trust the registry itself (REGISTRY_CERT_DIR is refused: the remote client has no
 // --cert-dir), and the digest is asked of the registry's API (nor has it --digestfile): Node
 // must trust the registry too (NODE_EXTRA_CA_CERTS for a private CA).
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -44,50 +44,74 @@ export function releaseTags(version: string): string[] {
 export const registryImage = (registry: string, plugin: PluginName, tag: string): string =>
   `${registry.replace(/\/+$/, '')}/${plugin}:${tag}`;
 
-/** podman's flags for a registry: --creds and --cert-dir when given. */
-export function accessFlags(access: RegistryAccess): string[] {
+/** The registry's host[:port]: the key of its login in an auth file. */
+const registryHost = (registry: string): string => registry.split('/')[0]!;
+
+/**
+ * Runs `fn` with podman's flags for a registry: --authfile (a private auth file holding the
+ * login, removed afterwards) and --cert-dir when given. The password never goes on a command
+ * line, where any process of the machine could read it (/proc/<pid>/cmdline).
+ */
+export async function withAccessFlags<T>(
+  access: RegistryAccess,
+  fn: (flags: string[]) => Promise<T>,
+): Promise<T> {
   if (access.certDir && remotePodman()) {
     throw new Error(
       'REGISTRY_CERT_DIR cannot be used with a remote Podman (CONTAINER_HOST): make the Podman ' +
         "service's host trust the registry's CA instead",
     );
   }
-  const flags: string[] = [];
-  if (access.username) flags.push('--creds', `${access.username}:${access.password ?? ''}`);
-  if (access.certDir) flags.push('--cert-dir', access.certDir);
-  return flags;
+  const dir = mkdtempSync(join(tmpdir(), 'dgp-push-'));
+  try {
+    const flags: string[] = [];
+    if (access.username) {
+      const auth = Buffer.from(`${access.username}:${access.password ?? ''}`).toString('base64');
+      const file = join(dir, 'auth.json');
+      writeFileSync(file, JSON.stringify({ auths: { [registryHost(access.registry)]: { auth } } }), {
+        mode: 0o600,
+      });
+      flags.push('--authfile', file);
+    }
+    if (access.certDir) flags.push('--cert-dir', access.certDir);
+    return await fn(flags);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Pushes one local image under every tag; returns the digest the registry stored. */
-export async function pushImage(
+export function pushImage(
   plugin: PluginName,
   access: RegistryAccess,
   tags: readonly string[],
   source = imageRef(plugin),
 ): Promise<string> {
-  if (remotePodman()) {
-    for (const tag of tags) {
-      const target = registryImage(access.registry, plugin, tag);
-      await podmanOk(['push', ...accessFlags(access), source, `docker://${target}`]);
+  return withAccessFlags(access, async (flags) => {
+    if (remotePodman()) {
+      for (const tag of tags) {
+        const target = registryImage(access.registry, plugin, tag);
+        await podmanOk(['push', ...flags, source, `docker://${target}`]);
+      }
+      const creds = access.username
+        ? { username: access.username, password: access.password ?? '' }
+        : undefined;
+      return manifestDigest(registryImage(access.registry, plugin, tags[0]!), creds);
     }
-    const creds = access.username
-      ? { username: access.username, password: access.password ?? '' }
-      : undefined;
-    return manifestDigest(registryImage(access.registry, plugin, tags[0]!), creds);
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'dgp-push-'));
-  try {
-    let digest = '';
-    for (const tag of tags) {
-      const file = join(dir, `${tag}.digest`);
-      const target = `docker://${registryImage(access.registry, plugin, tag)}`;
-      await podmanOk(['push', ...accessFlags(access), '--digestfile', file, source, target]);
-      digest = readFileSync(file, 'utf8').trim();
+    const dir = mkdtempSync(join(tmpdir(), 'dgp-digest-'));
+    try {
+      let digest = '';
+      for (const tag of tags) {
+        const file = join(dir, `${tag}.digest`);
+        const target = `docker://${registryImage(access.registry, plugin, tag)}`;
+        await podmanOk(['push', ...flags, '--digestfile', file, source, target]);
+        digest = readFileSync(file, 'utf8').trim();
+      }
+      return digest;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
-    return digest;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 /** Pushes the plugins' images (built beforehand: scripts/images/build.ts). */

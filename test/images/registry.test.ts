@@ -9,11 +9,11 @@ import { join } from 'node:path';
 import { buildAll, imageRef, VERSION } from '../../scripts/images/build.ts';
 import { ensurePackages, podman, podmanOk } from '../../scripts/images/podman.ts';
 import {
-  accessFlags,
   publish,
   type RegistryAccess,
   registryImage,
   releaseTags,
+  withAccessFlags,
 } from '../../scripts/images/publish.ts';
 import { PLUGINS } from '../../scripts/plugins.ts';
 import { useTestbed } from '../testbed/hooks.ts';
@@ -91,8 +91,10 @@ describe('images through the testbed registry (TLS, basic auth)', function () {
       const byDigest = `${access.registry}/${plugin}@${digests[plugin]}`;
       // Untag first: the pull must come from the registry, not the local store.
       await podman(['rmi', byTag]);
-      await podmanOk(['pull', ...accessFlags(access), byTag]);
-      await podmanOk(['pull', ...accessFlags(access), byDigest]);
+      await withAccessFlags(access, async (flags) => {
+        await podmanOk(['pull', ...flags, byTag]);
+        await podmanOk(['pull', ...flags, byDigest]);
+      });
       const built = await inspect(imageRef(plugin));
       const pulled = await inspect(byTag);
       assert.deepEqual(pulled.RootFS.Layers, built.RootFS.Layers, plugin);
