@@ -61,18 +61,20 @@ describe('gke-deploy analysis: judged by its metrics', function () {
     assert.equal(d.status.readyReplicas, 3);
   }
 
+  /** Build 2 of `tag` on both clusters, judged by the error-rate check (plus `extra` settings). */
+  function release(ns: string, ws: string, tag: string, extra: Record<string, string> = {}) {
+    const env = analysisEnv(tb, ns, 2, tag, {
+      PLUGIN_ANALYSIS: JSON.stringify([errorRateCheck(tag)]),
+      ...extra,
+    });
+    return runPlugin('gke-deploy', env, ws);
+  }
+
   it('a healthy release passes every check on both clusters, canary first', async () => {
     const ns = uniqueNamespace('an-ok');
     const ws = workspace('web');
     const tag = uniqueTag('good');
-    const r = await runPlugin(
-      'gke-deploy',
-      analysisEnv(tb, ns, 2, tag, {
-        PLUGIN_PARALLEL: 'false',
-        PLUGIN_ANALYSIS: JSON.stringify([errorRateCheck(tag)]),
-      }),
-      ws,
-    );
+    const r = await release(ns, ws, tag, { PLUGIN_PARALLEL: 'false' });
     assert.equal(r.code, 0, r.output);
     for (const c of [0, 1]) {
       assert.match(r.output, new RegExp(`\\[${clusterId(tb, c)}\\] error-rate 0 ≤ 0\\.05 \\(2/2\\)`));
@@ -100,14 +102,7 @@ describe('gke-deploy analysis: judged by its metrics', function () {
     await deployV1(ns, ws);
     const tag = uniqueTag('broken');
     await setTrafficRules(tb, { tag, errorRatio: 0.2 });
-    const r = await runPlugin(
-      'gke-deploy',
-      analysisEnv(tb, ns, 2, tag, {
-        PLUGIN_PARALLEL: 'false',
-        PLUGIN_ANALYSIS: JSON.stringify([errorRateCheck(tag)]),
-      }),
-      ws,
-    );
+    const r = await release(ns, ws, tag, { PLUGIN_PARALLEL: 'false' });
     assert.equal(r.code, 1, r.output);
     const canary = clusterId(tb, 0);
     assert.match(r.output, new RegExp(`\\[${canary}\\] error-rate 0\\.2 > max 0\\.05 \\(1/2\\)`));
@@ -137,14 +132,7 @@ describe('gke-deploy analysis: judged by its metrics', function () {
     await deployV1(ns, ws);
     const tag = uniqueTag('broken');
     await setTrafficRules(tb, { tag, errorRatio: 0.2 });
-    const r = await runPlugin(
-      'gke-deploy',
-      analysisEnv(tb, ns, 2, tag, {
-        PLUGIN_PARALLEL: 'true',
-        PLUGIN_ANALYSIS: JSON.stringify([errorRateCheck(tag)]),
-      }),
-      ws,
-    );
+    const r = await release(ns, ws, tag, { PLUGIN_PARALLEL: 'true' });
     assert.equal(r.code, 1, r.output);
     for (const c of [0, 1]) await assertOn(ns, c, 'registry.local/app:v1', '1');
     const summary = readDeploySummary(ws);
@@ -169,17 +157,12 @@ describe('gke-deploy analysis: judged by its metrics', function () {
     const ns = uniqueNamespace('an-gmp');
     const ws = workspace('web');
     const tag = uniqueTag('good');
-    const r = await runPlugin(
-      'gke-deploy',
-      analysisEnv(tb, ns, 2, tag, {
-        PLUGIN_ANALYSIS: JSON.stringify([errorRateCheck(tag)]),
-        PLUGIN_ANALYSIS_ENDPOINT: 'managed',
-        PLUGIN_MONITORING_ENDPOINT: tb.gke.url,
-        PLUGIN_ANALYSIS_HEADERS: JSON.stringify({ 'X-Canary': HEADER_SECRET }),
-        PLUGIN_DEBUG: 'true',
-      }),
-      ws,
-    );
+    const r = await release(ns, ws, tag, {
+      PLUGIN_ANALYSIS_ENDPOINT: 'managed',
+      PLUGIN_MONITORING_ENDPOINT: tb.gke.url,
+      PLUGIN_ANALYSIS_HEADERS: JSON.stringify({ 'X-Canary': HEADER_SECRET }),
+      PLUGIN_DEBUG: 'true',
+    });
     assert.equal(r.code, 0, r.output);
     for (const c of [0, 1]) {
       assert.match(r.output, new RegExp(`\\[${clusterId(tb, c)}\\] error-rate 0 ≤ 0\\.05 \\(2/2\\)`));
@@ -194,15 +177,10 @@ describe('gke-deploy analysis: judged by its metrics', function () {
     await deployV1(ns, ws);
     const tag = uniqueTag('good');
     await setGkeFaults(tb, [403], '/prometheus/api/v1/query');
-    const r = await runPlugin(
-      'gke-deploy',
-      analysisEnv(tb, ns, 2, tag, {
-        PLUGIN_ANALYSIS: JSON.stringify([errorRateCheck(tag)]),
-        PLUGIN_ANALYSIS_ENDPOINT: 'managed',
-        PLUGIN_MONITORING_ENDPOINT: tb.gke.url,
-      }),
-      ws,
-    );
+    const r = await release(ns, ws, tag, {
+      PLUGIN_ANALYSIS_ENDPOINT: 'managed',
+      PLUGIN_MONITORING_ENDPOINT: tb.gke.url,
+    });
     assert.equal(r.code, 1, r.output);
     assert.match(
       r.output,
