@@ -174,10 +174,18 @@ async function podmanBuild(plugin: PluginName, args: string[]): Promise<number> 
   return r.ms;
 }
 
+/** Takes `ref` off the manifest list it names, if one (an earlier build for several platforms). */
+async function dropList(ref: string): Promise<boolean> {
+  if ((await podman(['manifest', 'exists', ref])).code !== 0) return false;
+  await podmanOk(['manifest', 'rm', ref]);
+  return true;
+}
+
 /** `ref` becomes the manifest list of `images` (whatever it named before loses the name). */
 async function makeList(ref: string, images: readonly string[]): Promise<void> {
-  if ((await podman(['manifest', 'exists', ref])).code === 0) await podmanOk(['manifest', 'rm', ref]);
-  else if ((await podman(['image', 'exists', ref])).code === 0) await podmanOk(['untag', ref, ref]);
+  if (!(await dropList(ref)) && (await podman(['image', 'exists', ref])).code === 0) {
+    await podmanOk(['untag', ref, ref]);
+  }
   await podmanOk(['manifest', 'create', ref]);
   for (const image of images) await podmanOk(['manifest', 'add', ref, `containers-storage:${image}`]);
 }
@@ -191,6 +199,7 @@ export async function buildImage(
   const latest = `localhost/${imageName(plugin)}:latest`;
   let ms = 0;
   if (platforms.length === 1) {
+    for (const name of [imageRef(plugin), latest]) await dropList(name);
     ms = await podmanBuild(plugin, [
       ...args,
       '--platform',
