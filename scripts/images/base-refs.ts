@@ -29,7 +29,7 @@ export interface BaseRef {
   version: string;
 }
 
-const REF = /(?:^FROM\s+|--from=)([a-z0-9][a-z0-9./-]*:[\w.-]+@sha256:[0-9a-f]{64})/gm;
+const REF = /(?:^FROM\s+(?:--platform=\S+\s+)?|--from=)([a-z0-9][a-z0-9./-]*:[\w.-]+@sha256:[0-9a-f]{64})/gm;
 
 /** The fully qualified form podman stores and looks up (node -> docker.io/library/node). */
 function qualify(name: string): string {

@@ -1,6 +1,9 @@
 // Builds the four plugin images with podman, one at a time (the machine is small), on the
 // stand-in base images (stand-ins.ts):
 //   npx tsx scripts/images/build.ts [plugin...]
+// For linux/amd64 and linux/arm64 (platforms.ts; DRONE_GKE_IMAGES_PLATFORMS=linux/amd64 for one):
+// each platform's image is built and tagged <ref>-<arch>, and <ref> is the manifest list of them
+// (a single platform: <ref> is the image itself). The build stages run on the build host.
 // Each image's SBOM is copied out beside it, to dist/images/ (sbom.ts).
 // DRONE_GKE_IMAGES_BASES=pull builds on the real base images, pulled by their pinned digests,
 // with kubectl's release checksums: what a release publishes (.drone.yml, docs/releasing.md).
@@ -17,9 +20,10 @@ import { errorMessage } from '../../common/errors.ts';
 import { VERSION } from '../../common/help.ts';
 import { PLUGINS, type PluginName } from '../plugins.ts';
 import { baseRefs } from './base-refs.ts';
-import { podman, ROOT, remotePodman } from './podman.ts';
+import { archOf, hostPlatform, imagePlatforms } from './platforms.ts';
+import { podman, podmanOk, ROOT, remotePodman } from './podman.ts';
 import { writeSbom } from './sbom.ts';
-import { ensureStandIns, standInKubectlSha256 } from './stand-ins.ts';
+import { ensureStandIns, standInKubectlSha256, standInName } from './stand-ins.ts';
 
 export const DOCKERFILE: Record<PluginName, string> = {
   'gke-deploy': 'Dockerfile.deploy',
@@ -41,6 +45,10 @@ export function pullBases(env: NodeJS.ProcessEnv = process.env): boolean {
   );
 }
 
+/** The platforms this build makes (platforms.ts; a release's are both, whatever the machine). */
+export const buildPlatforms = (log: (line: string) => void = () => {}): string[] =>
+  imagePlatforms(process.env, log, pullBases());
+
 /** The image's name as published (podman stores it as localhost/<name>). */
 export function imageName(plugin: PluginName): string {
   return `drone-gke-plugins/${plugin}`;
@@ -49,6 +57,11 @@ export function imageName(plugin: PluginName): string {
 /** The local reference the tests and the benchmark run. */
 export function imageRef(plugin: PluginName): string {
   return `localhost/${imageName(plugin)}:${VERSION}`;
+}
+
+/** One platform's image in a multi-platform build (the list, imageRef, holds them). */
+export function platformRef(plugin: PluginName, platform: string): string {
+  return `${imageRef(plugin)}-${archOf(platform)}`;
 }
 
 /** The runtime base (distroless) every plugin image starts from. */
@@ -106,10 +119,22 @@ export interface BuildResult {
   ms: number;
 }
 
-export async function buildImage(
-  plugin: PluginName,
-  log: (line: string) => void = () => {},
-): Promise<BuildResult> {
+/**
+ * The stand-in kubectl's checksums as build arguments: it is the testbed's build from source,
+ * not the release binary the Dockerfile's checksums are for; the check still runs against them.
+ */
+async function standInKubectlArgs(platforms: readonly string[]): Promise<string[]> {
+  const args = ['--build-arg', `KUBECTL_SHA256_AMD64=${await standInKubectlSha256()}`];
+  const kubectl = baseRefs().find((b) => b.kind === 'kubectl');
+  if (kubectl && platforms.includes('linux/arm64')) {
+    const sum = await standInKubectlSha256(standInName(kubectl, 'arm64'));
+    args.push('--build-arg', `KUBECTL_SHA256_ARM64=${sum}`);
+  }
+  return args;
+}
+
+/** podman build's arguments for `plugin`, but the platform, the tags and the context. */
+async function buildArgs(plugin: PluginName, platforms: readonly string[]): Promise<string[]> {
   const args = [
     'build',
     pullBases() ? '--pull=missing' : '--pull=never',
@@ -118,10 +143,9 @@ export async function buildImage(
     '--layers',
     '-f',
     join(ROOT, DOCKERFILE[plugin]),
-    '-t',
-    imageRef(plugin),
-    '-t',
-    `localhost/${imageName(plugin)}:latest`,
+    // Buildah 1.28 leaves BUILDPLATFORM unset; the Dockerfiles' build stages run on it.
+    '--build-arg',
+    `BUILDPLATFORM=${hostPlatform()}`,
     '--build-arg',
     `VERSION=${VERSION}`,
     '--build-arg',
@@ -133,23 +157,71 @@ export async function buildImage(
     ...labelArgs(),
   ];
   if (DOCKERFILE[plugin] === 'Dockerfile.deploy') args.push('--build-arg', `PLUGIN=${plugin}`);
-  if (DOCKERFILE[plugin] === 'Dockerfile.deploy' && !pullBases()) {
-    // The stand-in's kubectl is the testbed's build from source, not the release binary the
-    // Dockerfile's checksum is for: the check still runs, against the stand-in's checksum.
-    args.push('--build-arg', `KUBECTL_SHA256_AMD64=${await standInKubectlSha256()}`);
-  }
+  if (DOCKERFILE[plugin] === 'Dockerfile.deploy' && !pullBases())
+    args.push(...(await standInKubectlArgs(platforms)));
   const ca = process.env['NODE_EXTRA_CA_CERTS'];
   // Podman 4.3's remote client cannot send a build secret (the service fails to move it into
   // place): with CONTAINER_HOST, the Podman host's own network must reach the npm registry.
   if (ca && existsSync(ca) && !remotePodman()) args.push('--secret', `id=npm-ca,src=${ca}`);
-  args.push(ROOT);
-  const r = await podman(args);
+  return args;
+}
+
+async function podmanBuild(plugin: PluginName, args: string[]): Promise<number> {
+  const r = await podman([...args, ROOT]);
   if (r.code !== 0) {
     throw new Error(`building ${plugin} failed (exit ${r.code}):\n${(r.stdout + r.stderr).slice(-6000)}`);
   }
+  return r.ms;
+}
+
+/** Takes `ref` off the manifest list it names, if one (an earlier build for several platforms). */
+async function dropList(ref: string): Promise<boolean> {
+  if ((await podman(['manifest', 'exists', ref])).code !== 0) return false;
+  await podmanOk(['manifest', 'rm', ref]);
+  return true;
+}
+
+/** `ref` becomes the manifest list of `images` (whatever it named before loses the name). */
+async function makeList(ref: string, images: readonly string[]): Promise<void> {
+  if (!(await dropList(ref)) && (await podman(['image', 'exists', ref])).code === 0) {
+    await podmanOk(['untag', ref, ref]);
+  }
+  await podmanOk(['manifest', 'create', ref]);
+  for (const image of images) await podmanOk(['manifest', 'add', ref, `containers-storage:${image}`]);
+}
+
+export async function buildImage(
+  plugin: PluginName,
+  log: (line: string) => void = () => {},
+  platforms: readonly string[] = buildPlatforms(log),
+): Promise<BuildResult> {
+  const args = await buildArgs(plugin, platforms);
+  const latest = `localhost/${imageName(plugin)}:latest`;
+  let ms = 0;
+  if (platforms.length === 1) {
+    for (const name of [imageRef(plugin), latest]) await dropList(name);
+    ms = await podmanBuild(plugin, [
+      ...args,
+      '--platform',
+      platforms[0]!,
+      '-t',
+      imageRef(plugin),
+      '-t',
+      latest,
+    ]);
+  } else {
+    for (const p of platforms)
+      ms += await podmanBuild(plugin, [...args, '--platform', p, '-t', platformRef(plugin, p)]);
+    await makeList(
+      imageRef(plugin),
+      platforms.map((p) => platformRef(plugin, p)),
+    );
+    await podmanOk(['tag', imageRef(plugin), latest]);
+  }
   const sbom = await writeSbom(plugin, imageRef(plugin), VERSION);
-  log(`built ${imageRef(plugin)} in ${(r.ms / 1000).toFixed(1)} s; its SBOM also in ${sbom}`);
-  return { plugin, ref: imageRef(plugin), ms: r.ms };
+  const what = `${imageRef(plugin)} (${platforms.join(', ')})`;
+  log(`built ${what} in ${(ms / 1000).toFixed(1)} s; its SBOM also in ${sbom}`);
+  return { plugin, ref: imageRef(plugin), ms };
 }
 
 /** Stand-ins first, then the images one by one. */
@@ -157,9 +229,10 @@ export async function buildAll(
   plugins: readonly PluginName[] = PLUGINS,
   log: (line: string) => void = () => {},
 ): Promise<BuildResult[]> {
-  if (!pullBases()) await ensureStandIns(log);
+  const platforms = buildPlatforms(log);
+  if (!pullBases()) await ensureStandIns(log, platforms);
   const out: BuildResult[] = [];
-  for (const p of plugins) out.push(await buildImage(p, log));
+  for (const p of plugins) out.push(await buildImage(p, log, platforms));
   return out;
 }
 

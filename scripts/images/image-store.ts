@@ -1,5 +1,7 @@
 // The stand-ins' names in the image store: podman tags name:tag, and the digested names
-// (which podman refuses to tag) are added to the store's image index directly.
+// (which podman refuses to tag) are added to the store's image index directly. A stand-in for
+// several architectures is a manifest list of one stand-in per architecture, named the same
+// way: buildah picks the list's instance for the platform it builds.
 import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -38,6 +40,17 @@ export async function exists(ref: string): Promise<boolean> {
 export async function nameAs(built: string, base: BaseRef): Promise<void> {
   await podmanOk(['tag', built, base.tagged]);
   addNames(await imageId(built), [base.stored, base.digested]);
+  if (!(await exists(base.ref))) throw new Error(`the stand-in for ${base.ref} cannot be found by that name`);
+}
+
+/** Makes `list` a manifest list of the images `instances` and names it as the base reference `base`. */
+export async function nameListAs(list: string, instances: readonly string[], base: BaseRef): Promise<void> {
+  if (await exists(list)) await podmanOk(['manifest', 'rm', list]);
+  // The list's id, which `podman image inspect` would not give (it answers for an instance).
+  const id = (await podmanOk(['manifest', 'create', list])).trim();
+  for (const image of instances) await podmanOk(['manifest', 'add', list, `containers-storage:${image}`]);
+  await podmanOk(['tag', list, base.tagged]);
+  addNames(id, [base.stored, base.digested]);
   if (!(await exists(base.ref))) throw new Error(`the stand-in for ${base.ref} cannot be found by that name`);
 }
 

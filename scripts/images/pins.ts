@@ -2,11 +2,13 @@
 //   - each `FROM name:tag@sha256:…` carries the digest the table records for name:tag;
 //   - the kubectl checksums (ARG KUBECTL_SHA256_<ARCH>) are the release checksums the table
 //     records for the kubectl version the kubectl base image's tag names, and the checksum
-//     URL in the comment names that version too.
+//     URL in the comment names that version too; there is one for each platform the images
+//     are built for (platforms.ts).
 // check-pins.ts runs it (npm run check); update-pins.ts writes the table and the Dockerfiles.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DOCKERFILES } from './base-refs.ts';
+import { ALL_PLATFORMS, archOf } from './platforms.ts';
 import { ROOT } from './podman.ts';
 
 export const PINS_FILE = join(ROOT, 'scripts', 'images', 'pins.json');
@@ -50,6 +52,12 @@ export function checkDockerfile(name: string, text: string, pins: Pins): string[
         );
     }
     if (args.length === 0) problems.push(`${name}: kubectl ${kubectlVersion} without its checksums`);
+    for (const arch of ALL_PLATFORMS.map(archOf)) {
+      if (args.length > 0 && !args.some(([, a]) => a!.toLowerCase() === arch))
+        problems.push(
+          `${name}: no KUBECTL_SHA256_${arch.toUpperCase()} (the images are built for linux/${arch})`,
+        );
+    }
     for (const [, url] of text.matchAll(/dl\.k8s\.io\/release\/(v[\d.]+)\//g)) {
       if (url !== kubectlVersion)
         problems.push(`${name}: the checksum URL names ${url}, the image ${kubectlVersion}`);

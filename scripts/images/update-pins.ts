@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { errorMessage } from '../../common/errors.ts';
 import { DOCKERFILES } from './base-refs.ts';
 import { PINS_FILE, type Pins, readPins } from './pins.ts';
+import { ALL_PLATFORMS, archOf } from './platforms.ts';
 import { ROOT } from './podman.ts';
 import { locate, manifestDigest, tokenUrl } from './registry-api.ts';
 
@@ -21,7 +22,7 @@ export { locate, tokenUrl };
 
 async function kubectlSums(version: string): Promise<Record<string, string>> {
   const sums: Record<string, string> = {};
-  for (const arch of ['amd64', 'arm64']) {
+  for (const arch of ALL_PLATFORMS.map(archOf)) {
     const res = await fetch(`https://dl.k8s.io/release/${version}/bin/linux/${arch}/kubectl.sha256`);
     const sum = (await res.text()).trim().split(/\s+/)[0] ?? '';
     if (!res.ok || !/^[0-9a-f]{64}$/.test(sum))

@@ -48,6 +48,13 @@ describe('Dockerfile pins against scripts/images/pins.json', () => {
     );
   });
 
+  it('names a platform the images are built for without its kubectl checksum', () => {
+    const edited = deploy.replace(/^ARG KUBECTL_SHA256_ARM64=.*\n/m, '');
+    assert.deepEqual(checkDockerfile('Dockerfile.deploy', edited, pins), [
+      'Dockerfile.deploy: no KUBECTL_SHA256_ARM64 (the images are built for linux/arm64)',
+    ]);
+  });
+
   it('update-pins rewrites a Dockerfile to a new table: digests, kubectl tag, checksums, URL', () => {
     const next: Pins = {
       bases: { ...pins.bases, 'registry.k8s.io/kubectl:v1.35.0': other },
@@ -56,7 +63,10 @@ describe('Dockerfile pins against scripts/images/pins.json', () => {
     delete next.bases['registry.k8s.io/kubectl:v1.34.3'];
     const out = rewriteDockerfile(deploy, next, 'v1.35.0');
     assert.deepEqual(checkDockerfile('Dockerfile.deploy', out, next), []);
-    assert.match(out, /FROM registry\.k8s\.io\/kubectl:v1\.35\.0@sha256:0{64} AS kubectl/);
+    assert.match(
+      out,
+      /FROM (?:--platform=\S+ )?registry\.k8s\.io\/kubectl:v1\.35\.0@sha256:0{64} AS kubectl/,
+    );
     assert.match(out, /dl\.k8s\.io\/release\/v1\.35\.0\//);
     for (const f of DOCKERFILES) {
       const text = readFileSync(join(ROOT, f), 'utf8');

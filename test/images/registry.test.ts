@@ -1,12 +1,13 @@
 // The four images through a real registry: the testbed's (Debian's docker-registry on
 // 127.0.0.1, TLS from the testbed CA, basic auth). Pushed as a release pushes them
-// (scripts/images/publish.ts: X.Y.Z, X.Y, X, latest), refused without credentials or without
-// the CA, pulled back by name and by digest, and run.
+// (scripts/images/publish.ts: X.Y.Z, X.Y, X, latest), each an image index of every platform
+// built, refused without credentials or without the CA, pulled back by name and by digest, and run.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildAll, imageRef, VERSION } from '../../scripts/images/build.ts';
+import { buildAll, buildPlatforms, imageRef, VERSION } from '../../scripts/images/build.ts';
 import { ensurePackages, podman, podmanOk } from '../../scripts/images/podman.ts';
 import {
   publish,
@@ -57,6 +58,31 @@ describe('images through the testbed registry (TLS, basic auth)', function () {
       assert.equal(r.status, 200, r.body);
       const tags = (JSON.parse(r.body) as { tags: string[] }).tags.sort();
       for (const t of releaseTags(VERSION)) assert.ok(tags.includes(t), `${plugin}: ${t} in ${tags}`);
+    }
+  });
+
+  it('each tag is an image index of every platform built (linux/amd64, linux/arm64)', async () => {
+    const platforms = buildPlatforms();
+    if (platforms.length === 1) log('one platform built (DRONE_GKE_IMAGES_PLATFORMS): a plain image per tag');
+    for (const plugin of PLUGINS) {
+      for (const tag of releaseTags(VERSION)) {
+        const r = await registryGet(tb, `/v2/drone-gke-plugins/${plugin}/manifests/${tag}`);
+        assert.equal(r.status, 200, r.body);
+        const manifest = JSON.parse(r.body) as {
+          mediaType?: string;
+          manifests?: { platform: { os: string; architecture: string } }[];
+        };
+        if (platforms.length === 1) {
+          assert.equal(manifest.manifests, undefined, `${plugin}:${tag} is a list`);
+          continue;
+        }
+        assert.equal(manifest.mediaType, 'application/vnd.oci.image.index.v1+json', `${plugin}:${tag}`);
+        const got = (manifest.manifests ?? []).map((m) => `${m.platform.os}/${m.platform.architecture}`);
+        assert.deepEqual(got.sort(), [...platforms].sort(), `${plugin}:${tag}`);
+        // The digest publish printed is the index's.
+        const digest = `sha256:${createHash('sha256').update(r.body).digest('hex')}`;
+        assert.equal(digest, digests[plugin], `${plugin}:${tag}`);
+      }
     }
   });
 

@@ -7,6 +7,7 @@ import { podman, podmanOk, type Result } from '../../scripts/images/podman.ts';
 
 export interface Inspect {
   Size: number;
+  Architecture: string;
   Config: { User?: string; Entrypoint?: string[]; Cmd?: string[] | null; Labels?: Record<string, string> };
   RootFS: { Layers: string[] };
 }
@@ -40,6 +41,8 @@ export interface RunOptions {
   args?: string[];
   readOnly?: boolean;
   entrypoint?: string;
+  /** The image's platform (linux/arm64 runs through qemu), when not the host's. */
+  platform?: string;
   /** A container name, for `podman stop` / `podman kill` while it runs. */
   name?: string;
 }
@@ -57,6 +60,7 @@ export function runImage(ref: string, opts: RunOptions = {}): Promise<Result> {
   for (const name of Object.keys(env)) args.push('-e', name);
   if (opts.entrypoint) args.push('--entrypoint', opts.entrypoint);
   if (opts.name) args.push('--name', opts.name);
+  if (opts.platform) args.push('--platform', opts.platform);
   args.push(ref, ...(opts.args ?? []));
   return podman(args, { env, timeoutMs: 240_000 });
 }

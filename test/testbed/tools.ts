@@ -49,11 +49,11 @@ interface Unit {
   expected: string;
 }
 
-const GO_DIR = join(dirname(fileURLToPath(import.meta.url)), 'go');
+export const GO_DIR = join(dirname(fileURLToPath(import.meta.url)), 'go');
 
 // Kubernetes binaries read their version from these variables; `go build` of the module leaves
 // them at placeholders, the release scripts set them with -X (see hack/lib/version.sh upstream).
-function kubeVersionFlags(version: string): string[] {
+export function kubeVersionFlags(version: string): string[] {
   const m = /^v(\d+)\.(\d+)\./.exec(version);
   if (!m) throw new Error(`unexpected Kubernetes version ${version}`);
   const buildDate = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
