@@ -9,7 +9,7 @@ import { nodeDist } from '../scripts/images/inputs.ts';
 /** The Node major of a Dockerfile's runtime stage (`…/nodejs24-debian12…`). */
 export function imageNodeMajor(root: string, dockerfile: string): string {
   const text = readFileSync(join(root, dockerfile), 'utf8');
-  const majors = [...text.matchAll(/^FROM \S*nodejs(\d+)-/gm)].map((m) => m[1] as string);
+  const majors = [...text.matchAll(/^FROM (?:--platform=\S+ )?\S*nodejs(\d+)-/gm)].map((m) => m[1] as string);
   const major = majors.at(-1);
   if (!major) throw new Error(`${dockerfile} has no distroless nodejs<major> stage`);
   return major;
