@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { PluginModule } from '../../../../common/entry.ts';
 import { schema } from '../../../../plugins/gke-deploy/schema.ts';
 import { assertNoLeaks, runInProcess } from '../../../helpers/canary.ts';
+import { clusterAccessRows, GKE_CLUSTER } from '../cluster-access-rows.ts';
 
 const web = resolve(dirname(fileURLToPath(import.meta.url)), '../../../fixtures/gke-deploy/web');
 const load = () => import('../../../../plugins/gke-deploy/main.ts') as Promise<PluginModule>;
@@ -21,7 +22,7 @@ const valid = {
   PLUGIN_SECRET_TEMPLATE: join(web, 'no-such.sec.yml'),
   PLUGIN_VARS: '{"app":"web","tag":"v1","deadline":5}',
 };
-const gke = { PLUGIN_KUBE_SERVER: '', PLUGIN_KUBE_TOKEN: '', PLUGIN_CLUSTERS: 'us-central1/web' };
+const gke = GKE_CLUSTER;
 
 const cases: [string, Record<string, string>, RegExp][] = [
   [
@@ -61,33 +62,7 @@ const cases: [string, Record<string, string>, RegExp][] = [
     { PLUGIN_KUBE_SERVER: '', PLUGIN_KUBE_TOKEN: '', PLUGIN_KUBECONFIG: 'apiVersion: v1\nkind: Config\n' },
     /has no current-context/,
   ],
-  ['kube_server', { PLUGIN_KUBE_SERVER: 'not a url' }, /expected an https:\/\/ URL/],
-  ['kube_token', { ...gke, PLUGIN_KUBE_TOKEN: 'canary-stray-token-1234' }, /needs "kube_server"/],
-  ['kube_ca', { PLUGIN_KUBE_CA: 'not a certificate' }, /is not a PEM certificate/],
-  ['gke_endpoint', { PLUGIN_GKE_ENDPOINT: 'container.googleapis' }, /expected an https:\/\/ URL/],
-  ['token_url', { PLUGIN_TOKEN_URL: 'oauth2' }, /expected an https:\/\/ URL/],
-  [
-    'internal_ip',
-    { ...gke, PLUGIN_INTERNAL_IP: 'true', PLUGIN_DNS_ENDPOINT: 'true' },
-    /"dns_endpoint" and "internal_ip" are two ways to the same control plane/,
-  ],
-  ['dns_endpoint', { ...gke, PLUGIN_DNS_ENDPOINT: 'yes' }, /expected true or false/],
-  [
-    'connect_gateway',
-    { PLUGIN_CONNECT_GATEWAY: 'true' },
-    /is for GKE clusters \("cluster" or "clusters"\); with "kube_server"/,
-  ],
-  [
-    'membership',
-    { ...gke, PLUGIN_MEMBERSHIP: 'web', PLUGIN_INTERNAL_IP: 'true' },
-    /"membership" is used only with "connect_gateway: true"/,
-  ],
-  [
-    'proxy_url',
-    { ...gke, PLUGIN_PROXY_URL: 'ftp://canary-proxy-user:canary-proxy-pass-5e1@bastion:21' },
-    /uses ftp; kubectl takes an http:\/\/, https:\/\/ or socks5:\/\/ proxy/,
-  ],
-  ['connect_gateway_endpoint', { PLUGIN_CONNECT_GATEWAY_ENDPOINT: 'gateway' }, /expected an https:\/\/ URL/],
+  ...clusterAccessRows('canary-stray-token-1234'),
   ['kustomize', { PLUGIN_KUSTOMIZE: web }, /set "kustomize" or "template", not both/],
   ['template', { PLUGIN_TEMPLATE: join(web, 'missing.yml') }, /missing\.yml does not exist/],
   ['secret_template', { PLUGIN_SECRET_TEMPLATE: web }, /is a folder; name one file/],

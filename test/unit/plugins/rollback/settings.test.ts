@@ -4,10 +4,11 @@ import assert from 'node:assert/strict';
 import type { PluginModule } from '../../../../common/entry.ts';
 import { schema } from '../../../../plugins/rollback/schema.ts';
 import { assertNoLeaks, runInProcess } from '../../../helpers/canary.ts';
+import { clusterAccessRows, GKE_CLUSTER } from '../cluster-access-rows.ts';
 
 const load = () => import('../../../../plugins/rollback/main.ts') as Promise<PluginModule>;
 const valid = { PLUGIN_KUBE_SERVER: 'https://127.0.0.1:1', PLUGIN_KUBE_TOKEN: 'canary-kube-token-rb-0a9b' };
-const gke = { PLUGIN_KUBE_SERVER: '', PLUGIN_KUBE_TOKEN: '', PLUGIN_CLUSTERS: 'us-central1/web' };
+const gke = GKE_CLUSTER;
 
 const cases: [string, Record<string, string>, RegExp][] = [
   [
@@ -39,33 +40,7 @@ const cases: [string, Record<string, string>, RegExp][] = [
     { ...gke, PLUGIN_CLUSTERS: '', PLUGIN_KUBECONFIG: 'kind: Config' },
     /has no current-context/,
   ],
-  ['kube_server', { PLUGIN_KUBE_SERVER: 'ftp' }, /expected an https:\/\/ URL/],
-  ['kube_token', { ...gke, PLUGIN_KUBE_TOKEN: 'canary-stray-token-rb-77' }, /needs "kube_server"/],
-  ['kube_ca', { PLUGIN_KUBE_CA: 'nope' }, /is not a PEM certificate/],
-  ['gke_endpoint', { PLUGIN_GKE_ENDPOINT: 'nope' }, /expected an https:\/\/ URL/],
-  ['token_url', { PLUGIN_TOKEN_URL: 'nope' }, /expected an https:\/\/ URL/],
-  [
-    'internal_ip',
-    { ...gke, PLUGIN_INTERNAL_IP: 'true', PLUGIN_DNS_ENDPOINT: 'true' },
-    /"dns_endpoint" and "internal_ip" are two ways to the same control plane/,
-  ],
-  ['dns_endpoint', { ...gke, PLUGIN_DNS_ENDPOINT: 'yes' }, /expected true or false/],
-  [
-    'connect_gateway',
-    { PLUGIN_CONNECT_GATEWAY: 'true' },
-    /is for GKE clusters \("cluster" or "clusters"\); with "kube_server"/,
-  ],
-  [
-    'membership',
-    { ...gke, PLUGIN_MEMBERSHIP: 'web', PLUGIN_INTERNAL_IP: 'true' },
-    /"membership" is used only with "connect_gateway: true"/,
-  ],
-  [
-    'proxy_url',
-    { ...gke, PLUGIN_PROXY_URL: 'ftp://canary-proxy-user:canary-proxy-pass-5e1@bastion:21' },
-    /uses ftp; kubectl takes an http:\/\/, https:\/\/ or socks5:\/\/ proxy/,
-  ],
-  ['connect_gateway_endpoint', { PLUGIN_CONNECT_GATEWAY_ENDPOINT: 'gateway' }, /expected an https:\/\/ URL/],
+  ...clusterAccessRows('canary-stray-token-rb-77'),
   [
     'deployments',
     { PLUGIN_DEPLOYMENTS: 'Web App' },
