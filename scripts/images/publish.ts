@@ -56,7 +56,8 @@ const registryHost = (registry: string): string => registry.split('/')[0]!;
  */
 export async function withAccessFlags<T>(
   access: RegistryAccess,
-  fn: (flags: string[]) => Promise<T>,
+  /** `dir`: the call's private temporary folder, removed afterwards (for podman's output files). */
+  fn: (flags: string[], dir: string) => Promise<T>,
 ): Promise<T> {
   if (access.certDir && remotePodman()) {
     throw new Error(
@@ -76,18 +77,17 @@ export async function withAccessFlags<T>(
       flags.push('--authfile', file);
     }
     if (access.certDir) flags.push('--cert-dir', access.certDir);
-    return await fn(flags);
+    return await fn(flags, dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/** podman's push of `source` (an image, or a manifest list with all its images) to `target`. */
-async function pushArgs(source: string, target: string, flags: readonly string[]): Promise<string[]> {
+/** podman's push command for `source`: an image, or a manifest list with all its images. */
+async function pushCommand(source: string): Promise<string[]> {
   const list = (await podman(['manifest', 'exists', source])).code === 0;
   // A list goes out as an OCI image index (podman would keep the Docker list type it created).
-  const push = list ? ['manifest', 'push', '--all', '--format', 'oci'] : ['push'];
-  return [...push, ...flags, source, `docker://${target}`];
+  return list ? ['manifest', 'push', '--all', '--format', 'oci'] : ['push'];
 }
 
 /** Pushes one local image (or list) under every tag; returns the digest the registry stored. */
@@ -97,29 +97,26 @@ export function pushImage(
   tags: readonly string[],
   source = imageRef(plugin),
 ): Promise<string> {
-  return withAccessFlags(access, async (flags) => {
+  return withAccessFlags(access, async (flags, dir) => {
+    const push = await pushCommand(source);
     if (remotePodman()) {
       for (const tag of tags) {
-        await podmanOk(await pushArgs(source, registryImage(access.registry, plugin, tag), flags));
+        const target = registryImage(access.registry, plugin, tag);
+        await podmanOk([...push, ...flags, source, `docker://${target}`]);
       }
       const creds = access.username
         ? { username: access.username, password: access.password ?? '' }
         : undefined;
       return manifestDigest(registryImage(access.registry, plugin, tags[0]!), creds);
     }
-    const dir = mkdtempSync(join(tmpdir(), 'dgp-digest-'));
-    try {
-      let digest = '';
-      for (const tag of tags) {
-        const file = join(dir, `${tag}.digest`);
-        const target = registryImage(access.registry, plugin, tag);
-        await podmanOk(await pushArgs(source, target, [...flags, '--digestfile', file]));
-        digest = readFileSync(file, 'utf8').trim();
-      }
-      return digest;
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
+    let digest = '';
+    for (const tag of tags) {
+      const file = join(dir, `${tag}.digest`);
+      const target = registryImage(access.registry, plugin, tag);
+      await podmanOk([...push, ...flags, '--digestfile', file, source, `docker://${target}`]);
+      digest = readFileSync(file, 'utf8').trim();
     }
+    return digest;
   });
 }
 
