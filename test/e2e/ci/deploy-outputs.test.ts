@@ -9,11 +9,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { assertNoLeaks } from '../../helpers/canary.ts';
 import { extractCard, readOutputs } from '../../helpers/ci-files.ts';
-import { useTestbed } from '../../testbed/hooks.ts';
 import type { TestbedState } from '../../testbed/state.ts';
 import {
-  bundled,
   deploymentOf,
+  deployTestbed,
   gkeEnv,
   removeNamespaces,
   runPlugin,
@@ -47,8 +46,7 @@ describe('output variables and cards after real deploys; rollback under Woodpeck
 
   before(async function () {
     this.timeout(30 * 60_000);
-    tb = await useTestbed({ clusters: 2 });
-    await Promise.all([bundled('gke-deploy'), bundled('rollback')]);
+    tb = await deployTestbed();
     ns = uniqueNamespace('ci');
     ws = workspace('web');
   });

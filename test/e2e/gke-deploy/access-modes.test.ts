@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { DeploySummary } from '../../../common/summary.ts';
 import { assertNoLeaks } from '../../helpers/canary.ts';
-import { useTestbed } from '../../testbed/hooks.ts';
 import { httpRequest } from '../../testbed/http.ts';
 import { gkeCall, patchGkeCluster, resetGkeCluster } from '../../testbed/servers/client.ts';
 import type { Relayed } from '../../testbed/servers/relay.ts';
@@ -17,6 +16,7 @@ import { dockerShim, sh } from '../rollback/by-hand.ts';
 import {
   bundled,
   deploymentOf,
+  deployTestbed,
   gkeEnv,
   namespaceExists,
   removeNamespaces,
@@ -51,8 +51,7 @@ describe('gke-deploy and rollback through private ways in', function () {
 
   before(async function () {
     this.timeout(30 * 60_000);
-    tb = await useTestbed({ clusters: 2 });
-    await Promise.all([bundled('gke-deploy'), bundled('rollback')]);
+    tb = await deployTestbed();
   });
   afterEach(() => removeNamespaces(tb));
 

@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { privateBundle } from '../../helpers/bundle.ts';
 import { type Captured, runChild } from '../../helpers/canary.ts';
+import { useTestbed } from '../../testbed/hooks.ts';
 import { serviceAccountKey } from '../../testbed/servers/client.ts';
 import type { TestbedState } from '../../testbed/state.ts';
 
@@ -22,6 +23,13 @@ export const FIXTURES = join(root, 'test', 'fixtures', 'gke-deploy');
  */
 export function bundled(name: 'gke-deploy' | 'rollback'): Promise<string> {
   return privateBundle(name);
+}
+
+/** The two-cluster testbed, with gke-deploy's and rollback's bundles built: a suite's `before`. */
+export async function deployTestbed(): Promise<TestbedState> {
+  const tb = await useTestbed({ clusters: 2 });
+  await Promise.all([bundled('gke-deploy'), bundled('rollback')]);
+  return tb;
 }
 
 /** A fresh workspace: a copy of a fixture folder in a temp directory. */

@@ -7,10 +7,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DeploySummary } from '../../../common/summary.ts';
-import { useTestbed } from '../../testbed/hooks.ts';
 import type { TestbedState } from '../../testbed/state.ts';
 import {
-  bundled,
+  deployTestbed,
   gkeEnv,
   kubectl,
   namespaceExists,
@@ -35,8 +34,7 @@ describe('gke-deploy: kustomize', function () {
 
   before(async function () {
     this.timeout(30 * 60_000);
-    tb = await useTestbed({ clusters: 2 });
-    await Promise.all([bundled('gke-deploy'), bundled('rollback')]);
+    tb = await deployTestbed();
   });
   afterEach(() => removeNamespaces(tb));
 

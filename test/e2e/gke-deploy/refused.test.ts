@@ -4,10 +4,9 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { useTestbed } from '../../testbed/hooks.ts';
 import type { TestbedState } from '../../testbed/state.ts';
 import {
-  bundled,
+  deployTestbed,
   gkeEnv,
   namespaceExists,
   removeNamespaces,
@@ -25,8 +24,7 @@ describe('gke-deploy and rollback: refused before any cluster is contacted', fun
 
   before(async function () {
     this.timeout(30 * 60_000);
-    tb = await useTestbed({ clusters: 2 });
-    await Promise.all([bundled('gke-deploy'), bundled('rollback')]);
+    tb = await deployTestbed();
     counter = createServer((req, res) => {
       requests += 1;
       req.resume();

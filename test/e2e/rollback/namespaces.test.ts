@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import type { DeploySummary } from '../../../common/summary.ts';
 import { assertNoLeaks } from '../../helpers/canary.ts';
-import { useTestbed } from '../../testbed/hooks.ts';
 import type { TestbedState } from '../../testbed/state.ts';
 import {
   bundled,
   deploymentOf,
+  deployTestbed,
   gkeEnv,
   removeNamespaces,
   runPlugin,
@@ -30,8 +30,7 @@ describe('rollback: the namespaces the deploy used', function () {
 
   before(async function () {
     this.timeout(30 * 60_000);
-    tb = await useTestbed({ clusters: 2 });
-    await Promise.all([bundled('gke-deploy'), bundled('rollback')]);
+    tb = await deployTestbed();
   });
   afterEach(() => removeNamespaces(tb));
 

@@ -5,12 +5,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DeploySummary } from '../../../common/summary.ts';
 import { assertNoLeaks } from '../../helpers/canary.ts';
-import { useTestbed } from '../../testbed/hooks.ts';
 import { patchGkeCluster, resetGkeCluster } from '../../testbed/servers/client.ts';
 import type { TestbedState } from '../../testbed/state.ts';
 import {
-  bundled,
   deploymentOf,
+  deployTestbed,
   gkeEnv,
   removeNamespaces,
   runPlugin,
@@ -32,8 +31,7 @@ describe('rollback against two clusters', function () {
 
   before(async function () {
     this.timeout(30 * 60_000);
-    tb = await useTestbed({ clusters: 2 });
-    await Promise.all([bundled('gke-deploy'), bundled('rollback')]);
+    tb = await deployTestbed();
   });
   afterEach(() => removeNamespaces(tb));
 
