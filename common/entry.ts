@@ -21,6 +21,11 @@ export interface EntryOptions {
   /** Replaces the defaults (tests pass a logger writing to memory). */
   deps?: Partial<BaseDeps>;
   /**
+   * Starts what the plugin will need early (gcs-static-sync's hashing threads), while its code
+   * loads: called once a run is certain (not for --help or a stray argument), before loading.
+   */
+  beforeLoad?: () => void;
+  /**
    * The plugin stops cleanly on SIGTERM/SIGINT (it watches `deps.signal`). Otherwise the first
    * signal removes the secret files and ends the process, as a second signal always does.
    */
@@ -80,6 +85,7 @@ export async function main(opts: EntryOptions): Promise<number> {
     onExit: () => deps?.secretFiles.cleanup(),
   });
   try {
+    opts.beforeLoad?.();
     const [{ withBaseDeps }, mod] = await Promise.all([import('./plugin.ts'), opts.load()]);
     deps = withBaseDeps({ signal: stop.signal, ...opts.deps, log });
     await mod.run(env, deps);

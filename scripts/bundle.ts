@@ -38,6 +38,24 @@ async function precompiledValidator(name: PluginName): Promise<Plugin> {
 }
 
 /**
+ * gcs-static-sync's MD5 lanes module, generated now rather than at each start-up of the
+ * plugin (hash/prebuilt-lanes.ts).
+ */
+async function prebuiltLanes(): Promise<Plugin> {
+  const { md5LanesWasm } = await import('../plugins/gcs-static-sync/hash/md5-lanes.ts');
+  const base64 = Buffer.from(md5LanesWasm()).toString('base64');
+  return {
+    name: 'prebuilt-lanes',
+    setup(b) {
+      b.onLoad({ filter: /[\\/]gcs-static-sync[\\/]hash[\\/]prebuilt-lanes\.ts$/ }, () => ({
+        contents: `export const prebuiltLanes = new Uint8Array(Buffer.from(${JSON.stringify(base64)}, 'base64'));`,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+/**
  * gcs-static-sync's hashing worker: its entry is built as chunks/hash-worker.js, and the module
  * that starts the workers (which in the sources loads tsx first) is replaced by one that starts
  * that file, beside the chunk the module ends up in (every chunk is in chunks/).
@@ -48,8 +66,7 @@ const hashWorkerStarter: Plugin = {
   setup(b) {
     b.onLoad({ filter: /[\\/]gcs-static-sync[\\/]hash[\\/]worker-thread\.ts$/ }, () => ({
       contents: `import { Worker } from 'node:worker_threads';
-export const startWorkerThread = (workerData) =>
-  new Worker(new URL('./hash-worker.js', import.meta.url), { workerData });`,
+export const startWorkerThread = () => new Worker(new URL('./hash-worker.js', import.meta.url));`,
       loader: 'js',
     }));
   },
@@ -88,7 +105,7 @@ export async function bundle(name: PluginName, outdir = join(root, 'dist', name)
     banner: { js: banner },
     chunkNames: 'chunks/[name]-[hash]',
     logLevel: 'warning',
-    plugins: [await precompiledValidator(name), hashWorkerStarter],
+    plugins: [await precompiledValidator(name), hashWorkerStarter, await prebuiltLanes()],
   });
   // The bundle is copied into images on its own: mark it as ESM there too.
   writeFileSync(join(outdir, 'package.json'), `${JSON.stringify({ type: 'module' })}\n`);

@@ -4,7 +4,7 @@
 // once the listing says which.
 import { errorMessage } from '../../common/errors.ts';
 import { createAttributeRules, type Matcher, type ObjectAttributes } from './attributes.ts';
-import { hashFiles } from './hash/index.ts';
+import { type HashOptions, hashFiles } from './hash/index.ts';
 import { CHUNK, type FileHash, hashFile, type LocalEntry, walkSource } from './local.ts';
 import { type HashedFile, needsCrc32c } from './plan.ts';
 import type { RemoteObject } from './remote.ts';
@@ -30,19 +30,17 @@ export interface SourceScan {
   ignored: number;
 }
 
-/** Walks the source (leaving out what `ignored` matches) and MD5-hashes every file; `progress` gets (hashed, total). */
+/** Walks the source (leaving out what `ignored` matches) and MD5-hashes every file (`hashing`: threads, progress). */
 export async function scanSource(
   config: Pick<Settings, 'sourceDir' | 'target' | 'attributes'>,
   ignored: Matcher,
-  concurrency: number,
-  progress: (done: number, total: number) => void,
+  hashing: HashOptions,
 ): Promise<SourceScan> {
-  const walking = walkSource(config.sourceDir, ignored, config.target.prefix);
+  const walk = walkSource(config.sourceDir, ignored, config.target.prefix);
   const hashes = await hashFiles(
-    walking.then((w) => w.files.map((f) => f.abs)),
-    { concurrency, progress },
+    walk.files.map((f) => f.abs),
+    hashing,
   );
-  const walk = await walking;
   const rules = createAttributeRules(config.attributes);
   const files = walk.files.map((entry, i): ScannedFile => {
     const r = hashes[i];

@@ -39,15 +39,14 @@ export async function survey(
   const { log } = deps;
   let hashed = 0;
   const hashProgress = createProgress(log, 'hash', deps.now);
-  const scanning = scanSource(
-    settings,
-    createIgnoreMatcher(settings.ignore),
-    settings.concurrency,
-    (done, total) => {
+  const scanning = scanSource(settings, createIgnoreMatcher(settings.ignore), {
+    concurrency: settings.concurrency,
+    progress: (done, total) => {
       hashed = done;
       hashProgress(`hashed ${done} of ${total} files`);
     },
-  );
+    debug: (message) => log.debug(message),
+  });
   // Awaited below; this keeps a failure from counting as unhandled meanwhile.
   scanning.catch(() => undefined);
   const where = showTarget(settings.target);

@@ -1,6 +1,7 @@
 // The real bundles, run as child processes with node, as the images run them.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { bundle } from '../../scripts/bundle.ts';
 import { loadSchema, PLUGINS } from '../../scripts/plugins.ts';
 import { assertNoLeaks, makeCanaries, runChild, serviceAccountShape } from '../helpers/canary.ts';
@@ -11,6 +12,14 @@ describe('plugin bundles', function () {
 
   before(async () => {
     for (const name of PLUGINS) entries.set(name, await bundle(name));
+  });
+
+  it('gcs-static-sync: the MD5 lanes module is built in, the same bytes the generator gives', async () => {
+    const { md5LanesWasm } = await import('../../plugins/gcs-static-sync/hash/md5-lanes.ts');
+    const chunks = join(dirname(entries.get('gcs-static-sync') as string), 'chunks');
+    const base64 = Buffer.from(md5LanesWasm()).toString('base64');
+    const holding = readdirSync(chunks).filter((f) => readFileSync(join(chunks, f), 'utf8').includes(base64));
+    assert.equal(holding.length, 1, 'one chunk holds the prebuilt bytes');
   });
 
   for (const name of PLUGINS) {

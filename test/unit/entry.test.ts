@@ -132,6 +132,32 @@ describe('entry (top-level handler)', () => {
     assert.match(r.output, /fixture failed: unexpected argument "deploy"/);
   });
 
+  it('beforeLoad runs once, before the plugin loads, and not for --help or a stray argument', async () => {
+    const { main } = await import('../../common/entry.ts');
+    const { createLogger, memorySink } = await import('../../common/log.ts');
+    for (const [argv, runs] of [
+      [['--help'], false],
+      [['deploy'], false],
+      [[], true],
+    ] as const) {
+      const events: string[] = [];
+      const before = process.exitCode;
+      await main({
+        schema: fixture,
+        env: {},
+        argv,
+        deps: { log: createLogger({ sink: memorySink() }) },
+        beforeLoad: () => events.push('beforeLoad'),
+        load: async () => {
+          events.push('load');
+          return { async run() {} };
+        },
+      });
+      process.exitCode = before;
+      assert.deepEqual(events, runs ? ['beforeLoad', 'load'] : [], argv.join(' '));
+    }
+  });
+
   for (const name of PLUGINS) {
     it(`${name}: a bad setting gives exit 1 and a message naming it, secrets masked`, async () => {
       const schema = await loadSchema(name);

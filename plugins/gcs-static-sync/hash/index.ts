@@ -24,6 +24,8 @@ export interface HashOptions {
   concurrency: number;
   /** Called with (hashed, total) after each batch. */
   progress?: (done: number, total: number) => void;
+  /** Told how many threads hash, once they are known. */
+  debug?: (message: string) => void;
 }
 
 /** Hashes a batch on the main thread after letting pending I/O (the listing) run first. */
@@ -38,17 +40,17 @@ function onMainThread(data: HashWorkerData): (files: readonly string[]) => Promi
 
 /**
  * The size and MD5 of each file, in order; a file that cannot be read gets its error. The
- * list may still be coming (a walk under way): the workers start first, as a worker takes
- * tens of milliseconds to boot, longer than the walk of a thousand files.
+ * workers started early (prestart.ts) are used first: booting one takes longer than the
+ * walk of a thousand files.
  */
-export async function hashFiles(
-  files: readonly string[] | Promise<readonly string[]>,
-  opts: HashOptions,
-): Promise<HashResult[]> {
+export async function hashFiles(list: readonly string[], opts: HashOptions): Promise<HashResult[]> {
+  if (list.length === 0) return [];
   const workers = startHashWorkers(hashThreadCount(opts.concurrency) - 1);
   const main = onMainThread(workers.data);
+  opts.debug?.(
+    `hashing on ${workers.size + 1} threads (the main one and ${workers.size} workers, ${workers.early} of them started before the plugin loaded)`,
+  );
   try {
-    const list = await files;
     const results: HashResult[] = new Array(list.length);
     const threads = workers.size + 1;
     const per = Math.max(1, Math.min(HASH_BATCH, Math.ceil(list.length / (threads * 4))));

@@ -16,6 +16,8 @@
 // states. Each group's states are four vectors at address `state + 64 × group`: A, B, C, D,
 // each holding that word for the group's lanes 0–3. Padding is the caller's (see lanes.ts).
 
+import { prebuiltLanes } from './prebuilt-lanes.ts';
+
 /** Groups of four lanes the function runs together (lanes = 4 x groups). */
 export const GROUPS = 2;
 
@@ -280,7 +282,7 @@ export function md5LanesWasm(groups = GROUPS): Uint8Array {
 /** The compiled module, or undefined where WebAssembly SIMD is not available. */
 export function compileMd5Lanes(groups = GROUPS): WebAssembly.Module | undefined {
   try {
-    return new WebAssembly.Module(md5LanesWasm(groups));
+    return new WebAssembly.Module(groups === GROUPS && prebuiltLanes ? prebuiltLanes : md5LanesWasm(groups));
   } catch {
     return undefined;
   }

@@ -1,10 +1,14 @@
-// The hashing worker threads: one per core (at most four), each running worker.ts. The lanes
-// module is compiled once here and handed to every worker. A batch goes to the worker its
-// slot names; a worker that fails or stops fails the batches it holds.
+// The hashing worker threads: one per core (at most four), each running worker.ts; those
+// started early (prestart.ts) are taken first. The lanes module is compiled once here and
+// handed to every worker. A batch goes to the worker its slot names; a worker that fails or
+// stops fails the batches it holds.
 import { availableParallelism } from 'node:os';
+import type { Worker } from 'node:worker_threads';
 import { CHUNK } from '../local.ts';
 import { compileMd5Lanes } from './md5-lanes.ts';
 import type { HashResult } from './openssl.ts';
+import { MAX_HASH_THREADS, takePrestartedWorkers } from './prestart.ts';
+import type { HashWorkerMessage } from './worker.ts';
 import { startWorkerThread } from './worker-thread.ts';
 
 /** Files over this many chunks (4 MiB) are hashed by OpenSSL alone rather than in the MD5 lanes. */
@@ -22,6 +26,8 @@ export interface HashWorkerData {
 export interface HashWorkers {
   /** Number of worker threads (may be 0). */
   readonly size: number;
+  /** How many of them were started before the plugin loaded (prestart.ts). */
+  readonly early: number;
   /** What each worker hashes with (the main thread can hash with the same: batch.ts). */
   readonly data: HashWorkerData;
   /** MD5 and size of each file, in order; a file that cannot be read gets its error. */
@@ -46,11 +52,11 @@ interface Pending {
 
 /** How many threads hash (the main thread and the workers): one per core, at most `max` and at most four. */
 export function hashThreadCount(max: number): number {
-  return Math.max(1, Math.min(availableParallelism(), 4, max));
+  return Math.max(1, Math.min(availableParallelism(), MAX_HASH_THREADS, max));
 }
 
-function startWorker(workerData: HashWorkerData, closed: () => boolean) {
-  const worker = startWorkerThread(workerData);
+function setUpWorker(worker: Worker, workerData: HashWorkerData, closed: () => boolean) {
+  worker.postMessage({ init: workerData } satisfies HashWorkerMessage);
   const pending = new Map<number, Pending>();
   const failAll = (err: Error) => {
     for (const p of pending.values()) p.reject(err);
@@ -80,9 +86,12 @@ export function startHashWorkers(size: number, opts: HashWorkerOptions = {}): Ha
   };
   let nextId = 0;
   let closed = false;
-  const pools = Array.from({ length: size }, () => startWorker(workerData, () => closed));
+  const early = takePrestartedWorkers(size);
+  const threads = [...early, ...Array.from({ length: size - early.length }, () => startWorkerThread())];
+  const pools = threads.map((worker) => setUpWorker(worker, workerData, () => closed));
   return {
     size,
+    early: early.length,
     data: workerData,
     hashBatch(files, index) {
       const pool = pools[index % size];
@@ -90,7 +99,7 @@ export function startHashWorkers(size: number, opts: HashWorkerOptions = {}): Ha
       const id = nextId++;
       return new Promise<HashResult[]>((resolve, reject) => {
         pool.pending.set(id, { resolve, reject });
-        pool.worker.postMessage({ id, files });
+        pool.worker.postMessage({ id, files } satisfies HashWorkerMessage);
       });
     },
     async close() {

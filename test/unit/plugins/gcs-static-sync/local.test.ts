@@ -26,7 +26,7 @@ describe('gcs-static-sync: the source folder', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('walks sorted, leaves ignored files and folders out, follows file links, reports folder links', async () => {
-    const r = await walkSource(dir, createIgnoreMatcher(['*.map', 'node_modules']));
+    const r = walkSource(dir, createIgnoreMatcher(['*.map', 'node_modules']));
     assert.deepEqual(
       r.files.map((f) => f.path),
       ['.well', 'app/main.js', 'dir with space/a b.txt', 'index.html', 'link.html', 'ünï/日本.txt'],

@@ -50,9 +50,10 @@ describe('gcs-static-sync: the source scan', () => {
 
   it('hashes every file once, reports progress, and adds CRC32C only for objects without an MD5', async () => {
     const seen: [number, number][] = [];
-    const scan = await scanSource(config, createIgnoreMatcher(config.ignore), 4, (done, total) =>
-      seen.push([done, total]),
-    );
+    const scan = await scanSource(config, createIgnoreMatcher(config.ignore), {
+      concurrency: 4,
+      progress: (done, total) => seen.push([done, total]),
+    });
     assert.equal(scan.ignored, 1);
     assert.deepEqual(seen.at(-1), [3, 3]);
     const remote = new Map([
@@ -74,7 +75,7 @@ describe('gcs-static-sync: the source scan', () => {
   it('a file the worker could not read is a failure with its reason, and is kept from deletes', async () => {
     // The read error itself comes from the worker (hash-workers.test.ts); here it is set on
     // the scan, as the worker reports it, to check what the sync makes of it.
-    const scan = await scanSource(config, createIgnoreMatcher(config.ignore), 2, () => undefined);
+    const scan = await scanSource(config, createIgnoreMatcher(config.ignore), { concurrency: 2 });
     const first = scan.files[0];
     assert.equal(first?.entry.path, 'app/main.js');
     if (first) {

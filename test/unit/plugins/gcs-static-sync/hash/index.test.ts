@@ -54,7 +54,7 @@ describe('gcs-static-sync: hashFiles, the main thread and the workers together',
     const list = [...files.slice(0, 150), join(dir, 'missing.bin'), ...files.slice(150)];
     const progress: number[] = [];
     try {
-      const got = await hashFiles(Promise.resolve(list), {
+      const got = await hashFiles(list, {
         concurrency: 16,
         progress: (d) => progress.push(d),
       });
