@@ -1,5 +1,5 @@
 // MD5 of source files on one hashing worker: in WebAssembly SIMD lanes (hash/md5-lanes.ts), one,
-// two (the plugin's) and three groups of four lanes run together, against OpenSSL one file at a
+// two and three (the plugin's) groups of four lanes run together, against OpenSSL one file at a
 // time, side by side in one run, interleaved.
 // Same worker code, same files (read from the page cache after a warm-up pass), so the
 // difference is the hashing. Usage:
@@ -36,8 +36,8 @@ async function main() {
     const subjects = [
       ['OpenSSL, one file at a time', false],
       ['WebAssembly SIMD, 4 lanes (1 group)', 1],
-      ['WebAssembly SIMD, 8 lanes (2 groups, the plugin)', 2],
-      ['WebAssembly SIMD, 12 lanes (3 groups)', 3],
+      ['WebAssembly SIMD, 8 lanes (2 groups)', 2],
+      ['WebAssembly SIMD, 12 lanes (3 groups, the plugin)', 3],
     ] as const;
     const times = new Map<string, number[]>(subjects.map(([name]) => [name, []]));
     const workers = new Map(subjects.map(([name, lanes]) => [name, startHashWorkers(1, { lanes })]));

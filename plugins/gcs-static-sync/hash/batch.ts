@@ -1,6 +1,6 @@
 // A batch of files hashed on the calling thread, synchronously: what a hashing worker runs
 // for each message (worker.ts), and what the main thread runs between its other work
-// (index.ts). Eight files at a time in the MD5 lanes where WebAssembly SIMD is available,
+// (index.ts). Twelve files at a time in the MD5 lanes where WebAssembly SIMD is available,
 // otherwise one at a time with OpenSSL.
 import { LaneHasher } from './lanes.ts';
 import { type HashResult, hashEachAlone } from './openssl.ts';

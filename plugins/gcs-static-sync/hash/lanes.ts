@@ -1,4 +1,4 @@
-// Eight files at a time (the lanes module's default: md5-lanes.ts) through the MD5 lanes. Each lane reads its file
+// Twelve files at a time (the lanes module's default: md5-lanes.ts) through the MD5 lanes. Each lane reads its file
 // a chunk at a time into its own part of the module's memory, the lanes run through the
 // module together for as many blocks as the shortest of them has, and a lane that finishes
 // its file takes the next one from the batch. A lane with no file left runs over its stale

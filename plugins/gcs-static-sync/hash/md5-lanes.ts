@@ -1,11 +1,12 @@
-// MD5 of eight files at once with WebAssembly SIMD. MD5 is one long chain of dependent
+// MD5 of twelve files at once with WebAssembly SIMD. MD5 is one long chain of dependent
 // 32-bit steps, so a single stream cannot use a core's vector units: OpenSSL's MD5 runs at
 // ~0.55 GB/s here, and that was most of a no-op re-sync of large files. Four independent
 // streams, one per 32-bit lane of a 128-bit vector, go through the same steps together
 // (~1.0 GB/s on the same core); and since each step still waits for the one before, two such
-// groups with their steps interleaved give the core two chains to overlap: ~1.45 GB/s on
-// Node 24 (`bench/md5-lanes.ts`; three groups add ~5 %, and leave more lanes idle at the end
-// of a batch).
+// groups with their steps interleaved give the core two chains to overlap (~1.3–1.45 GB/s),
+// and three groups three (~1.45–1.55 GB/s on Node 24; `bench/md5-lanes.ts`: +5–12 % over two,
+// and 2.5–3 % less CPU for a no-op re-sync of 1,000 files of 256 KB; a batch is a multiple of
+// twelve files, hash/index.ts, so few lanes idle at its end).
 //
 // The module is generated here, as bytes, rather than shipped as a binary or built by a
 // compiler toolchain: it is one function of 64 unrolled steps per group, and the generator
@@ -19,7 +20,7 @@
 import { prebuiltLanes } from './prebuilt-lanes.ts';
 
 /** Groups of four lanes the function runs together (lanes = 4 x groups). */
-export const GROUPS = 2;
+export const GROUPS = 3;
 
 /** Per-step shift amounts and constants (RFC 1321). */
 const SHIFTS = [7, 12, 17, 22, 5, 9, 14, 20, 4, 11, 16, 23, 6, 10, 15, 21];
