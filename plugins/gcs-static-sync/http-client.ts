@@ -10,6 +10,7 @@ import type { Agent as HttpsAgent } from 'node:https';
 import { createRequire } from 'node:module';
 import { errorMessage, HttpError, PluginError } from '../../common/errors.ts';
 import { googleApiErrorMessage } from '../../common/gcp/api-error.ts';
+import { nodeZlib } from './builtins.ts';
 import { proxyFor } from './endpoint.ts';
 
 export interface HttpClientOptions {
@@ -103,7 +104,6 @@ async function createAgent(root: URL, opts: HttpClientOptions, secure: boolean):
 export async function createHttpClient(root: URL, opts: HttpClientOptions): Promise<HttpClient> {
   const secure = root.protocol === 'https:';
   const http = httpModule(secure);
-  const zlib = await import('node:zlib');
   const agent = await createAgent(root, opts, secure);
   const timeoutMs = opts.timeoutMs ?? 60_000;
   const exchange = (r: Request) =>
@@ -113,7 +113,8 @@ export async function createHttpClient(root: URL, opts: HttpClientOptions): Prom
         r.url,
         { method: r.method, agent, headers, timeout: timeoutMs },
         (res: IncomingMessage) => {
-          const stream = res.headers['content-encoding'] === 'gzip' ? res.pipe(zlib.createGunzip()) : res;
+          const stream =
+            res.headers['content-encoding'] === 'gzip' ? res.pipe(nodeZlib().createGunzip()) : res;
           const chunks: Buffer[] = [];
           stream.on('data', (c: Buffer) => chunks.push(c));
           stream.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));

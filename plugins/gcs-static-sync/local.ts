@@ -2,11 +2,11 @@
 // entered), and each file's MD5 — plus CRC32C when the remote object to compare with has no
 // MD5 — read in 1 MiB chunks into a buffer each worker owns, so memory stays flat however
 // large or many the files are.
-import { createHash } from 'node:crypto';
 import { type Dirent, promises as fs, readdirSync, statSync } from 'node:fs';
 import { normalize, sep } from 'node:path';
 import { errorMessage } from '../../common/errors.ts';
 import type { Matcher } from './attributes.ts';
+import { nodeCrypto } from './builtins.ts';
 
 export interface LocalEntry {
   /** Relative to the source folder, '/'-separated: 'app/main.js'. */
@@ -105,7 +105,7 @@ export const CHUNK = 1024 * 1024;
 export async function hashFile(abs: string, withCrc32c: boolean, buffer: Buffer): Promise<FileHash> {
   const handle = await fs.open(abs, 'r');
   try {
-    const md5 = createHash('md5');
+    const md5 = nodeCrypto().createHash('md5');
     // The storage library is loaded only when a CRC32C is needed (rarely: composite objects).
     const crc = withCrc32c ? new (await import('@google-cloud/storage')).CRC32C() : undefined;
     let size = 0;

@@ -8,8 +8,8 @@
 // broken connections, none after a cancel; the same metadata (content type, cache control,
 // content encoding, custom metadata) and `predefined_acl`. No precondition, as in storage.ts:
 // the same bytes sent again are harmless, a 412 after a lost answer would not be.
-import { randomBytes } from 'node:crypto';
 import { PluginError } from '../../common/errors.ts';
+import { nodeCrypto } from './builtins.ts';
 import { storageRoot } from './endpoint.ts';
 import { bearer, createHttpClient, type HttpClientOptions, jsonOf } from './http-client.ts';
 import { type RetryDeps, withRetry } from './retry.ts';
@@ -59,7 +59,7 @@ export async function createMultipartUploader(opts: MultipartOptions): Promise<M
   const http = await createHttpClient(new URL(`${storageRoot(opts.endpoint)}/`), opts);
   const base = uploadUrl(opts.endpoint, opts.bucket, opts.predefinedAcl).href;
   // Random per run, so it cannot be guessed into a file; a part that held it would be cut.
-  const boundary = `gcs-static-sync-${randomBytes(16).toString('hex')}`;
+  const boundary = `gcs-static-sync-${nodeCrypto().randomBytes(16).toString('hex')}`;
   const upload = async (resource: ObjectResource, body: Buffer) => {
     const payload = multipartBody(resource, body, boundary);
     // The name in the query too, as the storage library sends it: logs and proxies see it.

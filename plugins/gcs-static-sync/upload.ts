@@ -3,19 +3,19 @@
 // checks); larger ones are streamed by the storage library as resumable uploads, from a
 // source function so that the library can start a retry from the first byte. gzip-stored
 // files are compressed on the way (level 9: they are compressed once and served many times).
-import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs, readFileSync } from 'node:fs';
 import { pipeline, Transform } from 'node:stream';
 import { promisify } from 'node:util';
-import { constants, createGzip, gzip } from 'node:zlib';
 import type { Bucket, FileMetadata } from '@google-cloud/storage';
 import { SOURCE_MD5_KEY } from './attributes.ts';
 import type { OpenBucket } from './bucket.ts';
+import { nodeCrypto, nodeZlib } from './builtins.ts';
 import type { MultipartUploader } from './multipart.ts';
 import type { MetadataPatch, PlannedUpload } from './plan.ts';
 
-const gzipAsync = promisify(gzip);
-const GZIP = { level: constants.Z_BEST_COMPRESSION };
+const gzipAsync = (data: Buffer) =>
+  promisify(nodeZlib().gzip)(data, { level: nodeZlib().constants.Z_BEST_COMPRESSION });
+const createGzip = () => nodeZlib().createGzip({ level: nodeZlib().constants.Z_BEST_COMPRESSION });
 
 /** Files up to this size are uploaded from memory in a single request. */
 export const SIMPLE_UPLOAD_MAX = 4 * 1024 * 1024;
@@ -67,9 +67,10 @@ async function uploadSmall(uploader: MultipartUploader, u: PlannedUpload): Promi
   const source = u.file.hash.size <= SYNC_READ_MAX ? readFileSync(u.file.abs) : await fs.readFile(u.file.abs);
   const metadata = { ...u.metadata };
   // The file may have changed since it was hashed: describe what is actually sent.
-  if (u.file.attrs.gzip) metadata[SOURCE_MD5_KEY] = createHash('md5').update(source).digest('base64');
-  const body = u.file.attrs.gzip ? await gzipAsync(source, GZIP) : source;
-  const md5Hash = createHash('md5').update(body).digest('base64');
+  if (u.file.attrs.gzip)
+    metadata[SOURCE_MD5_KEY] = nodeCrypto().createHash('md5').update(source).digest('base64');
+  const body = u.file.attrs.gzip ? await gzipAsync(source) : source;
+  const md5Hash = nodeCrypto().createHash('md5').update(body).digest('base64');
   await uploader.upload({ name: u.file.name, ...objectMetadata(u, metadata), md5Hash }, body);
   return { bytes: source.length, sent: body.length };
 }
@@ -98,7 +99,7 @@ async function uploadLarge(bucket: Bucket, u: PlannedUpload, acl: string | undef
       // pipeline (unlike pipe) passes a read error on, so the upload fails instead of hanging.
       const ignore = () => {};
       return u.file.attrs.gzip
-        ? pipeline(input, createGzip(GZIP), counter(), ignore)
+        ? pipeline(input, createGzip(), counter(), ignore)
         : pipeline(input, counter(), ignore);
     },
     { resumable: true, validation: 'md5', metadata: objectMetadata(u, u.metadata), ...aclOption },

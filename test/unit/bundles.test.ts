@@ -22,6 +22,30 @@ describe('plugin bundles', function () {
     assert.equal(holding.length, 1, 'one chunk holds the prebuilt bytes');
   });
 
+  it('gcs-static-sync: neither its hashing worker nor its main chunk loads node:crypto or node:zlib', () => {
+    // What a module imports statically is loaded before its first line runs: node:crypto
+    // costs a worker ~10 ms of its boot (plugins/gcs-static-sync/builtins.ts).
+    const chunks = join(dirname(entries.get('gcs-static-sync') as string), 'chunks');
+    const loads = (file: string, seen = new Set<string>()): Set<string> => {
+      if (seen.has(file)) return seen;
+      seen.add(file);
+      const code = readFileSync(join(chunks, file), 'utf8');
+      for (const [, spec] of code.matchAll(/(?:from|import)\s*"([^"]+)"/g)) {
+        if (spec?.startsWith('./')) loads(spec.slice(2), seen);
+        else if (spec) seen.add(spec);
+      }
+      return seen;
+    };
+    const mainChunk = readdirSync(chunks).find((f) => f.startsWith('main-'));
+    assert.ok(mainChunk, 'the bundle has a main chunk');
+    for (const entry of ['hash-worker.js', mainChunk]) {
+      const all = loads(entry);
+      assert.ok(all.has('node:fs'), `${entry}: the walk finds static imports`);
+      for (const heavy of ['node:crypto', 'crypto', 'node:zlib', 'zlib'])
+        assert.ok(!all.has(heavy), `${entry} loads ${heavy} at start`);
+    }
+  });
+
   for (const name of PLUGINS) {
     it(`${name}: --help prints the settings and exits 0`, async () => {
       const entry = entries.get(name) as string;

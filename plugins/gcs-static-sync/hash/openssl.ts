@@ -1,9 +1,9 @@
 // MD5 of one file at a time with OpenSSL (node:crypto), read synchronously a chunk at a time
 // into a buffer the worker owns: the fallback without WebAssembly SIMD, and the hashing of
 // files too big for the lanes (lanes.ts).
-import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { errorMessage } from '../../../common/errors.ts';
+import { nodeCrypto } from '../builtins.ts';
 
 /** One file's size and MD5 (base64, as Cloud Storage reports md5Hash), or why it could not be read. */
 export type HashResult = { size: number; md5: string } | { error: string };
@@ -14,7 +14,7 @@ export const failure = (err: unknown): HashResult => ({ error: errorMessage(err)
 export function hashAlone(abs: string, buffer: Buffer): HashResult {
   const fd = openSync(abs, 'r');
   try {
-    const md5 = createHash('md5');
+    const md5 = nodeCrypto().createHash('md5');
     let size = 0;
     for (;;) {
       const n = readSync(fd, buffer, 0, buffer.length, null);
