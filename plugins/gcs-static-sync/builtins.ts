@@ -1,8 +1,8 @@
-// node:crypto and node:zlib, loaded when first used rather than with the plugin's code: each
-// takes 4–12 ms to load. A no-op re-sync needs neither (uploads need both; over https, TLS
-// loads node:crypto anyway), and a hashing worker needs node:crypto only for files over 4 MiB,
-// so without it at load a worker boots ~15 ms sooner (bench/RESULTS.md, part 4). require()
-// rather than import(): synchronous, and without building each module's ES facade.
+// node:crypto and node:zlib, loaded when first used rather than with the plugin's code: they
+// take ~10–12 ms and ~4 ms to load. A no-op re-sync needs neither (uploads need both; over
+// https, TLS loads node:crypto anyway), and a hashing worker needs node:crypto only for files
+// over 4 MiB: without it a worker boots in ~72 ms rather than ~79 (bench/RESULTS.md, part 4).
+// require() rather than import(): synchronous, and without building each module's ES facade.
 import { createRequire } from 'node:module';
 
 const load = createRequire(import.meta.url);
