@@ -15,7 +15,7 @@ import { type HashWorkerData, hashThreadCount, startHashWorkers } from './pool.t
 export type { HashResult };
 
 /** Files per batch: three rounds of the twelve MD5 lanes. */
-const HASH_BATCH = 36;
+export const HASH_BATCH = 36;
 /** Batches queued per worker: enough to keep it busy while the main thread hashes a batch, few enough that the threads finish together. */
 const QUEUED_PER_WORKER = 3;
 

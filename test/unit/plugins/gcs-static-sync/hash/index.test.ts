@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
-import { hashFiles } from '../../../../../plugins/gcs-static-sync/hash/index.ts';
+import { HASH_BATCH, hashFiles } from '../../../../../plugins/gcs-static-sync/hash/index.ts';
 import * as lanes from '../../../../../plugins/gcs-static-sync/hash/lanes.ts';
 import { hashThreadCount } from '../../../../../plugins/gcs-static-sync/hash/pool.ts';
 
@@ -42,7 +42,7 @@ describe('gcs-static-sync: hashFiles, the main thread and the workers together',
     try {
       const got = await hashFiles(files, { concurrency: 1 });
       assert.deepEqual(got, want);
-      assert.equal(spy.count(), Math.ceil(300 / 32));
+      assert.equal(spy.count(), Math.ceil(300 / HASH_BATCH));
     } finally {
       spy.restore();
     }
