@@ -10,7 +10,8 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { forEachLimit } from '../pool.ts';
 import { type BatchHasher, createBatchHasher } from './batch.ts';
 import type { HashResult } from './openssl.ts';
-import { type HashWorkerData, hashThreadCount, startHashWorkers } from './pool.ts';
+import { type HashWorkerData, startHashWorkers } from './pool.ts';
+import { hashThreadCount } from './prestart.ts';
 
 export type { HashResult };
 

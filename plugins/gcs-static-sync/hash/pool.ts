@@ -2,12 +2,11 @@
 // started early (prestart.ts) are taken first. The lanes module is compiled once here and
 // handed to every worker. A batch goes to the worker its slot names; a worker that fails or
 // stops fails the batches it holds.
-import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { CHUNK } from '../local.ts';
 import { compileMd5Lanes } from './md5-lanes.ts';
 import type { HashResult } from './openssl.ts';
-import { MAX_HASH_THREADS, takePrestartedWorkers } from './prestart.ts';
+import { takePrestartedWorkers } from './prestart.ts';
 import type { HashWorkerMessage } from './worker.ts';
 import { startWorkerThread } from './worker-thread.ts';
 
@@ -48,11 +47,6 @@ export interface HashWorkerOptions {
 interface Pending {
   resolve: (r: HashResult[]) => void;
   reject: (err: Error) => void;
-}
-
-/** How many threads hash (the main thread and the workers): one per core, at most `max` and at most four. */
-export function hashThreadCount(max: number): number {
-  return Math.max(1, Math.min(availableParallelism(), MAX_HASH_THREADS, max));
 }
 
 function setUpWorker(worker: Worker, workerData: HashWorkerData, closed: () => boolean) {

@@ -11,8 +11,10 @@ import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { startWorkerThread } from './worker-thread.ts';
 
-/** Hashing threads at most: one per core, at most four (the main thread is one of them). */
-export const MAX_HASH_THREADS = 4;
+/** How many threads hash (the main thread and the workers): one per core, at most `max` and at most four. */
+export function hashThreadCount(max = Number.POSITIVE_INFINITY): number {
+  return Math.max(1, Math.min(availableParallelism(), 4, max));
+}
 
 let waiting: Worker[] = [];
 
@@ -21,7 +23,7 @@ let waiting: Worker[] = [];
  * `start` is for tests (a worker that fails).
  */
 export function prestartHashWorkers(start: () => Worker = startWorkerThread): void {
-  const count = Math.min(availableParallelism(), MAX_HASH_THREADS) - 1;
+  const count = hashThreadCount() - 1;
   for (let i = 0; i < count; i++) {
     const worker = start();
     worker.unref();

@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { hashThreadCount } from '../../../plugins/gcs-static-sync/hash/prestart.ts';
 import { schema } from '../../../plugins/gcs-static-sync/schema.ts';
 import { assertNoLeaks, makeCanaries, serviceAccountShape } from '../../helpers/canary.ts';
 import { useTestbed } from '../../testbed/hooks.ts';
@@ -77,7 +77,7 @@ describe('gcs-static-sync e2e: the bundle, and secret canaries', function () {
     assert.equal((await readBucket(state, bucket)).size, 3);
     // The hashing workers booted while the plugin loaded (hash/prestart.ts): the bundle
     // finds their entry from the chunk that starts them.
-    const early = Math.min(availableParallelism(), 4) - 1;
+    const early = hashThreadCount() - 1;
     assert.match(
       r.stdout,
       new RegExp(`and ${early} workers, ${early} of them started before the plugin loaded`),

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { HASH_BATCH, hashFiles } from '../../../../../plugins/gcs-static-sync/hash/index.ts';
 import * as lanes from '../../../../../plugins/gcs-static-sync/hash/lanes.ts';
-import { hashThreadCount } from '../../../../../plugins/gcs-static-sync/hash/pool.ts';
+import { hashThreadCount } from '../../../../../plugins/gcs-static-sync/hash/prestart.ts';
 
 describe('gcs-static-sync: hashFiles, the main thread and the workers together', () => {
   let dir: string;

@@ -4,7 +4,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileMd5Lanes } from '../../../../../plugins/gcs-static-sync/hash/md5-lanes.ts';
-import { hashThreadCount, startHashWorkers } from '../../../../../plugins/gcs-static-sync/hash/pool.ts';
+import { startHashWorkers } from '../../../../../plugins/gcs-static-sync/hash/pool.ts';
+import { hashThreadCount } from '../../../../../plugins/gcs-static-sync/hash/prestart.ts';
 
 describe('gcs-static-sync: hashing on worker threads', () => {
   let dir: string;

@@ -2,16 +2,17 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { hashFiles } from '../../../../../plugins/gcs-static-sync/hash/index.ts';
 import {
+  hashThreadCount,
   prestartHashWorkers,
   takePrestartedWorkers,
 } from '../../../../../plugins/gcs-static-sync/hash/prestart.ts';
 
-const early = Math.min(availableParallelism(), 4) - 1;
+const early = hashThreadCount() - 1;
 
 describe('gcs-static-sync: hashing workers started early', () => {
   let dir: string;
