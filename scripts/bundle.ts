@@ -105,7 +105,10 @@ export async function bundle(name: PluginName, outdir = join(root, 'dist', name)
     banner: { js: banner },
     chunkNames: 'chunks/[name]-[hash]',
     logLevel: 'warning',
-    plugins: [await precompiledValidator(name), hashWorkerStarter, await prebuiltLanes()],
+    plugins: [
+      await precompiledValidator(name),
+      ...(name === 'gcs-static-sync' ? [hashWorkerStarter, await prebuiltLanes()] : []),
+    ],
   });
   // The bundle is copied into images on its own: mark it as ESM there too.
   writeFileSync(join(outdir, 'package.json'), `${JSON.stringify({ type: 'module' })}\n`);
