@@ -13,9 +13,10 @@ import { nodeCrypto, nodeZlib } from './builtins.ts';
 import type { MultipartUploader } from './multipart.ts';
 import type { MetadataPatch, PlannedUpload } from './plan.ts';
 
-const gzipAsync = (data: Buffer) =>
-  promisify(nodeZlib().gzip)(data, { level: nodeZlib().constants.Z_BEST_COMPRESSION });
-const createGzip = () => nodeZlib().createGzip({ level: nodeZlib().constants.Z_BEST_COMPRESSION });
+/** Level 9 (Z_BEST_COMPRESSION), written out so that node:zlib loads only when a file is compressed. */
+const GZIP = { level: 9 };
+const gzipAsync = (data: Buffer) => promisify(nodeZlib().gzip)(data, GZIP);
+const createGzip = () => nodeZlib().createGzip(GZIP);
 
 /** Files up to this size are uploaded from memory in a single request. */
 export const SIMPLE_UPLOAD_MAX = 4 * 1024 * 1024;
